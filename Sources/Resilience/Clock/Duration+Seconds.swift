@@ -20,13 +20,14 @@ extension Duration {
     /// A duration from a floating-point number of seconds, clamped to be non-negative and finite.
     @inlinable
     static func clampedSeconds(_ seconds: Double) -> Duration {
-        guard seconds.isFinite, seconds > 0 else { return .zero }
-        return .nanoseconds(Int64(min(seconds, 9.2e9) * 1e9))
+        guard seconds > 0 else { return .zero }   // also NaN
+        return .nanoseconds(Int64(min(seconds, 9.2e9) * 1e9))   // +infinity saturates too
     }
 
     /// A compact human rendering for logs and error messages: `400 ms`, `1.5 s`, `2 min 5 s`.
     public var humanReadable: String {
         let nanos = nanoseconds
+        if nanos == 0 { return "0 ms" }
         if nanos < 1_000 { return "\(nanos) ns" }
         if nanos < 1_000_000 { return "\(nanos / 1_000) µs" }
         if nanos < 1_000_000_000 { return "\(nanos / 1_000_000) ms" }
