@@ -25,7 +25,7 @@ final class Recorder<Value: Sendable>: Sendable {
 /// A thread-safe counter.
 final class CallCounter: Sendable {
     private let storage = Mutex(0)
-    @discardableResult func increment() -> Int { storage.withLock { $0 += 1; return $0 } }
+    @discardableResult func increment(by amount: Int = 1) -> Int { storage.withLock { $0 += amount; return $0 } }
     var value: Int { storage.withLock { $0 } }
 }
 
