@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+import Resilience
+
+/// The README's example, compiled and run. `readmeShowsThisExample` keeps the two copies identical.
+enum ReadmeExample {
+    struct PaymentDeclined: Error {}
+
+    static func checkout(chargeCard: @escaping @Sendable () async throws -> String) async throws -> String {
+        // example:start
+        let payments = ResiliencePipeline(
+            try Retry(RetryConfiguration(
+                name: "payments",
+                maxAttempts: 3,
+                backoff: .exponential(base: .milliseconds(200), maximum: .seconds(2)).jittered(.full),
+                shouldRetry: { !($0 is PaymentDeclined) }          // a declined card stays declined
+            )),
+            try CircuitBreaker(CircuitBreakerConfiguration(
+                name: "payments",
+                failureRateThreshold: 50,                           // open at ≥ 50 % failures…
+                minimumNumberOfCalls: 20,                           // …over at least 20 calls
+                openDuration: .seconds(30)
+            ))
+        )
+        let receipt = try await payments.execute { try await chargeCard() }
+        // example:end
+        return receipt
+    }
+}
+
+@Suite struct ReadmeExampleTests {
+    @Test func theExampleRetriesAFlakyCall() async throws {
+        let calls = CallCounter()
+        let receipt = try await ReadmeExample.checkout {
+            if calls.increment() == 1 { throw TestError(id: 1) }
+            return "receipt-42"
+        }
+        #expect(receipt == "receipt-42")
+        #expect(calls.value == 2)
+    }
+
+    @Test func theExampleDoesNotRetryADeclinedCard() async throws {
+        let calls = CallCounter()
+        await #expect(throws: ReadmeExample.PaymentDeclined.self) {
+            try await ReadmeExample.checkout { calls.increment(); throw ReadmeExample.PaymentDeclined() }
+        }
+        #expect(calls.value == 1)
+    }
+
+    @Test func readmeShowsThisExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        func lines(between start: String, and end: String, in text: String) -> [String] {
+            let all = text.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let from = all.firstIndex(where: { $0.hasSuffix(start) }),
+                  let to = all[from...].firstIndex(where: { $0.hasSuffix(end) }) else { return [] }
+            return Array(all[(from + 1)..<to])
+        }
+        let inReadme = lines(between: "<!-- example:start -->", and: "<!-- example:end -->", in: readme)
+            .filter { !$0.hasPrefix("```") }
+        let inTest = lines(between: "// example:start", and: "// example:end", in: source)
+        #expect(!inTest.isEmpty)
+        #expect(inReadme == inTest, "README.md's example differs from the compiled one in \(#fileID)")
+    }
+}
