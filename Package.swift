@@ -36,3 +36,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Async functions run on their caller's executor (SE-0461) instead of hopping to the global one: a
+// guarded call costs no task switch per policy.
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+}

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// Metrics (labelled `bulkhead`): `bulwark_bulkhead_rejections_total{reason}`,
 /// `bulwark_bulkhead_concurrent_calls`, `bulwark_bulkhead_waiting_calls`.
-public final class Bulkhead: ResiliencePolicy {
+public final class Bulkhead: ResilienceGuard {
     /// The settings this bulkhead runs with.
     public let configuration: BulkheadConfiguration
     private let clock: PolicyClock
@@ -54,9 +54,36 @@ public final class Bulkhead: ResiliencePolicy {
     }
 
     public func execute<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
-        let permit = try await acquire()
+        let permit: BulkheadPermit
+        if let free = tryAcquire() {
+            permit = free
+        } else {
+            permit = try await acquire()
+        }
         defer { permit.release() }
         return try await operation()
+    }
+
+    public func admitNow() throws -> GuardToken? {
+        if tryAcquire() != nil { return GuardToken() }
+        guard configuration.queues else { throw rejection(.full) }
+        return nil
+    }
+
+    public func succeeded<T: Sendable>(_ token: GuardToken, returning value: T) { release() }
+
+    public func failed(_ token: GuardToken, error: any Error) { release() }
+
+    /// Takes a slot if one is free right now, without waiting; `nil` when none is (nothing is recorded
+    /// as a rejection: call ``acquire()`` to queue or be rejected).
+    public func tryAcquire() -> BulkheadPermit? {
+        let usage: (Int, Int)? = state.withLock { state in
+            guard state.machine.callRequested(waiter: .max, mayWait: false) == .permitted else { return nil }
+            return (state.machine.inFlight, state.machine.waiters.count)
+        }
+        guard let usage else { return nil }
+        telemetry.permitted(queued: false, usage: usage)
+        return BulkheadPermit(bulkhead: self)
     }
 
     /// Takes a slot, waiting for one if the configuration allows. Release it through the permit.

@@ -4,8 +4,21 @@ extension CircuitBreaker {
     public struct Ticket: Sendable, Hashable {
         /// Incremented at every state change.
         public let generation: UInt64
+        /// When the call started, in nanoseconds on the breaker's clock (kept to 8 bytes so that a permit
+        /// fits in an existential's inline buffer).
+        let startedAtNanoseconds: Int64
+
+        init(generation: UInt64, startedAt: Duration) {
+            self.init(generation: generation, startedAtNanoseconds: startedAt.nanoseconds)
+        }
+
+        init(generation: UInt64, startedAtNanoseconds: Int64) {
+            self.generation = generation
+            self.startedAtNanoseconds = startedAtNanoseconds
+        }
+
         /// When the call started, on the breaker's clock.
-        public let startedAt: Duration
+        public var startedAt: Duration { .nanoseconds(startedAtNanoseconds) }
     }
 
     /// How a finished call ended, as the breaker classifies it.

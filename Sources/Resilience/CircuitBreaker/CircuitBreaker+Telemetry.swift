@@ -14,7 +14,11 @@ struct CircuitBreakerTelemetry: Sendable {
     let logger: Logger
     let onEvent: (@Sendable (CircuitBreakerEvent) -> Void)?
     let stateGauges: [CircuitBreakerState: Gauge]
-    let outcomes: [CircuitBreaker.CallOutcome: Counter]
+    let successes: Counter
+    let slowSuccesses: Counter
+    let failures: Counter
+    let slowFailures: Counter
+    let ignored: Counter
     let rejected: Counter
 
     init(configuration: CircuitBreakerConfiguration) {
@@ -25,17 +29,35 @@ struct CircuitBreakerTelemetry: Sendable {
         stateGauges = Dictionary(uniqueKeysWithValues: CircuitBreakerState.allCases.map { state in
             (state, Gauge(label: "bulwark_circuit_breaker_state", dimensions: [("breaker", breaker), ("state", state.rawValue)]))
         })
-        outcomes = Dictionary(uniqueKeysWithValues: CircuitBreaker.CallOutcome.allCases.map { outcome in
-            (outcome, Counter(label: "bulwark_circuit_breaker_calls_total", dimensions: [("breaker", breaker), ("outcome", outcome.rawValue)]))
-        })
+        func calls(_ outcome: CircuitBreaker.CallOutcome) -> Counter {
+            Counter(label: "bulwark_circuit_breaker_calls_total", dimensions: [("breaker", breaker), ("outcome", outcome.rawValue)])
+        }
+        successes = calls(.success)
+        slowSuccesses = calls(.slowSuccess)
+        failures = calls(.failure)
+        slowFailures = calls(.slowFailure)
+        ignored = calls(.ignored)
         rejected = Counter(label: "bulwark_circuit_breaker_calls_total", dimensions: [("breaker", breaker), ("outcome", "rejected")])
         for (state, gauge) in stateGauges { gauge.record(state == .closed ? 1 : 0) }
     }
 
+    /// The hot path: a permitted call finished; no event value is built unless someone listens.
+    func recorded(_ outcome: CircuitBreaker.CallOutcome, duration: Duration) {
+        switch outcome {
+        case .success: successes.increment()
+        case .slowSuccess: slowSuccesses.increment()
+        case .failure: failures.increment()
+        case .slowFailure: slowFailures.increment()
+        case .ignored: ignored.increment()
+        }
+        if let onEvent { onEvent(.callRecorded(breaker: name, outcome: outcome, duration: duration)) }
+    }
+
     func record(_ event: CircuitBreakerEvent) {
         switch event {
-        case .callRecorded(_, let outcome, _):
-            outcomes[outcome]?.increment()
+        case .callRecorded(_, let outcome, let duration):
+            recorded(outcome, duration: duration)
+            return
         case .callRejected:
             rejected.increment()
         case .stateChanged(_, let transition):

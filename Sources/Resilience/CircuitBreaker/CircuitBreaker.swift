@@ -10,7 +10,7 @@ import Synchronization
 /// A rejected call throws ``CircuitBreakerOpenError`` at once. States, thresholds and windows work as in
 /// Resilience4j; see ``CircuitBreakerConfiguration``. The decisions live in ``StateMachine``; this class
 /// holds it under a lock, reads the clock and reports events after unlocking.
-public final class CircuitBreaker: ResiliencePolicy {
+public final class CircuitBreaker: ResilienceGuard {
     /// The settings this breaker runs with.
     public let configuration: CircuitBreakerConfiguration
     private let clock: PolicyClock
@@ -37,31 +37,53 @@ public final class CircuitBreaker: ResiliencePolicy {
     public var name: String { configuration.name }
 
     public func execute<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
-        let permit = try acquire()
+        let ticket = try admit()
         let value: T
         do {
             value = try await operation()
         } catch {
-            permit.failed(error)
+            finish(classify(error), ticket: ticket)
             throw error
         }
-        if let isFailureResult = configuration.isFailureResult, isFailureResult(value) {
-            permit.failed()
-        } else {
-            permit.succeeded()
-        }
+        succeeded(ticket, returning: value)
         return value
+    }
+
+    public func admitNow() throws -> GuardToken? {
+        let ticket = try admit()
+        return GuardToken(ticket.generation, ticket.startedAtNanoseconds)
+    }
+
+    public func succeeded<T: Sendable>(_ token: GuardToken, returning value: T) {
+        succeeded(Ticket(generation: token.first, startedAtNanoseconds: token.second), returning: value)
+    }
+
+    public func failed(_ token: GuardToken, error: any Error) {
+        finish(classify(error), ticket: Ticket(generation: token.first, startedAtNanoseconds: token.second))
+    }
+
+    func succeeded<T: Sendable>(_ ticket: Ticket, returning value: T) {
+        if let isFailureResult = configuration.isFailureResult, isFailureResult(value) {
+            finish(.failed, ticket: ticket)
+        } else {
+            finish(.succeeded, ticket: ticket)
+        }
     }
 
     /// Asks to make one call; report its outcome through the returned permit.
     /// - Throws: ``CircuitBreakerOpenError`` when the breaker rejects the call.
     public func acquire() throws(CircuitBreakerOpenError) -> CircuitBreakerPermit {
+        CircuitBreakerPermit(breaker: self, ticket: try admit())
+    }
+
+    /// Admits a call or throws the rejection; the ticket identifies it when it finishes.
+    func admit() throws(CircuitBreakerOpenError) -> Ticket {
         let now = clock.now()
         let (admission, transition) = machine.withLock { $0.callRequested(at: now) }
         if let transition { telemetry.record(.stateChanged(breaker: name, transition: transition)) }
         switch admission {
         case .permitted(let ticket):
-            return CircuitBreakerPermit(breaker: self, ticket: ticket)
+            return ticket
         case .rejected(let state, let retryAfter):
             telemetry.record(.callRejected(breaker: name, state: state))
             throw CircuitBreakerOpenError(breaker: name, state: state, retryAfter: retryAfter)
@@ -109,7 +131,7 @@ public final class CircuitBreaker: ResiliencePolicy {
         let now = clock.now()
         let (outcome, transition) = machine.withLock { $0.callFinished(result, ticket: ticket, at: now) }
         if let outcome {
-            telemetry.record(.callRecorded(breaker: name, outcome: outcome, duration: now - ticket.startedAt))
+            telemetry.recorded(outcome, duration: now - ticket.startedAt)
         }
         if let transition { telemetry.record(.stateChanged(breaker: name, transition: transition)) }
     }

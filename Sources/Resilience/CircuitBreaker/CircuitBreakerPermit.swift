@@ -18,10 +18,18 @@ public struct CircuitBreakerPermit: Sendable {
     /// The call succeeded.
     public func succeeded() { breaker.finish(.succeeded, ticket: ticket) }
 
-    /// The call failed. With an error, the breaker's ``CircuitBreakerConfiguration/isIgnored`` and
-    /// ``CircuitBreakerConfiguration/isFailure`` predicates classify it first.
-    public func failed(_ error: (any Error)? = nil) {
-        breaker.finish(error.map(breaker.classify) ?? .failed, ticket: ticket)
+    /// The call failed (e.g. a 503 response, which is not an error to the caller).
+    public func failed() { breaker.finish(.failed, ticket: ticket) }
+
+    /// The call returned `value`: a success, unless ``CircuitBreakerConfiguration/isFailureResult`` says otherwise.
+    public func succeeded<T: Sendable>(returning value: T) {
+        breaker.succeeded(ticket, returning: value)
+    }
+
+    /// The call threw `error`: the breaker's ``CircuitBreakerConfiguration/isIgnored`` and
+    /// ``CircuitBreakerConfiguration/isFailure`` predicates classify it.
+    public func failed(_ error: any Error) {
+        breaker.finish(breaker.classify(error), ticket: ticket)
     }
 
     /// The call ended in a way that says nothing about the dependency (e.g. the client went away):

@@ -16,18 +16,40 @@
 /// ``CircuitBreakerOpenError`` tells the retry how long to wait; the bulkhead inside the breaker is not
 /// held by calls the breaker rejects; the attempt timeout bounds each try while the total timeout bounds
 /// them all.
+///
+/// Consecutive ``ResilienceGuard``s (breakers, bulkheads) run as one stage: each admits the call in turn
+/// and is told the outcome innermost first, exactly as if nested, without a closure per guard.
 public struct ResiliencePipeline: ResiliencePolicy {
     /// The policies, outermost first.
     public let policies: [any ResiliencePolicy]
+    @usableFromInline let stages: [Stage]
+
+    @usableFromInline enum Stage: Sendable {
+        case wrapping(any ResiliencePolicy)
+        case guards([any ResilienceGuard])
+    }
 
     /// A pipeline of `policies`, outermost first.
     public init(_ policies: [any ResiliencePolicy]) {
         self.policies = policies
+        var stages: [Stage] = []
+        for policy in policies {
+            if let guardPolicy = policy as? any ResilienceGuard {
+                if case .guards(let previous) = stages.last {
+                    stages[stages.count - 1] = .guards(previous + [guardPolicy])
+                } else {
+                    stages.append(.guards([guardPolicy]))
+                }
+            } else {
+                stages.append(.wrapping(policy))
+            }
+        }
+        self.stages = stages
     }
 
     /// A pipeline of `policies`, outermost first.
     public init(_ policies: any ResiliencePolicy...) {
-        self.policies = policies
+        self.init(policies)
     }
 
     /// This pipeline with `policy` added as the new innermost policy.
@@ -35,6 +57,7 @@ public struct ResiliencePipeline: ResiliencePolicy {
         ResiliencePipeline(policies + [policy])
     }
 
+    @inlinable
     public func execute<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         try await run(from: 0, operation)
     }
@@ -48,8 +71,49 @@ public struct ResiliencePipeline: ResiliencePolicy {
         try await fallback.execute { try await run(from: 0, operation) }
     }
 
-    private func run<T: Sendable>(from index: Int, _ operation: @Sendable () async throws -> T) async throws -> T {
-        guard index < policies.count else { return try await operation() }
-        return try await policies[index].execute { try await run(from: index + 1, operation) }
+    @inlinable
+    func run<T: Sendable>(from stage: Int, _ operation: @Sendable () async throws -> T) async throws -> T {
+        guard stage < stages.count else { return try await operation() }
+        switch stages[stage] {
+        case .wrapping(let policy):
+            return try await policy.execute { try await run(from: stage + 1, operation) }
+        case .guards(let guards):
+            return try await runGuards(guards, from: 0, stage: stage, operation)
+        }
+    }
+
+    /// Admits the call through `guards[first...]` in order, runs the rest of the pipeline, and reports the
+    /// outcome to every admitting guard innermost first. A guard that must wait runs the remainder nested.
+    @inlinable
+    func runGuards<T: Sendable>(
+        _ guards: [any ResilienceGuard],
+        from first: Int,
+        stage: Int,
+        _ operation: @Sendable () async throws -> T
+    ) async throws -> T {
+        var tokens = GuardTokens()
+        let value: T
+        do {
+            while first + tokens.count < guards.count, let token = try guards[first + tokens.count].admitNow() {
+                tokens.append(token)
+            }
+            let waiting = first + tokens.count
+            if waiting < guards.count {
+                value = try await guards[waiting].execute {
+                    try await runGuards(guards, from: waiting + 1, stage: stage, operation)
+                }
+            } else {
+                value = try await run(from: stage + 1, operation)
+            }
+        } catch {
+            for index in stride(from: tokens.count - 1, through: 0, by: -1) {
+                guards[first + index].failed(tokens[index], error: error)
+            }
+            throw error
+        }
+        for index in stride(from: tokens.count - 1, through: 0, by: -1) {
+            guards[first + index].succeeded(tokens[index], returning: value)
+        }
+        return value
     }
 }

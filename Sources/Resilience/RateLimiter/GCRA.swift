@@ -12,7 +12,7 @@ public enum GCRA {
         cost: Int,
         now: Int64
     ) -> (decision: RateLimitDecision, tat: Int64) {
-        let interval = max(policy.emissionInterval.nanoseconds, 1)
+        let interval = policy.emissionIntervalNanoseconds
         let tolerance = interval &* Int64(policy.burst)
         let tat = max(storedTAT ?? now, now)
         let newTAT = tat &+ interval &* Int64(cost)

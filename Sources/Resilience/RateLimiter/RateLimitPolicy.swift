@@ -10,9 +10,9 @@ public struct RateLimitPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The policy's name, shown in `RateLimit-Policy` headers, errors and metrics (e.g. `auth`).
     public var name: String
     /// Requests allowed per ``window`` (the IETF `q`, quota).
-    public var limit: Int
+    public var limit: Int { didSet { cacheEmissionInterval() } }
     /// The period the limit applies to (the IETF `w`, in seconds).
-    public var window: Duration
+    public var window: Duration { didSet { cacheEmissionInterval() } }
     /// Requests allowed at once from a full allowance. Defaults to ``limit``.
     public var burst: Int
     /// The algorithm that enforces the policy. Defaults to ``RateLimitAlgorithm/gcra``.
@@ -31,10 +31,23 @@ public struct RateLimitPolicy: Sendable, Hashable, CustomStringConvertible {
         self.window = window
         self.burst = burst ?? limit
         self.algorithm = algorithm
+        cacheEmissionInterval()
     }
 
     /// The time one request's allowance takes to come back: `window / limit`.
-    public var emissionInterval: Duration { window / max(limit, 1) }
+    public var emissionInterval: Duration { .nanoseconds(emissionIntervalNanoseconds) }
+
+    /// ``emissionInterval`` in nanoseconds (at least 1), computed once: the hot path of every decision
+    /// needs it and `Duration` division is 128-bit.
+    public private(set) var emissionIntervalNanoseconds: Int64 = 1
+
+    /// ``window`` in nanoseconds.
+    public private(set) var windowNanoseconds: Int64 = 1
+
+    private mutating func cacheEmissionInterval() {
+        windowNanoseconds = max(window.nanoseconds, 1)
+        emissionIntervalNanoseconds = max(windowNanoseconds / Int64(max(limit, 1)), 1)
+    }
 
     /// Every problem with this policy, with key paths below `prefix`.
     public func validationIssues(prefix: String = "rateLimit") -> [ConfigurationIssue] {

@@ -12,7 +12,7 @@ import Metrics
 /// As a ``ResiliencePolicy`` for one key, use ``keyed(_:)``: it throws ``RateLimitExceededError``.
 ///
 /// Metric: `bulwark_ratelimit_decisions_total{policy,decision}` with `decision` = `allowed` / `limited`.
-public struct RateLimiter: Sendable {
+public final class RateLimiter: Sendable {
     /// The limit enforced.
     public let policy: RateLimitPolicy
     /// Where the state lives.
@@ -38,7 +38,7 @@ public struct RateLimiter: Sendable {
 
     /// A limiter with its own in-memory store on `clock`.
     /// - Throws: ``ConfigurationError`` when the policy is invalid.
-    public init(policy: RateLimitPolicy, clock: any Clock<Duration> = ContinuousClock()) throws(ConfigurationError) {
+    public convenience init(policy: RateLimitPolicy, clock: any Clock<Duration> = ContinuousClock()) throws(ConfigurationError) {
         try self.init(policy: policy, store: InMemoryRateLimitStore(clock: clock))
     }
 

@@ -24,7 +24,7 @@ public enum TokenBucket {
         now: Int64
     ) -> (decision: RateLimitDecision, state: State) {
         let capacity = Double(policy.burst)
-        let perNanosecond = Double(policy.limit) / Double(max(policy.window.nanoseconds, 1))
+        let perNanosecond = Double(policy.limit) / Double(policy.windowNanoseconds)
         var tokens = capacity
         if let stored {
             let elapsed = Double(max(0, now &- stored.updatedAt))
@@ -45,7 +45,7 @@ public enum TokenBucket {
     /// The instant after which `state` is the same as a full bucket.
     @inlinable
     public static func expiry(of state: State, policy: RateLimitPolicy) -> Int64 {
-        let perNanosecond = Double(policy.limit) / Double(max(policy.window.nanoseconds, 1))
+        let perNanosecond = Double(policy.limit) / Double(policy.windowNanoseconds)
         let missing = Double(policy.burst) - state.tokens
         return state.updatedAt &+ Int64((missing / perNanosecond).rounded(.up))
     }

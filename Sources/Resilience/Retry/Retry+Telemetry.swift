@@ -30,6 +30,12 @@ struct RetryTelemetry: Sendable {
         retries = Counter(label: "bulwark_retry_retries_total", dimensions: [("policy", configuration.name)])
     }
 
+    /// The hot path: a call succeeded; no event value is built unless someone listens.
+    func succeeded(attempts: Int) {
+        (attempts == 1 ? succeededFirstTime : succeededAfterRetry).increment()
+        if let onEvent { onEvent(.succeeded(policy: name, attempts: attempts)) }
+    }
+
     func record(_ event: RetryEvent) {
         switch event {
         case .succeeded(_, let attempts):

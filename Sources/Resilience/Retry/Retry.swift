@@ -9,8 +9,8 @@
 /// logs an error and emits ``RetryEvent/exhausted(_:)``. A cancelled task stops at once, also during a
 /// backoff wait, and throws `CancellationError`. Errors that carry a retry-after hint
 /// (``RetryAfterProviding``) are waited for at least that long. The decisions live in
-/// ``Retry/StateMachine``; this type only sleeps and reports.
-public struct Retry: ResiliencePolicy {
+/// ``Retry/StateMachine``; this type only sleeps and reports. It holds no mutable state: share one.
+public final class Retry: ResiliencePolicy {
     /// The settings this policy runs with.
     public let configuration: RetryConfiguration
     private let clock: PolicyClock
@@ -33,23 +33,31 @@ public struct Retry: ResiliencePolicy {
 
     public func execute<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         configuration.budget?.recordCall()
+        let value: T
+        do {
+            value = try await operation()
+        } catch {
+            return try await retry(operation, after: .failure(error))
+        }
+        if let rejectsResult = configuration.shouldRetryResult, rejectsResult(value) {
+            return try await retry(operation, after: .success(value))
+        }
+        telemetry.succeeded(attempts: 1)
+        return value
+    }
+
+    /// The slow path, after the first attempt failed: the state machine decides, this loop sleeps.
+    private func retry<T: Sendable>(
+        _ operation: @Sendable () async throws -> T,
+        after firstOutcome: Result<T, any Error>
+    ) async throws -> T {
         var machine = StateMachine(configuration: configuration)
         var generator = configuration.randomSource.generator
+        var outcome = firstOutcome
         while true {
-            try Task.checkCancellation()
-            let outcome: Result<T, any Error>
-            do {
-                outcome = .success(try await operation())
-            } catch {
-                outcome = .failure(error)
-            }
             let action: StateMachine.Action
             switch outcome {
-            case .success(let value):
-                guard let rejectsResult = configuration.shouldRetryResult, rejectsResult(value) else {
-                    telemetry.record(.succeeded(policy: configuration.name, attempts: machine.attempt))
-                    return value
-                }
+            case .success:
                 action = machine.attemptFailed(retryable: true, retryAfter: nil, using: &generator)
             case .failure(let error):
                 if Task.isCancelled { throw CancellationError() }
@@ -61,10 +69,12 @@ public struct Retry: ResiliencePolicy {
             }
             switch action {
             case .giveUp(let reason):
-                return try finish(outcome, reason: reason, attempts: machine.attempt)
+                report(reason, attempts: machine.attempt, lastError: outcome.failure)
+                return try outcome.get()
             case .retry(let nextAttempt, let delay):
                 if let budget = configuration.budget, !budget.tryWithdrawRetry() {
-                    return try finish(outcome, reason: .budgetExhausted, attempts: nextAttempt - 1)
+                    report(.budgetExhausted, attempts: nextAttempt - 1, lastError: outcome.failure)
+                    return try outcome.get()
                 }
                 telemetry.record(.retrying(RetryAttemptFailure(
                     policy: configuration.name,
@@ -75,17 +85,25 @@ public struct Retry: ResiliencePolicy {
                 )))
                 try await clock.sleep(for: delay)
             }
+            try Task.checkCancellation()
+            do {
+                let value = try await operation()
+                if let rejectsResult = configuration.shouldRetryResult, rejectsResult(value) {
+                    outcome = .success(value)
+                    continue
+                }
+                telemetry.succeeded(attempts: machine.attempt)
+                return value
+            } catch {
+                outcome = .failure(error)
+            }
         }
     }
 
-    /// Reports the end of a failed call and hands back its last outcome: the error is thrown, a rejected
-    /// result is returned as it is.
-    private func finish<T>(_ outcome: Result<T, any Error>, reason: RetryExhaustion.Reason, attempts: Int) throws -> T {
-        let exhaustion = RetryExhaustion(
-            policy: configuration.name, attempts: attempts, reason: reason, lastError: outcome.failure
-        )
+    /// Reports the end of a call whose last attempt failed.
+    private func report(_ reason: RetryExhaustion.Reason, attempts: Int, lastError: (any Error)?) {
+        let exhaustion = RetryExhaustion(policy: configuration.name, attempts: attempts, reason: reason, lastError: lastError)
         telemetry.record(reason == .attemptsExhausted ? .exhausted(exhaustion) : .gaveUp(exhaustion))
-        return try outcome.get()
     }
 }
 

@@ -13,7 +13,7 @@ import Metrics
 /// as every structured child task must. Operations that never check for cancellation cannot be cut off.
 ///
 /// Metric: `bulwark_timeout_total{policy}` counts timeouts.
-public struct Timeout: ResiliencePolicy {
+public final class Timeout: ResiliencePolicy {
     /// The policy's name, used in errors, logs and metrics.
     public let name: String
     /// How long the operation may run.

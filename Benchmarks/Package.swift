@@ -1,0 +1,24 @@
+// swift-tools-version: 6.1
+// Benchmarks for the Resilience library, kept out of the main package so that users and CI do not
+// build them. Run with `bash Benchmarks/run.sh` (release build, allocation counting via LD_PRELOAD).
+import PackageDescription
+
+let package = Package(
+    name: "bulwark-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "bulwark", path: ".."),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ResilienceBenchmarks",
+            dependencies: [
+                .product(name: "Resilience", package: "bulwark"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
