@@ -1,0 +1,179 @@
+import NIOCore
+import Resilience
+
+extension RedisClient {
+    /// The connection slots and the commands waiting for one. Guarded by the client's mutex.
+    struct Pool: ~Copyable {
+        struct Slot {
+            var connection: RedisConnection?
+            var connecting = false
+            var failures = 0
+            var retryAt: ContinuousClock.Instant?
+            var inFlight = 0
+        }
+
+        var slots: [Slot]
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        var isShutDown = false
+        var lastError = "no connection attempt has finished yet"
+
+        init(slotCount: Int) {
+            slots = Array(repeating: Slot(), count: slotCount)
+        }
+    }
+
+    enum Choice {
+        case use(Int, RedisConnection)
+        case wait
+        case shutDown
+    }
+
+    /// Picks the live connection with the fewest commands in flight, opening more as load grows; waits
+    /// (up to the borrow timeout) when none is live.
+    func borrow(within timeout: Duration? = nil) async throws -> (Int, RedisConnection) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + min(configuration.borrowTimeout, timeout ?? configuration.borrowTimeout)
+        while true {
+            var connectSlot: Int?
+            let choice: Choice = pool.withLock { pool in
+                guard !pool.isShutDown else { return .shutDown }
+                let now = clock.now
+                var best: Int?
+                for index in pool.slots.indices where pool.slots[index].connection?.isActive == true {
+                    if best == nil || pool.slots[index].inFlight < pool.slots[best!].inFlight { best = index }
+                }
+                let idle = pool.slots.indices.first { index in
+                    let slot = pool.slots[index]
+                    return slot.connection == nil && !slot.connecting && (slot.retryAt.map { $0 <= now } ?? true)
+                }
+                if let best {
+                    // Busy: open another connection beside it (commands keep flowing meanwhile).
+                    if pool.slots[best].inFlight >= 16, let idle {
+                        pool.slots[idle].connecting = true
+                        connectSlot = idle
+                    }
+                    pool.slots[best].inFlight += 1
+                    return .use(best, pool.slots[best].connection!)
+                }
+                if let idle {
+                    pool.slots[idle].connecting = true
+                    connectSlot = idle
+                }
+                return .wait
+            }
+            if let connectSlot { startConnecting(slot: connectSlot, after: .zero, alreadyMarked: true) }
+            switch choice {
+            case .use(let index, let connection): return (index, connection)
+            case .shutDown: throw RedisError.shutDown
+            case .wait:
+                guard clock.now < deadline else {
+                    throw RedisError.unavailable(pool.withLock { $0.lastError })
+                }
+                await waitForPoolChange(until: deadline)
+            }
+        }
+    }
+
+    /// Suspends until a connection attempt finishes or `deadline` passes.
+    private func waitForPoolChange(until deadline: ContinuousClock.Instant) async {
+        let id = pool.withLock { pool in
+            let id = pool.nextWaiter
+            pool.nextWaiter &+= 1
+            return id
+        }
+        let timer = Task {
+            try? await ContinuousClock().sleep(until: deadline)
+            self.wake(id)
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = pool.withLock { pool in
+                if pool.isShutDown { return true }
+                pool.waiters[id] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+    }
+
+    private func wake(_ id: UInt64) {
+        pool.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
+
+    private func wakeAll() {
+        let waiters = pool.withLock { pool in
+            let waiters = Array(pool.waiters.values)
+            pool.waiters.removeAll()
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Opens a connection in slot `index` after `delay`.
+    func startConnecting(slot index: Int, after delay: Duration, alreadyMarked: Bool = false) {
+        if !alreadyMarked {
+            let proceed = pool.withLock { pool in
+                guard !pool.isShutDown, !pool.slots[index].connecting, pool.slots[index].connection == nil else { return false }
+                pool.slots[index].connecting = true
+                return true
+            }
+            guard proceed else { return }
+        }
+        Task {
+            if delay > .zero { try? await ContinuousClock().sleep(for: delay) }
+            await self.connect(slot: index)
+        }
+    }
+
+    private func connect(slot index: Int) async {
+        guard !pool.withLock({ $0.isShutDown }) else { return }
+        do {
+            let connection = try await RedisConnection.connect(configuration: configuration, group: group)
+            let keep = pool.withLock { pool in
+                pool.slots[index].connecting = false
+                guard !pool.isShutDown else { return false }
+                if pool.slots[index].failures > 0 {
+                    logger.info("redis connection re-established", metadata: ["host": "\(configuration.host):\(configuration.port)"])
+                }
+                pool.slots[index].connection = connection
+                pool.slots[index].failures = 0
+                pool.slots[index].retryAt = nil
+                return true
+            }
+            guard keep else { await connection.close(); return }
+            connection.channel.closeFuture.whenComplete { _ in
+                self.connectionLost(slot: index, connection: connection, reason: "the connection closed")
+            }
+        } catch {
+            let (delay, keepWarm) = pool.withLock { pool in
+                pool.slots[index].connecting = false
+                pool.slots[index].failures += 1
+                pool.lastError = String(describing: error)
+                var generator = RandomSource.system.generator
+                let delay = configuration.reconnectBackoff.delay(attempt: pool.slots[index].failures, using: &generator)
+                pool.slots[index].retryAt = ContinuousClock().now + delay
+                return (delay, index < configuration.minimumConnections && !pool.isShutDown)
+            }
+            logger.warning("redis connection failed: \(error); retrying in \(delay.humanReadable)",
+                           metadata: ["host": "\(configuration.host):\(configuration.port)"])
+            if keepWarm { startConnecting(slot: index, after: delay) }
+        }
+        wakeAll()
+    }
+
+    /// Forgets a dead connection; slots that keep the minimum warm reconnect at once (then with backoff).
+    func connectionLost(slot index: Int, connection: RedisConnection, reason: String) {
+        let reconnect = pool.withLock { pool in
+            guard pool.slots[index].connection === connection else { return false }
+            pool.slots[index].connection = nil
+            pool.slots[index].failures = max(pool.slots[index].failures, 1)
+            pool.lastError = reason
+            return index < configuration.minimumConnections && !pool.isShutDown
+        }
+        guard reconnect else { return }
+        logger.warning("redis connection lost: \(reason)", metadata: ["host": "\(configuration.host):\(configuration.port)"])
+        Task { await connection.close() }
+        startConnecting(slot: index, after: .zero)
+    }
+}
