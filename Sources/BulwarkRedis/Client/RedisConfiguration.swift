@@ -130,8 +130,13 @@ public struct RedisConfiguration: Sendable, Hashable {
 
     /// The URL with any password replaced by `***`, for messages.
     static func redacted(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@"), url.hasPrefix("redis://") else { return url }
-        return "redis://***" + String(url[at...])
+        guard let at = url.lastIndex(of: "@") else { return url }
+        let beforeAt = url[..<at]
+        var credentialsStart = beforeAt.startIndex
+        if let colon = beforeAt.firstIndex(of: ":"), beforeAt[colon...].hasPrefix("://") {
+            credentialsStart = beforeAt.index(colon, offsetBy: 3)
+        }
+        return String(url[..<credentialsStart]) + "***" + String(url[at...])
     }
 
     /// Every problem with this configuration, with key paths below `prefix`.
