@@ -67,17 +67,14 @@ final class RedisServer: @unchecked Sendable {
     func kill() {
         guard let process else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        // Bounded: Foundation reaps the child; wait until the port is free again (at most 5 s).
+        for _ in 0..<500 where process.isRunning || Self.accepts(port: port) { usleep(10_000) }
         self.process = nil
     }
 
-    /// Stops the server and removes its directory.
+    /// Stops the server (it holds no data worth saving) and removes its directory.
     func stop() {
-        if let process, process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        process = nil
+        kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
