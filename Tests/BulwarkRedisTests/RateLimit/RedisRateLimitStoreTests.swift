@@ -1,0 +1,124 @@
+import InMemoryLogging
+import Logging
+import MetricsTestKit
+import Resilience
+import Testing
+
+@testable import BulwarkRedis
+
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+struct RedisRateLimitStoreTests {
+    @Test(arguments: RateLimitAlgorithm.allCases)
+    func twoIndependentStoresShareOneLimitExactly(algorithm: RateLimitAlgorithm) async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let policy = RateLimitPolicy(name: "shared", limit: 50, per: .seconds(3_600), algorithm: algorithm)
+        let clients = try (0..<2).map { _ in try RedisClient(configuration: RedisConfiguration(url: server.url)) }
+        let stores = clients.map { RedisRateLimitStore(client: $0, timeout: .seconds(2)) }
+        let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<300 {
+                group.addTask { try await stores[index % 2].acquire(key: "client-1", policy: policy, cost: 1).allowed }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(allowed == 50, "300 concurrent requests through two stores, one limit of 50")
+        for client in clients { await client.shutdown() }
+    }
+
+    @Test(arguments: RateLimitAlgorithm.allCases)
+    func decisionsCarryRemainingResetAndRetryAfter(algorithm: RateLimitAlgorithm) async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
+        let store = RedisRateLimitStore(client: client, timeout: .seconds(2))
+        let policy = RateLimitPolicy(name: "auth", limit: 5, per: .seconds(900), algorithm: algorithm)
+        var decisions: [RateLimitDecision] = []
+        for _ in 0..<6 { decisions.append(try await store.acquire(key: "10.0.0.1", policy: policy, cost: 1)) }
+        #expect(decisions.map(\.allowed) == [true, true, true, true, true, false])
+        #expect(decisions.map(\.remaining) == [4, 3, 2, 1, 0, 0])
+        let retry = try #require(decisions[5].retryAfter)
+        #expect(retry > .seconds(179) && retry <= .seconds(180), "one request comes back every 180 s")
+        #expect(decisions[4].resetAfter > .seconds(899) && decisions[4].resetAfter <= .seconds(900))
+        let tooBig = try await store.acquire(key: "other", policy: policy, cost: 6)
+        #expect(!tooBig.allowed && tooBig.retryAfter == nil)
+        await client.shutdown()
+    }
+
+    @Test func keysAreNamespacedAndExpireByThemselves() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
+        let store = RedisRateLimitStore(client: client, timeout: .seconds(2))
+        _ = try await store.acquire(key: "1.2.3.4", policy: .auth, cost: 1)
+        let keys = try await client.send("KEYS", "*").array?.compactMap(\.string)
+        #expect(keys == ["bulwark:rl:auth:1.2.3.4"])
+        let ttl = try await client.send("PTTL", "bulwark:rl:auth:1.2.3.4").int ?? -1
+        #expect(ttl > 179_000 && ttl <= 180_000, "expires once one request's allowance is back")
+        try await store.reset(key: "1.2.3.4", policy: .auth)
+        #expect(try await client.send("EXISTS", "bulwark:rl:auth:1.2.3.4").int == 0)
+        await client.shutdown()
+    }
+}
+
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+struct FailoverRateLimitStoreTests {
+    @Test func aKilledServerDegradesToLocalLimitsAndComesBack() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
+        let metrics = TestMetrics()
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .info
+        let logger = Logger(label: "test", factory: { [handler] _ in handler })
+        let store = try FailoverRateLimitStore(
+            primary: RedisRateLimitStore(client: client),
+            expectedInstances: 2,
+            breaker: CircuitBreakerConfiguration(name: "rl", consecutiveFailureThreshold: 2, openDuration: .milliseconds(100), permittedCallsInHalfOpen: 1),
+            logger: logger,
+            metricsFactory: metrics
+        )
+        let policy = RateLimitPolicy(name: "chaos", limit: 1_000, per: .seconds(3_600))
+
+        for _ in 0..<20 { #expect(try await store.acquire(key: "k", policy: policy, cost: 1).allowed) }
+        #expect(store.backend == .redis)
+
+        server.kill()
+        var local = 0
+        for _ in 0..<50 {
+            let decision = try await store.acquire(key: "k", policy: policy, cost: 1)   // never throws
+            if decision.allowed { local += 1 }
+        }
+        #expect(local == 50)
+        #expect(store.backend == .memory)
+        #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "memory")]).lastValue == 1)
+        #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "redis")]).lastValue == 0)
+
+        try await server.launch()
+        _ = try await eventually {
+            _ = try await store.acquire(key: "k", policy: policy, cost: 1)
+            guard store.backend == .redis else { throw TestFailure("still on memory") }
+        }
+        #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "redis")]).lastValue == 1)
+        let lines = handler.entries.map { "\($0.message)" }
+        #expect(lines.filter { $0.hasPrefix("rate limits now decided in memory") }.count == 1, "one line per transition: \(lines)")
+        #expect(lines.filter { $0.hasPrefix("rate limits decided by the shared store again") }.count == 1)
+        await client.shutdown()
+    }
+
+    @Test func localLimitsAreThisInstancesShare() async throws {
+        let dead = try RedisClient(configuration: RedisConfiguration(port: try RedisServer.freePort(), minimumConnections: 0, borrowTimeout: .milliseconds(20)))
+        let store = try FailoverRateLimitStore(primary: RedisRateLimitStore(client: dead), expectedInstances: 4, metricsFactory: TestMetrics())
+        let policy = RateLimitPolicy(name: "p", limit: 100, per: .seconds(3_600))
+        var allowed = 0
+        for _ in 0..<60 where try await store.acquire(key: "k", policy: policy, cost: 1).allowed { allowed += 1 }
+        #expect(allowed == 25, "100 / 4 instances: fail to local limits, never to unlimited")
+        await dead.shutdown()
+    }
+
+    @Test func rejectsAnInvalidInstanceCount() throws {
+        let client = try RedisClient(configuration: RedisConfiguration(minimumConnections: 0))
+        #expect {
+            try FailoverRateLimitStore(primary: RedisRateLimitStore(client: client), expectedInstances: 0)
+        } throws: { "\($0)".contains("redis.expectedInstances: must be ≥ 1, got 0") }
+    }
+}
