@@ -19,6 +19,14 @@ let package = Package(
             ],
             swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
+        .executableTarget(
+            name: "RedisBenchmarks",
+            dependencies: [
+                .product(name: "BulwarkRedis", package: "bulwark"),
+                .product(name: "Resilience", package: "bulwark"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
