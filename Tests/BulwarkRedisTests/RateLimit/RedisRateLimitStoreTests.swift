@@ -2,6 +2,7 @@ import InMemoryLogging
 import Logging
 import MetricsTestKit
 import Resilience
+import Synchronization
 import Testing
 
 @testable import BulwarkRedis
@@ -60,6 +61,13 @@ struct RedisRateLimitStoreTests {
     }
 }
 
+/// Counts which backend each decision came from.
+final class Recorder: Sendable {
+    private let counts = Mutex([FailoverRateLimitStore.Backend: Int]())
+    func note(_ backend: FailoverRateLimitStore.Backend) { counts.withLock { $0[backend, default: 0] += 1 } }
+    func count(_ backend: FailoverRateLimitStore.Backend) -> Int { counts.withLock { $0[backend] ?? 0 } }
+}
+
 @Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
 struct FailoverRateLimitStoreTests {
     @Test func aKilledServerDegradesToLocalLimitsAndComesBack() async throws {
@@ -79,25 +87,32 @@ struct FailoverRateLimitStoreTests {
         )
         let policy = RateLimitPolicy(name: "chaos", limit: 1_000, per: .seconds(3_600))
 
-        for _ in 0..<20 { #expect(try await store.acquire(key: "k", policy: policy, cost: 1).allowed) }
-        #expect(store.backend == .redis)
+        // A stream of decisions runs throughout; the server is killed in the middle of it and restarted.
+        let backendsSeen = Recorder()
+        let stream = Task {
+            var decisions = 0
+            while !Task.isCancelled && decisions < 100_000 {
+                _ = try await store.acquire(key: "k\(decisions % 10)", policy: policy, cost: 1)   // must never throw
+                backendsSeen.note(store.backend)
+                decisions += 1
+                await Task.yield()
+            }
+            return decisions
+        }
+        _ = try await eventually { guard backendsSeen.count(.redis) >= 20 else { throw TestFailure("warming up") } }
 
         server.kill()
-        var local = 0
-        for _ in 0..<50 {
-            let decision = try await store.acquire(key: "k", policy: policy, cost: 1)   // never throws
-            if decision.allowed { local += 1 }
-        }
-        #expect(local == 50)
-        #expect(store.backend == .memory)
+        _ = try await eventually { guard store.backend == .memory else { throw TestFailure("still on redis") } }
+        let onMemory = backendsSeen.count(.memory)
+        _ = try await eventually { guard backendsSeen.count(.memory) >= onMemory + 20 else { throw TestFailure("no local decisions") } }
         #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "memory")]).lastValue == 1)
         #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "redis")]).lastValue == 0)
 
         try await server.launch()
-        _ = try await eventually {
-            _ = try await store.acquire(key: "k", policy: policy, cost: 1)
-            guard store.backend == .redis else { throw TestFailure("still on memory") }
-        }
+        _ = try await eventually { guard store.backend == .redis else { throw TestFailure("still on memory") } }
+        stream.cancel()
+        let decisions = try await stream.value   // rethrows any error a caller saw: there must be none
+        #expect(decisions > 40)
         #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "redis")]).lastValue == 1)
         let lines = handler.entries.map { "\($0.message)" }
         #expect(lines.filter { $0.hasPrefix("rate limits now decided in memory") }.count == 1, "one line per transition: \(lines)")
