@@ -26,11 +26,13 @@ extension RedisClient {
     enum Choice {
         case use(Int, RedisConnection)
         case wait
+        case unreachable
         case shutDown
     }
 
     /// Picks the live connection with the fewest commands in flight, opening more as load grows; waits
-    /// (up to the borrow timeout) when none is live.
+    /// (up to the borrow timeout) while a connection is being opened; fails at once when none is live and
+    /// every slot is backing off after a failed attempt.
     func borrow(within timeout: Duration? = nil) async throws -> (Int, RedisConnection) {
         let clock = ContinuousClock()
         let deadline = clock.now + min(configuration.borrowTimeout, timeout ?? configuration.borrowTimeout)
@@ -59,13 +61,17 @@ extension RedisClient {
                 if let idle {
                     pool.slots[idle].connecting = true
                     connectSlot = idle
+                    return .wait
                 }
-                return .wait
+                // Nothing live, nothing connecting, every slot backing off after a failure: the server
+                // is known to be unreachable right now, so fail fast instead of waiting out the timeout.
+                return pool.slots.contains(where: \.connecting) ? .wait : .unreachable
             }
             if let connectSlot { startConnecting(slot: connectSlot, after: .zero, alreadyMarked: true) }
             switch choice {
             case .use(let index, let connection): return (index, connection)
             case .shutDown: throw RedisError.shutDown
+            case .unreachable: throw RedisError.unavailable(pool.withLock { $0.lastError })
             case .wait:
                 guard clock.now < deadline else {
                     throw RedisError.unavailable(pool.withLock { $0.lastError })

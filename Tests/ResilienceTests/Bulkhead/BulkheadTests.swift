@@ -55,7 +55,7 @@ private final class BulkheadDriver {
 
 @Suite struct BulkheadTests {
     @Test func rejectsACallBeyondTheLimitWithAClearError() async throws {
-        let bulkhead = try Bulkhead(BulkheadConfiguration(name: "reports", maxConcurrentCalls: 1), clock: TestClock())
+        let bulkhead = try Bulkhead(BulkheadConfiguration(name: "reports", maxConcurrentCalls: 1), clock: ManualClock())
         let holding = try await bulkhead.acquire()
         do {
             _ = try await bulkhead.execute { 1 }
@@ -70,7 +70,7 @@ private final class BulkheadDriver {
     }
 
     @Test func aQueuedCallRunsWhenASlotFreesUp() async throws {
-        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 1, maxWaitingCalls: 1, maxWaitDuration: .seconds(5)), clock: TestClock())
+        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 1, maxWaitingCalls: 1, maxWaitDuration: .seconds(5)), clock: ManualClock())
         let holding = try await bulkhead.acquire()
         let ran = CallCounter()
         let queued = Task { try await bulkhead.execute { ran.increment() } }
@@ -82,7 +82,7 @@ private final class BulkheadDriver {
     }
 
     @Test func aQueuedCallGivesUpAfterTheMaximumWait() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let bulkhead = try Bulkhead(BulkheadConfiguration(name: "db", maxConcurrentCalls: 1, maxWaitingCalls: 1, maxWaitDuration: .seconds(2)), clock: clock)
         let holding = try await bulkhead.acquire()
         let queued = Task { try await bulkhead.execute { 1 } }
@@ -98,7 +98,7 @@ private final class BulkheadDriver {
     }
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
-        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 1, maxWaitingCalls: 1, maxWaitDuration: .seconds(60)), clock: TestClock())
+        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 1, maxWaitingCalls: 1, maxWaitDuration: .seconds(60)), clock: ManualClock())
         let holding = try await bulkhead.acquire()
         let queued = Task { try await bulkhead.execute { 1 } }
         #expect(await yieldUntil { bulkhead.usage.waiting == 1 })
@@ -109,7 +109,7 @@ private final class BulkheadDriver {
     }
 
     @Test func neverRunsMoreThanTheLimitAtOnce() async throws {
-        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 3, maxWaitingCalls: 100, maxWaitDuration: .seconds(60)), clock: TestClock())
+        let bulkhead = try Bulkhead(BulkheadConfiguration(maxConcurrentCalls: 3, maxWaitingCalls: 100, maxWaitDuration: .seconds(60)), clock: ManualClock())
         let running = CallCounter()
         let peak = Recorder<Int>()
         try await withThrowingTaskGroup(of: Void.self) { group in

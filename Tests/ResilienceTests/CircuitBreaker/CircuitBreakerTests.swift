@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct CircuitBreakerTests {
     @Test func rejectsFastWithAnErrorNamingTheBreakerAndTheWait() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "payments", consecutiveFailureThreshold: 2, openDuration: .seconds(30)), clock: clock)
         for _ in 0..<2 {
             await #expect(throws: TestError.self) { try await breaker.execute { () async throws -> Int in throw TestError() } }
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func emitsTransitionsAndRecordedCallsAsEvents() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let events = Recorder<CircuitBreakerEvent>()
         let breaker = try CircuitBreaker(
             CircuitBreakerConfiguration(name: "db", consecutiveFailureThreshold: 1, openDuration: .seconds(5), permittedCallsInHalfOpen: 1, onEvent: events.append),
@@ -53,7 +53,7 @@ import Testing
             isFailure: { !($0 is NotFound) },
             isIgnored: { $0 is CancellationError || ($0 as? TestError)?.id == 99 },
             isFailureResult: { ($0 as? Int) == 503 }
-        ), clock: TestClock())
+        ), clock: ManualClock())
         for _ in 0..<5 { _ = try? await breaker.execute { () async throws -> Int in throw NotFound() } }
         #expect(breaker.state == .closed, "NotFound is not a failure")
         for _ in 0..<5 { _ = try? await breaker.execute { () async throws -> Int in throw TestError(id: 99) } }
@@ -65,14 +65,14 @@ import Testing
     }
 
     @Test func acquireAndReportWorksWithoutAClosure() async throws {
-        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(consecutiveFailureThreshold: 2), clock: TestClock())
+        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(consecutiveFailureThreshold: 2), clock: ManualClock())
         try breaker.acquire().failed(TestError())
         try breaker.acquire().failed()
         #expect(throws: CircuitBreakerOpenError.self) { try breaker.acquire() }
     }
 
     @Test func manualControlsChangeTheState() async throws {
-        let breaker = try CircuitBreaker(clock: TestClock())
+        let breaker = try CircuitBreaker(clock: ManualClock())
         breaker.forceOpen()
         #expect(breaker.state == .forcedOpen)
         #expect {
@@ -90,7 +90,7 @@ import Testing
 
     @Test func reportsStateAndCallsAsMetrics() async throws {
         let metrics = testMetrics
-        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "metrics-cb", consecutiveFailureThreshold: 1), clock: TestClock())
+        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "metrics-cb", consecutiveFailureThreshold: 1), clock: ManualClock())
         _ = try await breaker.execute { 1 }
         _ = try? await breaker.execute { () async throws -> Int in throw TestError() }
         _ = try? await breaker.execute { 1 }

@@ -24,7 +24,7 @@ private struct Tracing: ResiliencePolicy {
     }
 
     @Test func retryAroundABreakerWaitsForTheBreakerToHalfOpen() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let breaker = try CircuitBreaker(CircuitBreakerConfiguration(consecutiveFailureThreshold: 2, openDuration: .seconds(30), permittedCallsInHalfOpen: 1), clock: clock)
         let pipeline = ResiliencePipeline(
             try Retry(RetryConfiguration(maxAttempts: 4, backoff: .constant(.milliseconds(10))), clock: clock),
@@ -56,9 +56,9 @@ private struct Tracing: ResiliencePolicy {
     }
 
     @Test func aTotalTimeoutBoundsEveryAttemptTogether() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let pipeline = ResiliencePipeline(
-            try Timeout(.seconds(5), name: "total", clock: clock),
+            try Timeout(.milliseconds(4_500), name: "total", clock: clock),
             try Retry(RetryConfiguration(maxAttempts: 100, backoff: .constant(.seconds(1))), clock: clock),
             try Timeout(.seconds(1), name: "attempt", clock: clock)
         )
@@ -66,20 +66,25 @@ private struct Tracing: ResiliencePolicy {
         let task = Task {
             try await pipeline.execute { () async throws -> Int in
                 calls.increment()
-                try await clock.sleep(for: .seconds(60))
+                try await untilCancelled()
                 return 1
             }
         }
-        for _ in 0..<10 {
-            #expect(await clock.waitForSleeper())
-            await clock.advance(by: .milliseconds(500))
+        // Attempts at 0, 2 and 4 s, each cut off after 1 s and followed by a 1 s backoff; the total
+        // timeout ends it all at 4.5 s. Two sleepers at every step: the total timeout and the current
+        // attempt timeout or backoff.
+        for _ in 0..<4 {
+            #expect(await clock.waitForSleepers(2))
+            await clock.advance(by: .seconds(1))
         }
-        await #expect(throws: TimeoutError(policy: "total", timeout: .seconds(5))) { try await task.value }
-        #expect(calls.value == 3, "attempts at 0, 2 and 4 s, each cut off after 1 s, 1 s apart")
+        #expect(await clock.waitForSleepers(2))
+        await clock.advance(by: .milliseconds(500))
+        await #expect(throws: TimeoutError(policy: "total", timeout: .milliseconds(4_500))) { try await task.value }
+        #expect(calls.value == 3)
     }
 
     @Test func fallbackAnswersForTheChosenErrors() async throws {
-        let breaker = try CircuitBreaker(clock: TestClock())
+        let breaker = try CircuitBreaker(clock: ManualClock())
         breaker.forceOpen()
         let pipeline = ResiliencePipeline(breaker)
         let cached = Fallback<[String]>(handling: { $0 is CircuitBreakerOpenError }, value: ["cached"])

@@ -5,14 +5,14 @@ import Testing
 
 @Suite struct InMemoryRateLimitStoreTests {
     @Test func keysAreIndependent() async throws {
-        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: TestClock())
+        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: ManualClock())
         #expect(try await limiter.acquire(key: "alice").allowed)
         #expect(try await !limiter.acquire(key: "alice").allowed)
         #expect(try await limiter.acquire(key: "bob").allowed)
     }
 
     @Test func policiesWithTheSameKeyAreIndependent() async throws {
-        let store = InMemoryRateLimitStore(clock: TestClock())
+        let store = InMemoryRateLimitStore(clock: ManualClock())
         let auth = try RateLimiter(policy: RateLimitPolicy(name: "auth", limit: 1, per: .seconds(60)), store: store)
         let write = try RateLimiter(policy: RateLimitPolicy(name: "write", limit: 1, per: .seconds(60)), store: store)
         #expect(try await auth.acquire(key: "1.2.3.4").allowed)
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func allowanceReturnsOnTheInjectedClock() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 2, per: .seconds(10)), clock: clock)
         _ = try await limiter.acquire(key: "k")
         _ = try await limiter.acquire(key: "k")
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func idleKeysExpire() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let store = InMemoryRateLimitStore(sweepInterval: .seconds(1), clock: clock)
         let policy = RateLimitPolicy(name: "p", limit: 10, per: .seconds(10))
         for key in 0..<100 { _ = store.decide(key: "k\(key)", policy: policy) }
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func aCapOnKeysEvictsTheLeastRecentlyUsed() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let store = InMemoryRateLimitStore(maximumKeys: 16, clock: clock)
         let policy = RateLimitPolicy(name: "p", limit: 1, per: .seconds(3_600))
         for key in 0..<16 {
@@ -60,14 +60,14 @@ import Testing
     }
 
     @Test func resetGivesTheAllowanceBack() async throws {
-        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: TestClock())
+        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: ManualClock())
         _ = try await limiter.acquire(key: "k")
         try await limiter.reset(key: "k")
         #expect(try await limiter.acquire(key: "k").allowed)
     }
 
     @Test func concurrentRequestsNeverExceedTheLimit() async throws {
-        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 50, per: .seconds(3_600)), clock: TestClock())
+        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 50, per: .seconds(3_600)), clock: ManualClock())
         let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<500 { group.addTask { try await limiter.acquire(key: "shared").allowed } }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func keyedLimiterThrowsARetryAfterError() async throws {
-        let limiter = try RateLimiter(policy: .auth, clock: TestClock())
+        let limiter = try RateLimiter(policy: .auth, clock: ManualClock())
         let keyed = limiter.keyed("10.0.0.1")
         for _ in 0..<5 { _ = try await keyed.execute { 1 } }
         do {

@@ -16,13 +16,13 @@ import Testing
 
     @Test func returnsAtOnceWhenTheFirstAttemptSucceeds() async throws {
         let calls = CallCounter()
-        let retry = try Retry(RetryConfiguration(maxAttempts: 3), clock: TestClock())
+        let retry = try Retry(RetryConfiguration(maxAttempts: 3), clock: ManualClock())
         #expect(try await retry.execute(Self.flaky(calls, failures: 0)) == 1)
         #expect(calls.value == 1)
     }
 
     @Test func waitsTheBackoffBetweenAttemptsOnTheInjectedClock() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let calls = CallCounter()
         let retry = try Retry(
             RetryConfiguration(maxAttempts: 5, backoff: .exponential(base: .milliseconds(100), multiplier: 2, maximum: .seconds(1))),
@@ -45,15 +45,16 @@ import Testing
     }
 
     @Test func throwsTheLastErrorAndEmitsExhaustedWhenAttemptsRunOut() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let calls = CallCounter()
         let events = Recorder<RetryEvent>()
         let retry = try Retry(
             RetryConfiguration(name: "inventory", maxAttempts: 3, backoff: .constant(.milliseconds(10)), onEvent: events.append),
             clock: clock
         )
-        let task = Task { try await retry.execute(Self.flaky(calls, failures: 10)) }
-        await clock.run()
+        let done = CallCounter()
+        let task = Task { defer { done.increment() }; return try await retry.execute(Self.flaky(calls, failures: 10)) }
+        #expect(await clock.drive { done.value > 0 })
         await #expect(throws: TestError(id: 3)) { try await task.value }
         #expect(calls.value == 3)
         let exhausted = events.values.compactMap { event -> RetryExhaustion? in
@@ -68,15 +69,16 @@ import Testing
     }
 
     @Test func logsEachFailedAttemptWithTheDelay() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let (logger, handler) = recordingLogger()
         let retry = try Retry(
             RetryConfiguration(maxAttempts: 5, backoff: .exponential(base: .milliseconds(200), multiplier: 2, maximum: .seconds(5)), logger: logger),
             clock: clock
         )
         let calls = CallCounter()
-        let task = Task { try await retry.execute(Self.flaky(calls, failures: 5)) }
-        await clock.run()
+        let done = CallCounter()
+        let task = Task { defer { done.increment() }; return try await retry.execute(Self.flaky(calls, failures: 5)) }
+        #expect(await clock.drive { done.value > 0 })
         _ = try? await task.value
         let messages = handler.entries.map { "\($0.message)" }
         #expect(messages.contains("attempt 1/5 failed: test error 1; retrying in 200 ms"))
@@ -90,7 +92,7 @@ import Testing
         let events = Recorder<RetryEvent>()
         let retry = try Retry(
             RetryConfiguration(maxAttempts: 5, shouldRetry: { ($0 as? TestError)?.id != 1 }, onEvent: events.append),
-            clock: TestClock()
+            clock: ManualClock()
         )
         await #expect(throws: TestError(id: 1)) { try await retry.execute(Self.flaky(calls, failures: 3)) }
         #expect(calls.value == 1)
@@ -100,7 +102,7 @@ import Testing
 
     @Test func doesNotRetryCancellationByDefault() async throws {
         let calls = CallCounter()
-        let retry = try Retry(RetryConfiguration(maxAttempts: 5), clock: TestClock())
+        let retry = try Retry(RetryConfiguration(maxAttempts: 5), clock: ManualClock())
         await #expect(throws: CancellationError.self) {
             try await retry.execute { () async throws -> Int in
                 calls.increment()
@@ -111,7 +113,7 @@ import Testing
     }
 
     @Test func stopsWhenCancelledDuringBackoff() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let calls = CallCounter()
         let retry = try Retry(RetryConfiguration(maxAttempts: 5, backoff: .constant(.seconds(10))), clock: clock)
         let task = Task { try await retry.execute(Self.flaky(calls, failures: 10)) }
@@ -123,19 +125,20 @@ import Testing
     }
 
     @Test func retriesResultsThePredicateRejectsAndReturnsTheLastOne() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let calls = CallCounter()
         let retry = try Retry(
             RetryConfiguration(maxAttempts: 3, backoff: .constant(.milliseconds(1)), shouldRetryResult: { ($0 as? Int).map { $0 < 10 } ?? false }),
             clock: clock
         )
-        let task = Task { try await retry.execute { calls.increment() } }
-        await clock.run()
+        let done = CallCounter()
+        let task = Task { defer { done.increment() }; return try await retry.execute { calls.increment() } }
+        #expect(await clock.drive { done.value > 0 })
         #expect(try await task.value == 3, "the last result is returned when attempts run out")
         #expect(calls.value == 3)
 
-        let succeeding = Task { try await retry.execute { calls.increment() * 5 } }
-        await clock.run()
+        let succeeding = Task { defer { done.increment() }; return try await retry.execute { calls.increment() * 5 } }
+        #expect(await clock.drive { done.value > 1 })
         #expect(try await succeeding.value == 20, "4 × 5 = 20 passes the predicate")
     }
 
@@ -144,7 +147,7 @@ import Testing
     }
 
     @Test func waitsAtLeastTheRetryAfterHint() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let calls = CallCounter()
         let retry = try Retry(RetryConfiguration(maxAttempts: 2, backoff: .constant(.milliseconds(100))), clock: clock)
         let task = Task {
@@ -162,7 +165,7 @@ import Testing
 
     @Test func givesUpWhenTheHintIsLongerThanTheMaximum() async throws {
         let calls = CallCounter()
-        let retry = try Retry(RetryConfiguration(maxAttempts: 5, maximumRetryAfter: .seconds(30)), clock: TestClock())
+        let retry = try Retry(RetryConfiguration(maxAttempts: 5, maximumRetryAfter: .seconds(30)), clock: ManualClock())
         await #expect(throws: Throttled(retryAfter: .seconds(31))) {
             try await retry.execute { () async throws -> Int in
                 calls.increment()
@@ -173,7 +176,7 @@ import Testing
     }
 
     @Test func aSpentBudgetStopsRetrying() async throws {
-        let clock = TestClock()
+        let clock = ManualClock()
         let budget = RetryBudget(percent: 0, minimumPerSecond: 1, window: .seconds(2), clock: clock)   // 2 retries per window
         let events = Recorder<RetryEvent>()
         let retry = try Retry(

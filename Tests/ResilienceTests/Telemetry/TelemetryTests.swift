@@ -8,7 +8,7 @@ import Testing
 @Suite struct TelemetryTests {
     @Test func retryCountsCallsByOutcomeAndRetries() async throws {
         let metrics = testMetrics
-        let clock = TestClock()
+        let clock = ManualClock()
         let retry = try Retry(RetryConfiguration(name: "metrics-retry", maxAttempts: 2, backoff: .none), clock: clock)
         _ = try await retry.execute { 1 }
         let calls = CallCounter()
@@ -28,7 +28,7 @@ import Testing
 
     @Test func limiterCountsDecisions() async throws {
         let metrics = testMetrics
-        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "metrics-rl", limit: 1, per: .seconds(60)), clock: TestClock())
+        let limiter = try RateLimiter(policy: RateLimitPolicy(name: "metrics-rl", limit: 1, per: .seconds(60)), clock: ManualClock())
         _ = try await limiter.acquire(key: "a")
         _ = try await limiter.acquire(key: "a")
         _ = try await limiter.acquire(key: "a")
@@ -38,7 +38,7 @@ import Testing
 
     @Test func bulkheadCountsRejectionsAndReportsConcurrency() async throws {
         let metrics = testMetrics
-        let bulkhead = try Bulkhead(BulkheadConfiguration(name: "metrics-bh", maxConcurrentCalls: 1), clock: TestClock())
+        let bulkhead = try Bulkhead(BulkheadConfiguration(name: "metrics-bh", maxConcurrentCalls: 1), clock: ManualClock())
         let permit = try await bulkhead.acquire()
         #expect(try metrics.expectGauge("bulwark_bulkhead_concurrent_calls", [("bulkhead", "metrics-bh")]).lastValue == 1)
         _ = try? await bulkhead.execute { 1 }
@@ -49,9 +49,9 @@ import Testing
 
     @Test func timeoutCountsTimeouts() async throws {
         let metrics = testMetrics
-        let clock = TestClock()
+        let clock = ManualClock()
         let timeout = try Timeout(.seconds(1), name: "metrics-to", clock: clock)
-        let task = Task { try await timeout.execute { () async throws -> Int in try await clock.sleep(for: .seconds(5)); return 1 } }
+        let task = Task { try await timeout.execute { () async throws -> Int in try await untilCancelled(); return 1 } }
         #expect(await clock.waitForSleeper())
         await clock.advance(by: .seconds(1))
         _ = try? await task.value
@@ -60,7 +60,7 @@ import Testing
 
     @Test func breakerLogsOpeningAtWarning() async throws {
         let (logger, handler) = recordingLogger()
-        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "logged", consecutiveFailureThreshold: 1, logger: logger), clock: TestClock())
+        let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "logged", consecutiveFailureThreshold: 1, logger: logger), clock: ManualClock())
         _ = try? await breaker.execute { () async throws -> Int in throw TestError() }
         let line = handler.entries.first { "\($0.message)".contains("closed → open") }
         #expect(line?.level == .warning)
