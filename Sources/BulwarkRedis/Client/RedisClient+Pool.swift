@@ -17,6 +17,8 @@ extension RedisClient {
         var nextWaiter: UInt64 = 0
         var isShutDown = false
         var lastError = "no connection attempt has finished yet"
+        /// Incremented at every failed connection attempt.
+        var failedAttempts = 0
 
         init(slotCount: Int) {
             slots = Array(repeating: Slot(), count: slotCount)
@@ -36,6 +38,7 @@ extension RedisClient {
     func borrow(within timeout: Duration? = nil) async throws -> (Int, RedisConnection) {
         let clock = ContinuousClock()
         let deadline = clock.now + min(configuration.borrowTimeout, timeout ?? configuration.borrowTimeout)
+        let failuresBefore = pool.withLock { $0.failedAttempts }
         while true {
             var connectSlot: Int?
             let choice: Choice = pool.withLock { pool in
@@ -57,6 +60,10 @@ extension RedisClient {
                     }
                     pool.slots[best].inFlight += 1
                     return .use(best, pool.slots[best].connection!)
+                }
+                // A command waits for one round of connection attempts, not for retries after failures.
+                if pool.failedAttempts > failuresBefore && !pool.slots.contains(where: \.connecting) {
+                    return .unreachable
                 }
                 if let idle {
                     pool.slots[idle].connecting = true
@@ -116,18 +123,19 @@ extension RedisClient {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Opens a connection in slot `index` after `delay`.
+    /// Opens a connection in slot `index` after `delay` (the slot counts as connecting only once the delay
+    /// is over, so that commands meanwhile see it as backing off).
     func startConnecting(slot index: Int, after delay: Duration, alreadyMarked: Bool = false) {
-        if !alreadyMarked {
-            let proceed = pool.withLock { pool in
-                guard !pool.isShutDown, !pool.slots[index].connecting, pool.slots[index].connection == nil else { return false }
-                pool.slots[index].connecting = true
-                return true
-            }
-            guard proceed else { return }
-        }
         Task {
             if delay > .zero { try? await ContinuousClock().sleep(for: delay) }
+            if !alreadyMarked {
+                let proceed = pool.withLock { pool in
+                    guard !pool.isShutDown, !pool.slots[index].connecting, pool.slots[index].connection == nil else { return false }
+                    pool.slots[index].connecting = true
+                    return true
+                }
+                guard proceed else { return }
+            }
             await self.connect(slot: index)
         }
     }
@@ -155,6 +163,7 @@ extension RedisClient {
             let (delay, keepWarm) = pool.withLock { pool in
                 pool.slots[index].connecting = false
                 pool.slots[index].failures += 1
+                pool.failedAttempts += 1
                 pool.lastError = String(describing: error)
                 var generator = RandomSource.system.generator
                 let delay = configuration.reconnectBackoff.delay(attempt: pool.slots[index].failures, using: &generator)

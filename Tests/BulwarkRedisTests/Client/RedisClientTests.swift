@@ -151,7 +151,7 @@ struct RedisClientTests {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = server.localAddress!.port!
-        let redis = try RedisClient(configuration: RedisConfiguration(port: port, borrowTimeout: .milliseconds(300), preferRESP3: false))
+        let redis = try RedisClient(configuration: RedisConfiguration(port: port, borrowTimeout: .seconds(10), preferRESP3: false))
         await #expect {
             try await redis.send("PING")
         } throws: { error in

@@ -79,7 +79,7 @@ struct FailoverRateLimitStoreTests {
         handler.logLevel = .info
         let logger = Logger(label: "test", factory: { [handler] _ in handler })
         let store = try FailoverRateLimitStore(
-            primary: RedisRateLimitStore(client: client),
+            primary: RedisRateLimitStore(client: client, timeout: .milliseconds(500)),
             expectedInstances: 2,
             breaker: CircuitBreakerConfiguration(name: "rl", consecutiveFailureThreshold: 2, openDuration: .milliseconds(100), permittedCallsInHalfOpen: 1),
             logger: logger,
@@ -115,8 +115,12 @@ struct FailoverRateLimitStoreTests {
         #expect(decisions > 40)
         #expect(try metrics.expectGauge("bulwark_ratelimit_backend", [("backend", "redis")]).lastValue == 1)
         let lines = handler.entries.map { "\($0.message)" }
-        #expect(lines.filter { $0.hasPrefix("rate limits now decided in memory") }.count == 1, "one line per transition: \(lines)")
-        #expect(lines.filter { $0.hasPrefix("rate limits decided by the shared store again") }.count == 1)
+        // One line per transition: they alternate, starting with the fall-back and ending with the return.
+        let transitions = lines.filter { $0.hasPrefix("rate limits now decided in memory") || $0.hasPrefix("rate limits decided by the shared store again") }
+        #expect(transitions.count >= 2 && transitions.count % 2 == 0, "\(transitions)")
+        for (index, line) in transitions.enumerated() {
+            #expect(line.hasPrefix(index % 2 == 0 ? "rate limits now decided in memory" : "rate limits decided by the shared store again"))
+        }
         await client.shutdown()
     }
 
