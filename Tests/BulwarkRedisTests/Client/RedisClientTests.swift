@@ -4,7 +4,7 @@ import Testing
 
 @testable import BulwarkRedis
 
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct RedisClientTests {
     static func client(_ server: RedisServer, _ change: (inout RedisConfiguration) -> Void = { _ in }) throws -> RedisClient {
         var configuration = try RedisConfiguration(url: server.url)
@@ -75,7 +75,7 @@ struct RedisClientTests {
     @Test func reconnectsAfterTheServerRestarts() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
-        let redis = try Self.client(server) { $0.borrowTimeout = .milliseconds(100) }
+        let redis = try Self.client(server) { $0.borrowTimeout = .seconds(2) }
         try await redis.send("SET", "k", "v")
         server.kill()
         await #expect(throws: RedisError.self) { try await redis.send("GET", "k") }
@@ -129,7 +129,7 @@ struct RedisClientTests {
 
     @Test func aDeadServerIsAClearErrorNotAHang() async throws {
         let port = try RedisServer.freePort()
-        let redis = try RedisClient(configuration: RedisConfiguration(port: port, minimumConnections: 0, borrowTimeout: .milliseconds(200)))
+        let redis = try RedisClient(configuration: RedisConfiguration(port: port, minimumConnections: 0, borrowTimeout: .seconds(5)))
         await #expect {
             try await redis.send("PING")
         } throws: { error in
@@ -140,7 +140,7 @@ struct RedisClientTests {
 }
 
 /// A fake server that answers every command with bytes that are not RESP.
-@Suite struct MalformedReplyTests {
+@Suite(.timeLimit(.minutes(1))) struct MalformedReplyTests {
     @Test func aMalformedReplyFailsTheCommandAndClosesTheConnection() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try await ServerBootstrap(group: group)

@@ -2,7 +2,7 @@ import Testing
 
 @testable import BulwarkRedis
 
-@Suite struct RedisConfigurationTests {
+@Suite(.timeLimit(.minutes(1))) struct RedisConfigurationTests {
     @Test func parsesAFullURL() throws {
         let configuration = try RedisConfiguration(url: "redis://alice:p%40ss@cache.internal:6380/3")
         #expect(configuration.host == "cache.internal")

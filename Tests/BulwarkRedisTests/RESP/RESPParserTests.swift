@@ -4,7 +4,7 @@ import Testing
 
 @testable import BulwarkRedis
 
-@Suite struct RESPParserTests {
+@Suite(.timeLimit(.minutes(1))) struct RESPParserTests {
     static func parseAll(_ bytes: String) throws -> [RESPValue] {
         var buffer = ByteBuffer(string: bytes)
         var values: [RESPValue] = []

@@ -7,7 +7,7 @@ import Testing
 
 @testable import BulwarkRedis
 
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct RedisRateLimitStoreTests {
     @Test(arguments: RateLimitAlgorithm.allCases)
     func twoIndependentStoresShareOneLimitExactly(algorithm: RateLimitAlgorithm) async throws {
@@ -68,7 +68,7 @@ final class Recorder: Sendable {
     func count(_ backend: FailoverRateLimitStore.Backend) -> Int { counts.withLock { $0[backend] ?? 0 } }
 }
 
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct FailoverRateLimitStoreTests {
     @Test func aKilledServerDegradesToLocalLimitsAndComesBack() async throws {
         let server = try await RedisServer.start()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct BackoffTests {
+@Suite(.timeLimit(.minutes(1))) struct BackoffTests {
     @Test func constantIsTheSameEveryTime() {
         let backoff = Backoff.constant(.milliseconds(200))
         #expect((1...5).map(backoff.baseDelay) == Array(repeating: .milliseconds(200), count: 5))

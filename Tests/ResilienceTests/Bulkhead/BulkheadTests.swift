@@ -12,7 +12,7 @@ private final class BulkheadDriver {
     func leave(_ id: UInt64) -> Bool { machine.waitEnded(waiter: id) }
 }
 
-@Suite struct BulkheadStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct BulkheadStateMachineTests {
     @Test func admitsUpToTheLimitThenQueuesThenRejects() {
         let bulkhead = BulkheadDriver(2, 1)
         #expect(bulkhead.request(0) == .permitted)
@@ -53,7 +53,7 @@ private final class BulkheadDriver {
     }
 }
 
-@Suite struct BulkheadTests {
+@Suite(.timeLimit(.minutes(1))) struct BulkheadTests {
     @Test func rejectsACallBeyondTheLimitWithAClearError() async throws {
         let bulkhead = try Bulkhead(BulkheadConfiguration(name: "reports", maxConcurrentCalls: 1), clock: ManualClock())
         let holding = try await bulkhead.acquire()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct CircuitBreakerPropertyTests {
+@Suite(.timeLimit(.minutes(1))) struct CircuitBreakerPropertyTests {
     /// Interprets random numbers as a sequence of events: calls starting, calls ending in any order with any
     /// result, time passing, and now and then a manual command.
     static func run(_ script: [Int], permitted: Int, consecutive: Int?) -> (maxHalfOpenInFlight: Int, transitions: [CircuitBreakerTransition], trialSlotsUsed: [Int]) {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct CircuitBreakerStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct CircuitBreakerStateMachineTests {
     static func config(
         window: SlidingWindow = .countBased(10),
         minimumCalls: Int = 10,

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct CircuitBreakerTests {
+@Suite(.timeLimit(.minutes(1))) struct CircuitBreakerTests {
     @Test func rejectsFastWithAnErrorNamingTheBreakerAndTheWait() async throws {
         let clock = ManualClock()
         let breaker = try CircuitBreaker(CircuitBreakerConfiguration(name: "payments", consecutiveFailureThreshold: 2, openDuration: .seconds(30)), clock: clock)

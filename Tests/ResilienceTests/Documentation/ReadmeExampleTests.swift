@@ -29,7 +29,7 @@ enum ReadmeExample {
     }
 }
 
-@Suite struct ReadmeExampleTests {
+@Suite(.timeLimit(.minutes(1))) struct ReadmeExampleTests {
     @Test func theExampleRetriesAFlakyCall() async throws {
         let calls = CallCounter()
         let receipt = try await ReadmeExample.checkout {

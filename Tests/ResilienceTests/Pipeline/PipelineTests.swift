@@ -14,7 +14,7 @@ private struct Tracing: ResiliencePolicy {
     }
 }
 
-@Suite struct PipelineTests {
+@Suite(.timeLimit(.minutes(1))) struct PipelineTests {
     @Test func theFirstPolicyIsTheOutermost() async throws {
         let trace = Recorder<String>()
         let pipeline = ResiliencePipeline(Tracing(name: "a", trace: trace), Tracing(name: "b", trace: trace))

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct PresetTests {
+@Suite(.timeLimit(.minutes(1))) struct PresetTests {
     @Test func databasePresetMatchesFieldPractice() {
         let preset = ResiliencePreset.database()
         #expect(preset.retry.maxAttempts == 5)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct InMemoryRateLimitStoreTests {
+@Suite(.timeLimit(.minutes(1))) struct InMemoryRateLimitStoreTests {
     @Test func keysAreIndependent() async throws {
         let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: ManualClock())
         #expect(try await limiter.acquire(key: "alice").allowed)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct RateLimitAlgorithmTests {
+@Suite(.timeLimit(.minutes(1))) struct RateLimitAlgorithmTests {
     static let second: Int64 = 1_000_000_000
 
     /// Runs requests at the given nanosecond times through one key and returns the decisions.

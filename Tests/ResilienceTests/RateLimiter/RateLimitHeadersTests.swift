@@ -2,7 +2,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct RateLimitHeadersTests {
+@Suite(.timeLimit(.minutes(1))) struct RateLimitHeadersTests {
     static func headers(_ fields: [(name: String, value: String)]) -> [String: String] {
         Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) })
     }

@@ -11,7 +11,7 @@ private final class BudgetBox {
     func window(at now: Duration) -> [Int] { let c = state.counts(at: now); return [c.calls, c.retries] }
 }
 
-@Suite struct RetryBudgetTests {
+@Suite(.timeLimit(.minutes(1))) struct RetryBudgetTests {
     @Test func allowsThePercentageOfCallsPlusTheReserve() {
         let budget = BudgetBox(RetryBudget.State(percent: 20, minimumPerSecond: 0, window: .seconds(10)))
         for _ in 0..<10 { budget.callStarted(at: .seconds(1)) }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct RetryTests {
+@Suite(.timeLimit(.minutes(1))) struct RetryTests {
     /// Fails `failures` times with TestError(id: attempt), then returns the attempt number.
     static func flaky(_ calls: CallCounter, failures: Int) -> @Sendable () async throws -> Int {
         {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct TelemetryTests {
+@Suite(.timeLimit(.minutes(1))) struct TelemetryTests {
     @Test func retryCountsCallsByOutcomeAndRetries() async throws {
         let metrics = testMetrics
         let clock = ManualClock()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Resilience
 
-@Suite struct TimeoutTests {
+@Suite(.timeLimit(.minutes(1))) struct TimeoutTests {
     @Test func returnsTheResultWhenTheOperationFinishesInTime() async throws {
         let timeout = try Timeout(.seconds(1), clock: ManualClock())
         #expect(try await timeout.execute { 42 } == 42)
