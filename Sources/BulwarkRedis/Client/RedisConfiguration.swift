@@ -14,9 +14,13 @@ import Resilience
 /// | ``reconnectBackoff`` | exponential 50 ms × 2, max 5 s, full jitter |
 /// | ``preferRESP3`` | `true` (`HELLO 3`, falling back to RESP2 on servers without it) |
 public struct RedisConfiguration: Sendable, Hashable {
+    /// The server's host name or address.
     public var host: String
+    /// The server's port.
     public var port: Int
+    /// The database `SELECT`ed on every connection.
     public var database: Int
+    /// The ACL user; `nil` authenticates as `default` (password only).
     public var username: String?
     /// Never logged.
     public var password: String?

@@ -10,8 +10,11 @@ import Logging
 public struct BulkheadConfiguration: Sendable {
     /// Default values, in one place, for docs, decoding and tests.
     public enum Defaults {
+        /// The default ``maxConcurrentCalls``.
         public static let maxConcurrentCalls = 25
+        /// The default ``maxWaitingCalls``.
         public static let maxWaitingCalls = 0
+        /// The default ``maxWaitDuration``.
         public static let maxWaitDuration = Duration.zero
     }
 

@@ -23,9 +23,13 @@ extension CircuitBreaker {
 
     /// How a finished call ended, as the breaker classifies it.
     public enum CallOutcome: String, Sendable, Hashable, CaseIterable {
+        /// Succeeded in less than the slow-call duration.
         case success
+        /// Succeeded, but took at least the slow-call duration.
         case slowSuccess = "slow_success"
+        /// Failed in less than the slow-call duration.
         case failure
+        /// Failed after at least the slow-call duration.
         case slowFailure = "slow_failure"
         /// Neither success nor failure (e.g. cancellation); frees a half-open trial slot.
         case ignored
@@ -36,8 +40,11 @@ extension CircuitBreaker {
 
     /// What a finished call reports: the breaker adds slowness from the call's duration.
     public enum CallResult: Sendable, Hashable {
+        /// The call succeeded.
         case succeeded
+        /// The call failed.
         case failed
+        /// The call ended in a way that says nothing about the dependency.
         case ignored
     }
 
@@ -53,6 +60,7 @@ extension CircuitBreaker {
     /// clock) and returns what happened; it never reads a clock, locks or performs I/O.
     public struct StateMachine: Sendable {
         private let configuration: Settings
+        /// The current state.
         public private(set) var state: CircuitBreakerState = .closed
         /// Incremented at every transition; tickets from older generations are stale.
         public private(set) var generation: UInt64 = 0

@@ -19,14 +19,23 @@ import Logging
 public struct CircuitBreakerConfiguration: Sendable {
     /// Default values, in one place, for docs, decoding and tests.
     public enum Defaults {
+        /// The default ``failureRateThreshold``.
         public static let failureRateThreshold = 50.0
+        /// The default ``slowCallRateThreshold``.
         public static let slowCallRateThreshold = 100.0
+        /// The default ``slowCallDurationThreshold``.
         public static let slowCallDurationThreshold = Duration.seconds(60)
+        /// The default ``slidingWindow``.
         public static let slidingWindow = SlidingWindow.countBased(100)
+        /// The default ``minimumNumberOfCalls``.
         public static let minimumNumberOfCalls = 100
+        /// The default ``openDuration``.
         public static let openDuration = Duration.seconds(60)
+        /// The default ``openDurationMultiplier``.
         public static let openDurationMultiplier = 1.0
+        /// The default ``maximumOpenDuration``.
         public static let maximumOpenDuration = Duration.seconds(600)
+        /// The default ``permittedCallsInHalfOpen``.
         public static let permittedCallsInHalfOpen = 10
     }
 

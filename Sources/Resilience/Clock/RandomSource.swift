@@ -37,6 +37,7 @@ public struct RandomSource: Sendable {
     /// Adapts a ``RandomSource`` to the standard library's `RandomNumberGenerator`.
     public struct Generator: RandomNumberGenerator {
         let source: RandomSource
+        /// The next 64 random bits.
         public mutating func next() -> UInt64 { source.nextValue() }
     }
 }

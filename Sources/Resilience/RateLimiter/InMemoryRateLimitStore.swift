@@ -11,7 +11,9 @@ import Synchronization
 public final class InMemoryRateLimitStore: RateLimitStore {
     /// Default values, in one place, for docs and tests.
     public enum Defaults {
+        /// The default ``maximumKeys``.
         public static let maximumKeys = 100_000
+        /// The default ``sweepInterval``.
         public static let sweepInterval = Duration.seconds(10)
     }
 

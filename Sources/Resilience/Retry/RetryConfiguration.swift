@@ -13,9 +13,12 @@ import Logging
 public struct RetryConfiguration: Sendable {
     /// Default values, in one place, for docs, decoding and tests.
     public enum Defaults {
+        /// The default ``maxAttempts``.
         public static let maxAttempts = 3
+        /// The default ``backoff``.
         public static let backoff = Backoff.exponential(base: .milliseconds(100), multiplier: 2, maximum: .seconds(10))
             .jittered(.full)
+        /// The default ``maximumRetryAfter``.
         public static let maximumRetryAfter = Duration.seconds(60)
     }
 
