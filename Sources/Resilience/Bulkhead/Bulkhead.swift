@@ -65,7 +65,7 @@ public final class Bulkhead: ResilienceGuard {
     }
 
     public func admitNow() throws -> GuardToken? {
-        if tryAcquire() != nil { return GuardToken() }
+        if takeFreeSlot() { return GuardToken() }
         guard configuration.queues else { throw rejection(.full) }
         return nil
     }
@@ -77,13 +77,18 @@ public final class Bulkhead: ResilienceGuard {
     /// Takes a slot if one is free right now, without waiting; `nil` when none is (nothing is recorded
     /// as a rejection: call ``acquire()`` to queue or be rejected).
     public func tryAcquire() -> BulkheadPermit? {
+        takeFreeSlot() ? BulkheadPermit(bulkhead: self) : nil
+    }
+
+    /// Takes a slot if one is free right now.
+    private func takeFreeSlot() -> Bool {
         let usage: (Int, Int)? = state.withLock { state in
             guard state.machine.callRequested(waiter: .max, mayWait: false) == .permitted else { return nil }
             return (state.machine.inFlight, state.machine.waiters.count)
         }
-        guard let usage else { return nil }
+        guard let usage else { return false }
         telemetry.permitted(queued: false, usage: usage)
-        return BulkheadPermit(bulkhead: self)
+        return true
     }
 
     /// Takes a slot, waiting for one if the configuration allows. Release it through the permit.

@@ -55,7 +55,7 @@ extension CircuitBreaker {
             }
         }
 
-        mutating func record(failed: Bool, slow: Bool, at now: Duration) {
+        mutating func record(failed: Bool, slow: Bool, atNanoseconds now: Int64) {
             switch storage {
             case .ring(var entries, var next, var filled):
                 storage = .ring(entries: [], next: 0, filled: 0)   // keep `entries` uniquely referenced
@@ -79,7 +79,7 @@ extension CircuitBreaker {
         }
 
         /// The totals over the window ending at `now` (time-based windows drop buckets that slid out).
-        mutating func totals(at now: Duration) -> WindowTotals {
+        mutating func totals(atNanoseconds now: Int64) -> WindowTotals {
             if case .buckets = storage { _ = evict(before: now) }
             return totals
         }
@@ -97,9 +97,9 @@ extension CircuitBreaker {
         }
 
         /// Clears buckets older than the window ending at `now`; returns the index of `now`'s bucket.
-        private mutating func evict(before now: Duration) -> Int {
+        private mutating func evict(before now: Int64) -> Int {
             guard case .buckets(var seconds, var bucketTotals) = storage else { return 0 }
-            let second = max(0, now.nanoseconds / 1_000_000_000)
+            let second = max(0, now / 1_000_000_000)
             let count = Int64(seconds.count)
             let index = Int(second % count)
             guard second != lastSecond else { return index }

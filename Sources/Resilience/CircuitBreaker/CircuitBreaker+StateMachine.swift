@@ -68,8 +68,10 @@ extension CircuitBreaker {
         private var consecutiveFailures = 0
         /// Trips since the breaker last closed normally; drives the growing open duration.
         public private(set) var consecutiveTrips = 0
+        /// When the open state ends, in nanoseconds.
+        private var openUntilNanoseconds: Int64 = 0
         /// When the open state ends.
-        public private(set) var openUntil: Duration = .zero
+        public var openUntil: Duration { .nanoseconds(openUntilNanoseconds) }
         /// Trial calls admitted in the current half-open state and not yet finished.
         public private(set) var halfOpenInFlight = 0
         private var halfOpenTotals = WindowTotals()
@@ -79,6 +81,7 @@ extension CircuitBreaker {
             var failureRateThreshold: Double
             var slowCallRateThreshold: Double
             var slowCallDurationThreshold: Duration
+            var slowCallNanoseconds: Int64
             var minimumNumberOfCalls: Int
             var consecutiveFailureThreshold: Int?
             var openDuration: Duration
@@ -93,6 +96,7 @@ extension CircuitBreaker {
                 failureRateThreshold: configuration.failureRateThreshold,
                 slowCallRateThreshold: configuration.slowCallRateThreshold,
                 slowCallDurationThreshold: configuration.slowCallDurationThreshold,
+                slowCallNanoseconds: configuration.slowCallDurationThreshold.nanoseconds,
                 minimumNumberOfCalls: configuration.minimumNumberOfCalls,
                 consecutiveFailureThreshold: configuration.consecutiveFailureThreshold,
                 openDuration: configuration.openDuration,
@@ -107,12 +111,17 @@ extension CircuitBreaker {
 
         /// A call wants to start at `now`. An open breaker whose open duration has elapsed turns half-open first.
         public mutating func callRequested(at now: Duration) -> (Admission, CircuitBreakerTransition?) {
-            let transition = timePassed(at: now)
+            callRequested(atNanoseconds: now.nanoseconds)
+        }
+
+        /// ``callRequested(at:)`` with `now` in nanoseconds (the shell's hot path: no 128-bit arithmetic).
+        mutating func callRequested(atNanoseconds now: Int64) -> (Admission, CircuitBreakerTransition?) {
+            let transition = timePassed(atNanoseconds: now)
             switch state {
             case .closed, .disabled:
-                return (.permitted(Ticket(generation: generation, startedAt: now)), transition)
+                return (.permitted(Ticket(generation: generation, startedAtNanoseconds: now)), transition)
             case .open:
-                return (.rejected(state: .open, retryAfter: openUntil - now), transition)
+                return (.rejected(state: .open, retryAfter: .nanoseconds(openUntilNanoseconds - now)), transition)
             case .forcedOpen:
                 return (.rejected(state: .forcedOpen, retryAfter: nil), transition)
             case .halfOpen:
@@ -120,7 +129,7 @@ extension CircuitBreaker {
                     return (.rejected(state: .halfOpen, retryAfter: nil), transition)
                 }
                 halfOpenInFlight += 1
-                return (.permitted(Ticket(generation: generation, startedAt: now)), transition)
+                return (.permitted(Ticket(generation: generation, startedAtNanoseconds: now)), transition)
             }
         }
 
@@ -132,7 +141,16 @@ extension CircuitBreaker {
             ticket: Ticket,
             at now: Duration
         ) -> (CallOutcome?, CircuitBreakerTransition?) {
-            let slow = now - ticket.startedAt >= configuration.slowCallDurationThreshold
+            callFinished(result, ticket: ticket, atNanoseconds: now.nanoseconds)
+        }
+
+        /// ``callFinished(_:ticket:at:)`` with `now` in nanoseconds.
+        mutating func callFinished(
+            _ result: CallResult,
+            ticket: Ticket,
+            atNanoseconds now: Int64
+        ) -> (CallOutcome?, CircuitBreakerTransition?) {
+            let slow = now &- ticket.startedAtNanoseconds >= configuration.slowCallNanoseconds
             let outcome: CallOutcome = switch result {
             case .succeeded: slow ? .slowSuccess : .success
             case .failed: slow ? .slowFailure : .failure
@@ -142,7 +160,7 @@ extension CircuitBreaker {
             switch state {
             case .closed:
                 guard outcome != .ignored else { return (outcome, nil) }
-                window.record(failed: outcome.isFailure, slow: outcome.isSlow, at: now)
+                window.record(failed: outcome.isFailure, slow: outcome.isSlow, atNanoseconds: now)
                 consecutiveFailures = outcome.isFailure ? consecutiveFailures + 1 : 0
                 return (outcome, shouldTripWhileClosed(at: now) ? trip(at: now) : nil)
             case .halfOpen:
@@ -163,7 +181,12 @@ extension CircuitBreaker {
 
         /// Time passed: an open breaker whose open duration has elapsed turns half-open.
         public mutating func timePassed(at now: Duration) -> CircuitBreakerTransition? {
-            guard state == .open, now >= openUntil else { return nil }
+            timePassed(atNanoseconds: now.nanoseconds)
+        }
+
+        /// ``timePassed(at:)`` with `now` in nanoseconds.
+        mutating func timePassed(atNanoseconds now: Int64) -> CircuitBreakerTransition? {
+            guard state == .open, now >= openUntilNanoseconds else { return nil }
             return move(to: .halfOpen)
         }
 
@@ -187,16 +210,16 @@ extension CircuitBreaker {
 
         /// The rates over the current window (time-based windows drop what slid out by `now`).
         public mutating func windowTotals(at now: Duration) -> WindowTotals {
-            state == .halfOpen ? halfOpenTotals : window.totals(at: now)
+            state == .halfOpen ? halfOpenTotals : window.totals(atNanoseconds: now.nanoseconds)
         }
 
         // MARK: Rules
 
-        private mutating func shouldTripWhileClosed(at now: Duration) -> Bool {
+        private mutating func shouldTripWhileClosed(at now: Int64) -> Bool {
             if let threshold = configuration.consecutiveFailureThreshold, consecutiveFailures >= threshold {
                 return true
             }
-            let totals = window.totals(at: now)
+            let totals = window.totals(atNanoseconds: now)
             guard totals.calls >= min(configuration.minimumNumberOfCalls, window.capacity) else { return false }
             return exceedsThresholds(totals)
         }
@@ -206,9 +229,9 @@ extension CircuitBreaker {
                 || totals.slowCallRate >= configuration.slowCallRateThreshold)
         }
 
-        private mutating func trip(at now: Duration) -> CircuitBreakerTransition? {
+        private mutating func trip(at now: Int64) -> CircuitBreakerTransition? {
             consecutiveTrips += 1
-            openUntil = now + openDuration(forTrip: consecutiveTrips)
+            openUntilNanoseconds = now &+ openDuration(forTrip: consecutiveTrips).nanoseconds
             return move(to: .open)
         }
 

@@ -42,7 +42,7 @@ struct CircuitBreakerTelemetry: Sendable {
     }
 
     /// The hot path: a permitted call finished; no event value is built unless someone listens.
-    func recorded(_ outcome: CircuitBreaker.CallOutcome, duration: Duration) {
+    func recorded(_ outcome: CircuitBreaker.CallOutcome, nanoseconds: Int64) {
         switch outcome {
         case .success: successes.increment()
         case .slowSuccess: slowSuccesses.increment()
@@ -50,13 +50,13 @@ struct CircuitBreakerTelemetry: Sendable {
         case .slowFailure: slowFailures.increment()
         case .ignored: ignored.increment()
         }
-        if let onEvent { onEvent(.callRecorded(breaker: name, outcome: outcome, duration: duration)) }
+        if let onEvent { onEvent(.callRecorded(breaker: name, outcome: outcome, duration: .nanoseconds(nanoseconds))) }
     }
 
     func record(_ event: CircuitBreakerEvent) {
         switch event {
         case .callRecorded(_, let outcome, let duration):
-            recorded(outcome, duration: duration)
+            recorded(outcome, nanoseconds: duration.nanoseconds)
             return
         case .callRejected:
             rejected.increment()

@@ -78,8 +78,8 @@ public final class CircuitBreaker: ResilienceGuard {
 
     /// Admits a call or throws the rejection; the ticket identifies it when it finishes.
     func admit() throws(CircuitBreakerOpenError) -> Ticket {
-        let now = clock.now()
-        let (admission, transition) = machine.withLock { $0.callRequested(at: now) }
+        let now = clock.nowNanoseconds()
+        let (admission, transition) = machine.withLock { $0.callRequested(atNanoseconds: now) }
         if let transition { telemetry.record(.stateChanged(breaker: name, transition: transition)) }
         switch admission {
         case .permitted(let ticket):
@@ -128,10 +128,10 @@ public final class CircuitBreaker: ResilienceGuard {
     }
 
     func finish(_ result: CallResult, ticket: Ticket) {
-        let now = clock.now()
-        let (outcome, transition) = machine.withLock { $0.callFinished(result, ticket: ticket, at: now) }
+        let now = clock.nowNanoseconds()
+        let (outcome, transition) = machine.withLock { $0.callFinished(result, ticket: ticket, atNanoseconds: now) }
         if let outcome {
-            telemetry.recorded(outcome, duration: now - ticket.startedAt)
+            telemetry.recorded(outcome, nanoseconds: now &- ticket.startedAtNanoseconds)
         }
         if let transition { telemetry.record(.stateChanged(breaker: name, transition: transition)) }
     }

@@ -25,6 +25,8 @@ public struct ResiliencePipeline: ResiliencePolicy {
     @usableFromInline let stages: [Stage]
 
     @usableFromInline enum Stage: Sendable {
+        /// A retry, called directly so that its fast path specialises and inlines into the caller.
+        case retry(Retry)
         case wrapping(any ResiliencePolicy)
         case guards([any ResilienceGuard])
     }
@@ -40,6 +42,8 @@ public struct ResiliencePipeline: ResiliencePolicy {
                 } else {
                     stages.append(.guards([guardPolicy]))
                 }
+            } else if let retry = policy as? Retry {
+                stages.append(.retry(retry))
             } else {
                 stages.append(.wrapping(policy))
             }
@@ -75,6 +79,8 @@ public struct ResiliencePipeline: ResiliencePolicy {
     func run<T: Sendable>(from stage: Int, _ operation: @Sendable () async throws -> T) async throws -> T {
         guard stage < stages.count else { return try await operation() }
         switch stages[stage] {
+        case .retry(let retry):
+            return try await retry.execute { try await run(from: stage + 1, operation) }
         case .wrapping(let policy):
             return try await policy.execute { try await run(from: stage + 1, operation) }
         case .guards(let guards):
@@ -94,7 +100,8 @@ public struct ResiliencePipeline: ResiliencePolicy {
         var tokens = GuardTokens()
         let value: T
         do {
-            while first + tokens.count < guards.count, let token = try guards[first + tokens.count].admitNow() {
+            while first + tokens.count < guards.count {
+                guard let token = try guards[first + tokens.count].admitNow() else { break }
                 tokens.append(token)
             }
             let waiting = first + tokens.count

@@ -6,6 +6,7 @@ import Metrics
 /// Metrics (all labelled `policy`):
 /// - `bulwark_retry_calls_total{outcome}`: `success`, `success_after_retry`, `exhausted`, `gave_up`
 /// - `bulwark_retry_retries_total`: attempts that were retried
+@usableFromInline
 struct RetryTelemetry: Sendable {
     let name: String
     let logger: Logger
@@ -31,6 +32,7 @@ struct RetryTelemetry: Sendable {
     }
 
     /// The hot path: a call succeeded; no event value is built unless someone listens.
+    @usableFromInline
     func succeeded(attempts: Int) {
         (attempts == 1 ? succeededFirstTime : succeededAfterRetry).increment()
         if let onEvent { onEvent(.succeeded(policy: name, attempts: attempts)) }

@@ -14,7 +14,7 @@ public final class Retry: ResiliencePolicy {
     /// The settings this policy runs with.
     public let configuration: RetryConfiguration
     private let clock: PolicyClock
-    private let telemetry: RetryTelemetry
+    @usableFromInline let telemetry: RetryTelemetry
 
     /// Creates a retry policy.
     /// - Parameters:
@@ -31,6 +31,7 @@ public final class Retry: ResiliencePolicy {
         self.telemetry = RetryTelemetry(configuration: configuration)
     }
 
+    @inlinable
     public func execute<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         configuration.budget?.recordCall()
         let value: T
@@ -47,7 +48,8 @@ public final class Retry: ResiliencePolicy {
     }
 
     /// The slow path, after the first attempt failed: the state machine decides, this loop sleeps.
-    private func retry<T: Sendable>(
+    @usableFromInline
+    func retry<T: Sendable>(
         _ operation: @Sendable () async throws -> T,
         after firstOutcome: Result<T, any Error>
     ) async throws -> T {
