@@ -40,6 +40,12 @@ public final class RedisClient: Sendable {
         for index in 0..<configuration.minimumConnections { startConnecting(slot: index, after: .zero) }
     }
 
+    /// Creates a client for `redis://[user:password@]host:port/db` with default settings otherwise.
+    /// - Throws: ``RedisError/invalidURL(_:)`` for a URL that cannot be understood.
+    public convenience init(url: String, logger: Logger = Logger(label: "bulwark.redis")) throws {
+        try self.init(configuration: RedisConfiguration(url: url), logger: logger)
+    }
+
     /// Sends a command and returns its reply.
     /// - Throws: ``RedisError/server(_:)`` for an error reply, ``RedisError/timeout(_:)``,
     ///   ``RedisError/unavailable(_:)`` when no connection can be had in time, ``RedisError/connectionClosed(_:)``.

@@ -80,3 +80,27 @@ public struct ResiliencePreset: Sendable {
         )
     }
 }
+
+extension RetryConfiguration {
+    /// The retry of ``ResiliencePreset/database(name:)``: 5 attempts.
+    public static func database(name: String = "database") -> RetryConfiguration { ResiliencePreset.database(name: name).retry }
+    /// The retry of ``ResiliencePreset/externalAPI(name:)``: 3 attempts, only on network errors, timeouts and 5xx/429.
+    public static func externalAPI(name: String = "external-api") -> RetryConfiguration { ResiliencePreset.externalAPI(name: name).retry }
+    /// The retry of ``ResiliencePreset/filesystem(name:)``: 4 attempts.
+    public static func filesystem(name: String = "filesystem") -> RetryConfiguration { ResiliencePreset.filesystem(name: name).retry }
+}
+
+extension CircuitBreakerConfiguration {
+    /// The breaker of ``ResiliencePreset/database(name:)``: 5 failures in a row, 5 s calls are slow, 30 s open.
+    public static func database(name: String = "database") -> CircuitBreakerConfiguration {
+        ResiliencePreset.database(name: name).circuitBreaker
+    }
+    /// The breaker of ``ResiliencePreset/externalAPI(name:)``: 3 failures in a row, 10 s calls are slow, 60 s open.
+    public static func externalAPI(name: String = "external-api") -> CircuitBreakerConfiguration {
+        ResiliencePreset.externalAPI(name: name).circuitBreaker
+    }
+    /// The breaker of ``ResiliencePreset/filesystem(name:)``: 4 failures in a row, 5 s calls are slow, 20 s open.
+    public static func filesystem(name: String = "filesystem") -> CircuitBreakerConfiguration {
+        ResiliencePreset.filesystem(name: name).circuitBreaker
+    }
+}

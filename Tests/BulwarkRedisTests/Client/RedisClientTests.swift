@@ -48,7 +48,7 @@ struct RedisClientTests {
         await #expect(throws: RedisError.self) { try await anonymous.send("PING") }
         await anonymous.shutdown()
 
-        let redis = try RedisClient(configuration: RedisConfiguration(url: "redis://default:s3cret@127.0.0.1:\(server.port)/2"))
+        let redis = try RedisClient(url: "redis://default:s3cret@127.0.0.1:\(server.port)/2")
         let other = try RedisClient(configuration: RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/0"))
         try await redis.send("SET", "where", "db2")
         #expect(try await other.send("GET", "where").isNull, "db 0 does not see db 2's key")

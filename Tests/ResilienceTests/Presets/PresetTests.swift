@@ -37,6 +37,15 @@ import Testing
         #expect(preset.circuitBreaker.openDuration == .seconds(20))
     }
 
+    @Test func presetsAreAlsoReachableFromEachConfiguration() {
+        #expect(RetryConfiguration.database().maxAttempts == 5)
+        #expect(RetryConfiguration.externalAPI().maxAttempts == 3)
+        #expect(RetryConfiguration.filesystem().maxAttempts == 4)
+        #expect(CircuitBreakerConfiguration.database().openDuration == .seconds(30))
+        #expect(CircuitBreakerConfiguration.externalAPI().consecutiveFailureThreshold == 3)
+        #expect(CircuitBreakerConfiguration.filesystem().slowCallDurationThreshold == .seconds(5))
+    }
+
     @Test func aPresetPipelineCutsOffASlowCallAndCountsItAsAFailure() async throws {
         let clock = ManualClock()
         var preset = ResiliencePreset.database(name: "orders-db")
