@@ -17,7 +17,7 @@ struct RedisBenchmarks {
         let client = try RedisClient(configuration: RedisConfiguration(
             port: port, minimumConnections: 1, maximumConnections: 4, commandTimeout: .seconds(5), borrowTimeout: .seconds(5)
         ))
-        let store = RedisRateLimitStore(client: client, timeout: .seconds(5))
+        let store = try RedisRateLimitStore(client: client, timeout: .seconds(5))
         let policy = RateLimitPolicy(name: "bench", limit: 1_000_000, per: .seconds(1))
         _ = try await store.acquire(key: "warm-up", policy: policy, cost: 1)   // connects and loads the script
         let perWorker = count / concurrency

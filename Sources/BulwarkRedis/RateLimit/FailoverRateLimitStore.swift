@@ -6,9 +6,12 @@ import Synchronization
 /// A ``RateLimitStore`` that uses a shared store (Redis) while it answers, and this instance's own
 /// in-memory limits while it does not. Callers never see the shared store's errors.
 ///
-/// - The shared store sits behind a ``CircuitBreaker`` (by default: open after 3 failures in a row,
+/// - The shared store sits behind a `CircuitBreaker` (by default: open after 3 failures in a row,
 ///   probe again after 2 s with one trial call). Together with the Redis store's 50 ms deadline, a dead
 ///   or slow Redis costs at most a few slow decisions before every decision is local.
+///
+/// ``RedisRateLimitStore`` is this store around ``RedisScriptRateLimitStore``; use this type to put the
+/// same failover in front of another shared store.
 /// - Local decisions enforce the same policy scaled to this instance's share: `limit / expectedInstances`
 ///   (and the burst likewise, at least 1), so N instances together stay near the global limit. Limits fail
 ///   to local limits, never to "unlimited".
@@ -46,7 +49,7 @@ public final class FailoverRateLimitStore: RateLimitStore {
 
     /// Creates the store.
     /// - Parameters:
-    ///   - primary: the shared store, usually a ``RedisRateLimitStore``.
+    ///   - primary: the shared store, e.g. a ``RedisScriptRateLimitStore``.
     ///   - local: the fallback; defaults to a new in-memory store on `clock`.
     ///   - expectedInstances: instances sharing the limits (≥ 1); each enforces `1/expectedInstances` locally.
     ///   - breaker: when to stop asking the shared store and when to try it again.

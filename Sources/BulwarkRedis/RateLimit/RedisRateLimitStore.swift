@@ -1,54 +1,64 @@
+import Logging
+import Metrics
 import Resilience
 
-/// A ``RateLimitStore`` in Redis, shared by every instance that uses the same server: GCRA and token
-/// bucket as Lua scripts, atomic in one round trip, on the server's clock. Keys are
-/// `<prefix><policy>:<key>` (prefix `bulwark:rl:` by default) and expire by themselves once the allowance
-/// is whole again.
+/// Rate limits shared by every instance that uses the same Redis, which keep working when Redis does
+/// not: the store the gateway uses when `redis.url` is set.
 ///
-/// Redis errors and timeouts are thrown; wrap the store in ``FailoverRateLimitStore`` so that callers
-/// never see them.
+/// Decisions run as Lua scripts in Redis (``RedisScriptRateLimitStore``: atomic, one round trip, keys
+/// `bulwark:rl:<policy>:<key>` that expire by themselves), each limited to 50 ms. Behind a circuit breaker
+/// (``FailoverRateLimitStore``): while Redis is down or slow, decisions come from an in-memory limiter
+/// enforcing this instance's share of each limit (`limit / expectedInstances`), with one log line and the
+/// gauge `bulwark_ratelimit_backend{backend}` per transition, and the store returns to Redis by itself.
+/// Callers never see a Redis error.
+///
+/// ```swift
+/// let redis = try RedisClient(url: "redis://127.0.0.1:6379/0")
+/// let limiter = try RateLimiter(policy: .auth, store: RedisRateLimitStore(client: redis, expectedInstances: 3))
+/// ```
 public final class RedisRateLimitStore: RateLimitStore {
-    /// The client the scripts run on.
-    public let client: RedisClient
-    /// Prepended to every key.
-    public let keyPrefix: String
-    /// The limit on one decision, waiting for a connection included. Defaults to 50 ms.
-    public let timeout: Duration
+    /// The raw store in Redis.
+    public let scripts: RedisScriptRateLimitStore
+    private let failover: FailoverRateLimitStore
 
-    /// Creates a store on `client`.
-    public init(client: RedisClient, keyPrefix: String = "bulwark:rl:", timeout: Duration = .milliseconds(50)) {
-        self.client = client
-        self.keyPrefix = keyPrefix
-        self.timeout = timeout
+    /// Creates the store.
+    /// - Parameters:
+    ///   - client: the Redis client.
+    ///   - keyPrefix: prepended to every key. Defaults to `bulwark:rl:`.
+    ///   - timeout: the limit on one decision in Redis, connection wait included. Defaults to 50 ms.
+    ///   - expectedInstances: instances sharing the limits; each enforces its share while Redis is away.
+    ///   - breaker: when to stop asking Redis and when to try again (default: 3 failures in a row, retry every 2 s).
+    ///   - clock: the breaker's and the local limiter's clock.
+    ///   - logger: receives the transition lines.
+    ///   - metricsFactory: where the backend gauge goes; defaults to the bootstrapped `MetricsSystem`.
+    /// - Throws: ``ConfigurationError`` naming every invalid setting.
+    public init(
+        client: RedisClient,
+        keyPrefix: String = "bulwark:rl:",
+        timeout: Duration = .milliseconds(50),
+        expectedInstances: Int = 1,
+        breaker: CircuitBreakerConfiguration = FailoverRateLimitStore.defaultBreaker(),
+        clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "bulwark.ratelimit"),
+        metricsFactory: (any MetricsFactory)? = nil
+    ) throws(ConfigurationError) {
+        scripts = RedisScriptRateLimitStore(client: client, keyPrefix: keyPrefix, timeout: timeout)
+        failover = try FailoverRateLimitStore(
+            primary: scripts, expectedInstances: expectedInstances, breaker: breaker,
+            clock: clock, logger: logger, metricsFactory: metricsFactory
+        )
     }
 
-    /// The Redis key for `key` under `policy`.
-    public func redisKey(_ key: String, policy: RateLimitPolicy) -> String {
-        keyPrefix + policy.name + ":" + key
-    }
+    /// Where decisions come from right now.
+    public var backend: FailoverRateLimitStore.Backend { failover.backend }
 
+    /// Decides in Redis, or locally while Redis is unavailable. Never throws a Redis error.
     public func acquire(key: String, policy: RateLimitPolicy, cost: Int) async throws -> RateLimitDecision {
-        let script = policy.algorithm == .gcra ? RateLimitScripts.gcra : RateLimitScripts.tokenBucket
-        let intervalMicroseconds = max(1, policy.emissionIntervalNanoseconds / 1_000)
-        let reply = try await client.evaluate(
-            script,
-            keys: [RedisArgument(redisKey(key, policy: policy))],
-            arguments: [RedisArgument(intervalMicroseconds), RedisArgument(policy.burst), RedisArgument(cost)],
-            timeout: timeout
-        )
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
-            throw RedisError.protocolError("the rate-limit script answered \(reply), not four integers")
-        }
-        return RateLimitDecision(
-            allowed: values[0] == 1,
-            limit: policy.limit,
-            remaining: Int(values[1]),
-            resetAfter: .microseconds(values[2]),
-            retryAfter: values[0] == 1 || values[3] < 0 ? nil : .microseconds(values[3])
-        )
+        try await failover.acquire(key: key, policy: policy, cost: cost)
     }
 
+    /// Forgets `key`'s usage in Redis (when reachable) and locally.
     public func reset(key: String, policy: RateLimitPolicy) async throws {
-        try await client.send("DEL", RedisArgument(redisKey(key, policy: policy)))
+        try await failover.reset(key: key, policy: policy)
     }
 }

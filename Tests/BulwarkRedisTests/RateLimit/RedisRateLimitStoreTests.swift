@@ -15,7 +15,7 @@ struct RedisRateLimitStoreTests {
         defer { server.stop() }
         let policy = RateLimitPolicy(name: "shared", limit: 50, per: .seconds(3_600), algorithm: algorithm)
         let clients = try (0..<2).map { _ in try RedisClient(configuration: RedisConfiguration(url: server.url)) }
-        let stores = clients.map { RedisRateLimitStore(client: $0, timeout: .seconds(2)) }
+        let stores = clients.map { RedisScriptRateLimitStore(client: $0, timeout: .seconds(2)) }
         let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<300 {
                 group.addTask { try await stores[index % 2].acquire(key: "client-1", policy: policy, cost: 1).allowed }
@@ -31,7 +31,7 @@ struct RedisRateLimitStoreTests {
         let server = try await RedisServer.start()
         defer { server.stop() }
         let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
-        let store = RedisRateLimitStore(client: client, timeout: .seconds(2))
+        let store = RedisScriptRateLimitStore(client: client, timeout: .seconds(2))
         let policy = RateLimitPolicy(name: "auth", limit: 5, per: .seconds(900), algorithm: algorithm)
         var decisions: [RateLimitDecision] = []
         for _ in 0..<6 { decisions.append(try await store.acquire(key: "10.0.0.1", policy: policy, cost: 1)) }
@@ -49,7 +49,7 @@ struct RedisRateLimitStoreTests {
         let server = try await RedisServer.start()
         defer { server.stop() }
         let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
-        let store = RedisRateLimitStore(client: client, timeout: .seconds(2))
+        let store = RedisScriptRateLimitStore(client: client, timeout: .seconds(2))
         _ = try await store.acquire(key: "1.2.3.4", policy: .auth, cost: 1)
         let keys = try await client.send("KEYS", "*").array?.compactMap(\.string)
         #expect(keys == ["bulwark:rl:auth:1.2.3.4"])
@@ -79,7 +79,7 @@ struct FailoverRateLimitStoreTests {
         handler.logLevel = .info
         let logger = Logger(label: "test", factory: { [handler] _ in handler })
         let store = try FailoverRateLimitStore(
-            primary: RedisRateLimitStore(client: client, timeout: .milliseconds(500)),
+            primary: RedisScriptRateLimitStore(client: client, timeout: .milliseconds(500)),
             expectedInstances: 2,
             breaker: CircuitBreakerConfiguration(name: "rl", consecutiveFailureThreshold: 2, openDuration: .milliseconds(100), permittedCallsInHalfOpen: 1),
             logger: logger,
@@ -124,9 +124,25 @@ struct FailoverRateLimitStoreTests {
         await client.shutdown()
     }
 
+    @Test func theRedisStoreNeverThrowsARedisError() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let client = try RedisClient(url: server.url)
+        let store = try RedisRateLimitStore(client: client, expectedInstances: 1, metricsFactory: TestMetrics())
+        let policy = RateLimitPolicy(name: "p", limit: 3, per: .seconds(3_600))
+        #expect(try await store.acquire(key: "k", policy: policy, cost: 1).allowed)
+        #expect(store.backend == .redis)
+        server.kill()
+        var allowed = 0
+        for _ in 0..<10 where try await store.acquire(key: "k", policy: policy, cost: 1).allowed { allowed += 1 }
+        #expect(allowed == 3, "the local limiter starts afresh with the same limit of 3")
+        #expect(store.backend == .memory)
+        await client.shutdown()
+    }
+
     @Test func localLimitsAreThisInstancesShare() async throws {
         let dead = try RedisClient(configuration: RedisConfiguration(port: try RedisServer.freePort(), minimumConnections: 0, borrowTimeout: .milliseconds(20)))
-        let store = try FailoverRateLimitStore(primary: RedisRateLimitStore(client: dead), expectedInstances: 4, metricsFactory: TestMetrics())
+        let store = try FailoverRateLimitStore(primary: RedisScriptRateLimitStore(client: dead), expectedInstances: 4, metricsFactory: TestMetrics())
         let policy = RateLimitPolicy(name: "p", limit: 100, per: .seconds(3_600))
         var allowed = 0
         for _ in 0..<60 where try await store.acquire(key: "k", policy: policy, cost: 1).allowed { allowed += 1 }
@@ -137,7 +153,7 @@ struct FailoverRateLimitStoreTests {
     @Test func rejectsAnInvalidInstanceCount() throws {
         let client = try RedisClient(configuration: RedisConfiguration(minimumConnections: 0))
         #expect {
-            try FailoverRateLimitStore(primary: RedisRateLimitStore(client: client), expectedInstances: 0)
+            try RedisRateLimitStore(client: client, expectedInstances: 0)
         } throws: { "\($0)".contains("redis.expectedInstances: must be ≥ 1, got 0") }
     }
 }
