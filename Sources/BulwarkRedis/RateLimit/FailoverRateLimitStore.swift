@@ -17,8 +17,9 @@ import Synchronization
 ///   to local limits, never to "unlimited".
 /// - A failed call to the shared store is decided locally; the backend switches to memory when the
 ///   breaker opens, and back when it closes again.
-/// - Each switch is logged once (warning when falling back, info when back) and shown by the gauge
-///   `bulwark_ratelimit_backend{backend="redis"|"memory"}` (1 for the one in use).
+/// - Each switch is logged once (warning when falling back, info when back), shown by the gauge
+///   `bulwark_ratelimit_backend{backend="redis"|"memory"}` (1 for the one in use) and counted by
+///   `bulwark_ratelimit_backend_transitions_total{to}`.
 /// - It returns to the shared store by itself when the breaker's trial call succeeds.
 public final class FailoverRateLimitStore: RateLimitStore {
     /// Which store decisions come from.
@@ -38,6 +39,8 @@ public final class FailoverRateLimitStore: RateLimitStore {
     private let logger: Logger
     private let redisGauge: Gauge
     private let memoryGauge: Gauge
+    private let toRedis: Counter
+    private let toMemory: Counter
 
     /// The breaker settings used unless others are given.
     public static func defaultBreaker() -> CircuitBreakerConfiguration {
@@ -76,6 +79,8 @@ public final class FailoverRateLimitStore: RateLimitStore {
         let factory = metricsFactory ?? MetricsSystem.factory
         redisGauge = Gauge(label: "bulwark_ratelimit_backend", dimensions: [("backend", "redis")], factory: factory)
         memoryGauge = Gauge(label: "bulwark_ratelimit_backend", dimensions: [("backend", "memory")], factory: factory)
+        toRedis = Counter(label: "bulwark_ratelimit_backend_transitions_total", dimensions: [("to", "redis")], factory: factory)
+        toMemory = Counter(label: "bulwark_ratelimit_backend_transitions_total", dimensions: [("to", "memory")], factory: factory)
         redisGauge.record(1)
         memoryGauge.record(0)
     }
@@ -128,6 +133,7 @@ public final class FailoverRateLimitStore: RateLimitStore {
         guard changed else { return }
         redisGauge.record(backend == .redis ? 1 : 0)
         memoryGauge.record(backend == .memory ? 1 : 0)
+        (backend == .redis ? toRedis : toMemory).increment()
         if backend == .memory {
             logger.warning(
                 "rate limits now decided in memory (this instance's share of each limit): the shared store failed: \(reason ?? "unknown")",

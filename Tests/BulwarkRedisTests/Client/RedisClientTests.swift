@@ -59,6 +59,22 @@ struct RedisClientTests {
         await other.shutdown()
     }
 
+    @Test func authenticatesAsAnACLUser() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let admin = try RedisClient(url: server.url)
+        try await admin.send("ACL", "SETUSER", "alice", "on", ">wonderland", "~app:*", "+@all")
+        let alice = try RedisClient(url: "redis://alice:wonderland@127.0.0.1:\(server.port)/0")
+        #expect(try await alice.send("ACL", "WHOAMI").string == "alice")
+        try await alice.send("SET", "app:x", "1")
+        await #expect(throws: RedisError.self) { try await alice.send("SET", "other:x", "1") }   // outside alice's keys
+        let wrong = try RedisClient(configuration: RedisConfiguration(url: "redis://alice:nope@127.0.0.1:\(server.port)/0"))
+        await #expect {
+            try await wrong.send("PING")
+        } throws: { "\($0)".contains("WRONGPASS") || "\($0)".contains("invalid username-password") }
+        for client in [admin, alice, wrong] { await client.shutdown() }
+    }
+
     @Test func pipelinesConcurrentCommandsOnOneConnection() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }

@@ -118,6 +118,9 @@ struct FailoverRateLimitStoreTests {
         // One line per transition: they alternate, starting with the fall-back and ending with the return.
         let transitions = lines.filter { $0.hasPrefix("rate limits now decided in memory") || $0.hasPrefix("rate limits decided by the shared store again") }
         #expect(transitions.count >= 2 && transitions.count % 2 == 0, "\(transitions)")
+        let counted = try metrics.expectCounter("bulwark_ratelimit_backend_transitions_total", [("to", "memory")]).totalValue
+            + metrics.expectCounter("bulwark_ratelimit_backend_transitions_total", [("to", "redis")]).totalValue
+        #expect(Int(counted) == transitions.count, "one counted transition per log line")
         for (index, line) in transitions.enumerated() {
             #expect(line.hasPrefix(index % 2 == 0 ? "rate limits now decided in memory" : "rate limits decided by the shared store again"))
         }
