@@ -131,7 +131,7 @@ struct FailoverRateLimitStoreTests {
         let server = try await RedisServer.start()
         defer { server.stop() }
         let client = try RedisClient(url: server.url)
-        let store = try RedisRateLimitStore(client: client, expectedInstances: 1, metricsFactory: TestMetrics())
+        let store = try RedisRateLimitStore(client: client, timeout: .seconds(2), expectedInstances: 1, metricsFactory: TestMetrics())
         let policy = RateLimitPolicy(name: "p", limit: 3, per: .seconds(3_600))
         #expect(try await store.acquire(key: "k", policy: policy, cost: 1).allowed)
         #expect(store.backend == .redis)
