@@ -6,13 +6,10 @@ import NIOPosix
 /// back in order; see ``RedisCommandHandler``.
 final class RedisConnection: Sendable {
     let channel: any Channel
-    /// Whether `HELLO 3` succeeded.
-    let speaksRESP3: Bool
     private let commandTimeout: TimeAmount
 
-    private init(channel: any Channel, speaksRESP3: Bool, commandTimeout: TimeAmount) {
+    private init(channel: any Channel, commandTimeout: TimeAmount) {
         self.channel = channel
-        self.speaksRESP3 = speaksRESP3
         self.commandTimeout = commandTimeout
     }
 
@@ -42,7 +39,8 @@ final class RedisConnection: Sendable {
         } catch {
             throw RedisError.connectionClosed("cannot connect to \(configuration.host):\(configuration.port): \(error)")
         }
-        var connection = RedisConnection(channel: channel, speaksRESP3: false, commandTimeout: TimeAmount(configuration.connectTimeout))
+        let connection = RedisConnection(channel: channel, commandTimeout: TimeAmount(configuration.commandTimeout))
+        let handshakeTimeout = TimeAmount(configuration.connectTimeout)
         do {
             var resp3 = false
             if configuration.preferRESP3 {
@@ -51,7 +49,7 @@ final class RedisConnection: Sendable {
                     hello += ["AUTH", RedisArgument(configuration.username ?? "default"), RedisArgument(password)]
                 }
                 if let name = configuration.clientName { hello += ["SETNAME", RedisArgument(name)] }
-                switch try await connection.send(hello) {
+                switch try await connection.send(hello, timeout: handshakeTimeout) {
                 case .error(let message) where message.hasPrefix("NOPROTO") || message.lowercased().contains("unknown command"):
                     resp3 = false
                 case .error(let message):
@@ -64,14 +62,15 @@ final class RedisConnection: Sendable {
                 if let password = configuration.password {
                     let auth: [RedisArgument] = configuration.username.map { ["AUTH", RedisArgument($0), RedisArgument(password)] }
                         ?? ["AUTH", RedisArgument(password)]
-                    try await connection.sendChecked(auth)
+                    try await connection.sendChecked(auth, timeout: handshakeTimeout)
                 }
-                if let name = configuration.clientName { try await connection.sendChecked(["CLIENT", "SETNAME", RedisArgument(name)]) }
+                if let name = configuration.clientName {
+                    try await connection.sendChecked(["CLIENT", "SETNAME", RedisArgument(name)], timeout: handshakeTimeout)
+                }
             }
             if configuration.database != 0 {
-                try await connection.sendChecked(["SELECT", RedisArgument(configuration.database)])
+                try await connection.sendChecked(["SELECT", RedisArgument(configuration.database)], timeout: handshakeTimeout)
             }
-            connection = RedisConnection(channel: channel, speaksRESP3: resp3, commandTimeout: TimeAmount(configuration.commandTimeout))
             if subscriber {
                 try await channel.pipeline.handler(type: RedisCommandHandler.self).map { $0.subscriberMode = true }.get()
             }
@@ -97,8 +96,8 @@ final class RedisConnection: Sendable {
 
     /// Sends a command and throws its error reply.
     @discardableResult
-    func sendChecked(_ arguments: [RedisArgument]) async throws -> RESPValue {
-        let reply = try await send(arguments)
+    func sendChecked(_ arguments: [RedisArgument], timeout: TimeAmount? = nil) async throws -> RESPValue {
+        let reply = try await send(arguments, timeout: timeout)
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
     }

@@ -80,7 +80,6 @@ extension CircuitBreaker {
         struct Settings: Sendable {
             var failureRateThreshold: Double
             var slowCallRateThreshold: Double
-            var slowCallDurationThreshold: Duration
             var slowCallNanoseconds: Int64
             var minimumNumberOfCalls: Int
             var consecutiveFailureThreshold: Int?
@@ -95,7 +94,6 @@ extension CircuitBreaker {
             self.configuration = Settings(
                 failureRateThreshold: configuration.failureRateThreshold,
                 slowCallRateThreshold: configuration.slowCallRateThreshold,
-                slowCallDurationThreshold: configuration.slowCallDurationThreshold,
                 slowCallNanoseconds: configuration.slowCallDurationThreshold.nanoseconds,
                 minimumNumberOfCalls: configuration.minimumNumberOfCalls,
                 consecutiveFailureThreshold: configuration.consecutiveFailureThreshold,
