@@ -96,7 +96,7 @@ public final class FailoverRateLimitStore: RateLimitStore {
         do {
             let decision = try await primary.acquire(key: key, policy: policy, cost: cost)
             permit.succeeded()
-            if breaker.state == .closed { switchTo(.redis, reason: nil) }
+            if backend == .memory, breaker.state == .closed { switchTo(.redis, reason: nil) }
             return decision
         } catch {
             permit.failed(error)
