@@ -9,11 +9,17 @@ let package = Package(
     products: [
         .library(name: "Resilience", targets: ["Resilience"]),
         .library(name: "BulwarkRedis", targets: ["BulwarkRedis"]),
+        .library(name: "BulwarkConfig", targets: ["BulwarkConfig"]),
+        .library(name: "BulwarkGateway", targets: ["BulwarkGateway"]),
+        .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -33,6 +39,63 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "BulwarkConfig",
+            dependencies: [
+                "Resilience",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "BulwarkGateway",
+            dependencies: [
+                "Resilience",
+                "BulwarkRedis",
+                "BulwarkConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BulwarkDemo",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "BulwarkCLI",
+            dependencies: [
+                "BulwarkConfig",
+                "BulwarkGateway",
+                "BulwarkDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "BulwarkConfigTests",
+            dependencies: ["BulwarkConfig", "Resilience"]
+        ),
+        .testTarget(
+            name: "BulwarkGatewayTests",
+            dependencies: [
+                "BulwarkGateway",
+                "BulwarkConfig",
+                "BulwarkDemo",
+                "Resilience",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(

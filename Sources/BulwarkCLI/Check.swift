@@ -1,0 +1,24 @@
+import ArgumentParser
+import BulwarkConfig
+
+/// `bulwark check`: validates a configuration file and exits 0 (valid) or 1 (every problem listed).
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate a configuration file; exit 0 when valid, 1 otherwise.")
+
+    @Option(name: .long, help: "The configuration file (default ./bulwark.yaml).")
+    var config: String?
+
+    func run() throws {
+        do {
+            guard let (configuration, path) = try ConfigurationLoading.load(path: config) else {
+                printError("error: no configuration file: pass --config FILE (./\(ConfigurationLoading.defaultPath) does not exist)")
+                throw ExitCode(1)
+            }
+            let targets = configuration.upstreams.reduce(0) { $0 + $1.targets.count }
+            print("\(path): ok (\(configuration.upstreams.count) upstreams, \(targets) targets, \(configuration.routes.count) routes)")
+        } catch let failure as ConfigurationFailure {
+            printError("error: \(failure)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import BulwarkConfig
+import BulwarkGateway
+import Logging
+import ServiceLifecycle
+
+/// `bulwark serve`: runs the gateway until SIGTERM or SIGINT, then drains and exits 0.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway in front of your app.",
+        discussion: """
+        With --config (or ./bulwark.yaml) the file decides everything. Without a file, --upstream runs one \
+        upstream with default policies and in-memory rate limits:
+          bulwark serve --upstream http://127.0.0.1:3001 --upstream http://127.0.0.1:3002 --listen 0.0.0.0:8080
+        """
+    )
+
+    @Option(name: .long, help: "The configuration file (default ./bulwark.yaml when present).")
+    var config: String?
+
+    @Option(name: .long, help: "An app instance, e.g. http://127.0.0.1:3000 (repeatable); used when there is no file.")
+    var upstream: [String] = []
+
+    @Option(name: .long, help: "Where to listen, HOST:PORT (overrides server.listen).")
+    var listen: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let configuration = try resolveConfiguration()
+        let logger = makeLogger(label: "bulwark", level: logLevel)
+        let gateway: Gateway
+        do {
+            gateway = try Gateway(configuration: configuration, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: gateway)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        do {
+            try await group.run()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func resolveConfiguration() throws -> BulwarkConfiguration {
+        var listenAddress: ListenAddress?
+        if let listen {
+            switch ListenAddress.parse(listen) {
+            case .success(let address): listenAddress = address
+            case .failure(let problem):
+                printError("error: --listen: \(problem)")
+                throw ExitCode(1)
+            }
+        }
+        if !upstream.isEmpty {
+            guard config == nil else {
+                printError("error: give either --config or --upstream, not both")
+                throw ExitCode(1)
+            }
+            var targets: [TargetURL] = []
+            for (index, text) in upstream.enumerated() {
+                switch TargetURL.parse(text) {
+                case .success(let target): targets.append(target)
+                case .failure(let problem):
+                    printError("error: --upstream #\(index + 1): \(problem)")
+                    throw ExitCode(1)
+                }
+            }
+            return BulwarkConfiguration.embedded(targets: targets, listen: listenAddress)
+        }
+        do {
+            guard var (configuration, _) = try ConfigurationLoading.load(path: config) else {
+                printError("error: nothing to serve: pass --config FILE or --upstream URL (./\(ConfigurationLoading.defaultPath) does not exist)")
+                throw ExitCode(1)
+            }
+            if configuration.routes.isEmpty {
+                printError("error: routes: no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route)")
+                throw ExitCode(1)
+            }
+            if let listenAddress { configuration.server.listen = listenAddress }
+            return configuration
+        } catch let failure as ConfigurationFailure {
+            printError("error: \(failure)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A stderr logger at `level` (unknown names fall back to info).
+func makeLogger(label: String, level: String) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
+    return logger
+}

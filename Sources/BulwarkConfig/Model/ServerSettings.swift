@@ -1,0 +1,77 @@
+import Resilience
+
+/// The `server:` section: the public listener.
+public struct ServerSettings: Sendable, Hashable {
+    /// Defaults for every key, in one place for decoding, docs and tests.
+    public enum Defaults {
+        /// `server.listen`
+        public static let listen = ListenAddress(host: "0.0.0.0", port: 8080)
+        /// `server.drain_timeout`
+        public static let drainTimeout = Duration.seconds(30)
+        /// `server.idle_timeout`
+        public static let idleTimeout = Duration.seconds(60)
+        /// `server.max_header_size`
+        public static let maxHeaderBytes = 32 * 1024
+        /// `server.max_body_size` (0 = unlimited)
+        public static let maxBodyBytes = 0
+        /// `server.rate_limit_headers`
+        public static let rateLimitHeaders = RateLimitHeaders.Style.ietf
+        /// `server.access_log`
+        public static let accessLog = AccessLogDestination.stdout
+    }
+
+    /// Where to accept client connections. Default `0.0.0.0:8080`.
+    public var listen: ListenAddress = Defaults.listen
+    /// Peers whose `X-Forwarded-For` is believed. Default none.
+    public var trustedProxies: [AddressRange] = []
+    /// How long in-flight requests may finish after SIGTERM. Default 30 s.
+    public var drainTimeout: Duration = Defaults.drainTimeout
+    /// How long an idle client connection is kept open. Default 60 s.
+    public var idleTimeout: Duration = Defaults.idleTimeout
+    /// The largest request head (request line and headers) accepted; larger ones get 431. Default 32 KiB.
+    public var maxHeaderBytes: Int = Defaults.maxHeaderBytes
+    /// The largest request body accepted, 0 for no limit; larger ones get 413. Default 0 (streamed, unlimited).
+    public var maxBodyBytes: Int = Defaults.maxBodyBytes
+    /// Which rate-limit header fields responses carry. Default `ietf` (draft-11 `RateLimit`/`RateLimit-Policy`).
+    public var rateLimitHeaders: RateLimitHeaders.Style = Defaults.rateLimitHeaders
+    /// Where JSON access-log lines go. Default stdout.
+    public var accessLog: AccessLogDestination = Defaults.accessLog
+
+    /// Creates settings with every default.
+    public init() {}
+}
+
+/// Where access-log lines are written.
+public enum AccessLogDestination: Sendable, Hashable {
+    /// Standard output.
+    case stdout
+    /// Appended to a file.
+    case file(String)
+    /// Not written.
+    case off
+}
+
+/// The `admin:` section: the operator listener (endpoints arrive with the admin API).
+public struct AdminSettings: Sendable, Hashable {
+    /// Defaults.
+    public enum Defaults {
+        /// `admin.listen`
+        public static let listen = ListenAddress(host: "127.0.0.1", port: 9090)
+        /// `admin.token_env`
+        public static let tokenEnvironmentVariable = "BULWARK_ADMIN_TOKEN"
+    }
+    /// Where the admin API listens. Default `127.0.0.1:9090`.
+    public var listen: ListenAddress = Defaults.listen
+    /// The environment variable holding the bearer token. Default `BULWARK_ADMIN_TOKEN`.
+    public var tokenEnvironmentVariable: String = Defaults.tokenEnvironmentVariable
+    /// Creates settings with every default.
+    public init() {}
+}
+
+/// The `redis:` section. When present, rate limits are shared by every instance through Redis.
+public struct RedisSettings: Sendable, Hashable {
+    /// `redis://[user:password@]host:port[/db]`.
+    public var url: String
+    /// Creates settings.
+    public init(url: String) { self.url = url }
+}

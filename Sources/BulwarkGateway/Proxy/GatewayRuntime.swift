@@ -1,0 +1,84 @@
+import BulwarkConfig
+import Logging
+import NIOCore
+import Resilience
+import Synchronization
+
+/// What every connection handler shares: routes, upstreams, rate limiting, the access log and the
+/// per-event-loop connection pools. Built once from a ``BulwarkConfiguration``.
+final class GatewayRuntime: Sendable {
+    let configuration: BulwarkConfiguration
+    let router: Router
+    let clusters: [UpstreamCluster]
+    let clientResolver: ClientAddressResolver
+    let rateLimiter: RouteRateLimiter
+    let accessLog: AccessLog
+    let logger: Logger
+    /// Resolved target addresses (resolved once at start; nil falls back to connecting by name).
+    let addresses: [ObjectIdentifier: SocketAddress]
+    private let pools: [ObjectIdentifier: UpstreamConnectionPool]
+    let connections = ConnectionTracker()
+    private let draining = Atomic<Bool>(false)
+
+    init(
+        configuration: BulwarkConfiguration,
+        eventLoops: [any EventLoop],
+        rateLimitBackend: RouteRateLimiter.Backend,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var clusters: [UpstreamCluster] = []
+        for upstream in configuration.upstreams {
+            clusters.append(try UpstreamCluster(settings: upstream, logger: logger))
+        }
+        self.clusters = clusters
+        var routes: [CompiledRoute] = []
+        for (index, route) in configuration.routes.enumerated() {
+            guard let cluster = clusters.first(where: { $0.name == route.upstream }) else {
+                throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "routes[\(index)].upstream", problem: "no upstream named '\(route.upstream)'")])
+            }
+            let limits = route.rateLimits.compactMap { configuration.rateLimitClass(named: $0) }
+            routes.append(CompiledRoute(index: index, settings: route, cluster: cluster, rateLimits: limits))
+        }
+        self.router = Router(routes: routes)
+        self.clientResolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
+        self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
+        self.accessLog = try AccessLog(destination: configuration.server.accessLog)
+        var addresses: [ObjectIdentifier: SocketAddress] = [:]
+        for target in clusters.flatMap(\.targets) {
+            addresses[ObjectIdentifier(target)] = try? SocketAddress.makeAddressResolvingHost(target.target.host, port: target.target.port)
+        }
+        self.addresses = addresses
+        var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
+        for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop) }
+        self.pools = pools
+    }
+
+    /// The connection pool of `eventLoop`.
+    func pool(for eventLoop: any EventLoop) -> UpstreamConnectionPool {
+        pools[ObjectIdentifier(eventLoop)]!
+    }
+
+    var allPools: [UpstreamConnectionPool] { Array(pools.values) }
+
+    /// Whether the gateway is draining (responses then carry `Connection: close`).
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    func beginDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+/// Open client connections, so a drain can ask each to finish and then wait for them.
+final class ConnectionTracker: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+    }
+
+    var count: Int { channels.withLock { $0.count } }
+    var all: [any Channel] { channels.withLock { Array($0.values) } }
+}

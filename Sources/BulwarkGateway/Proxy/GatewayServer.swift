@@ -1,0 +1,77 @@
+import BulwarkConfig
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The public listener: accepts connections and gives each an HTTP/1.1 pipeline ending in a
+/// ``ProxyServerHandler``.
+final class GatewayServer: Sendable {
+    let runtime: GatewayRuntime
+    let group: any EventLoopGroup
+    let channel: any Channel
+
+    /// The address actually bound (useful with port 0).
+    var localAddress: SocketAddress? { channel.localAddress }
+
+    private init(runtime: GatewayRuntime, group: any EventLoopGroup, channel: any Channel) {
+        self.runtime = runtime
+        self.group = group
+        self.channel = channel
+    }
+
+    static func bind(runtime: GatewayRuntime, group: any EventLoopGroup) async throws -> GatewayServer {
+        let server = runtime.configuration.server
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = server.maxHeaderBytes
+        limits.maxHeaderFieldSize = server.maxHeaderBytes
+        let decoderLimits = limits
+        let idleTimeout = TimeAmount.nanoseconds(server.idleTimeout.gatewayNanoseconds)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: false,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits
+                    )
+                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime))
+                    runtime.connections.add(channel)
+                }
+            }
+            .bind(host: server.listen.host, port: server.listen.port)
+            .get()
+        return GatewayServer(runtime: runtime, group: group, channel: channel)
+    }
+
+    /// Stops accepting, asks every connection to finish its current request, and waits up to
+    /// `timeout` for them; whatever is still open then is closed.
+    func drain(timeout: Duration, logger: Logger) async {
+        runtime.beginDraining()
+        try? await channel.close()
+        for connection in runtime.connections.all {
+            connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = ContinuousClock.now + timeout
+        while runtime.connections.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = runtime.connections.all
+        if !left.isEmpty {
+            logger.warning("drain timeout passed; closing connections still open", metadata: ["connections": "\(left.count)"])
+            for connection in left { connection.close(promise: nil) }
+        }
+        for pool in runtime.allPools {
+            pool.eventLoop.execute { pool.closeAll() }
+        }
+        runtime.accessLog.flush()
+    }
+}

@@ -1,0 +1,120 @@
+import NIOCore
+import NIOHTTP1
+
+/// The response side: what the upstream sends, and the answers the gateway gives itself.
+extension ProxyExchange: UpstreamConnectionDelegate {
+    var clientIsWritable: Bool { handler.context.channel.isWritable }
+
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        guard let attempt = current, !finished else { return }
+        attempt.responseHeadReceived = true
+        attempt.perTryTimer?.cancel()
+        attempt.responseKeepAlive = head.isKeepAlive
+        let status = Int(head.status.code)
+        if status >= 500, canRetryStatus(status) {
+            // Not forwarded: this attempt's response is dropped with its connection, and another is made.
+            attempt.discarding = true
+            attemptFailed(attempt, .status(status))
+            return
+        }
+        if head.status.code < 200 { return }   // 1xx from upstream: the client already got its 100 Continue
+        responseStarted = true
+        responseStatus = status
+        var headers = head.headers
+        HopByHopHeaders.strip(&headers)
+        headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        for field in rateLimitFields { headers.replaceOrAdd(name: field.name, value: field.value) }
+        handler.writeResponseHead(HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers))
+    }
+
+    private func canRetryStatus(_ status: Int) -> Bool {
+        guard let route, route.cluster.settings.retry.statuses.contains(status) else { return false }
+        return canRetry(after: .status(status))
+    }
+
+    func upstreamResponseBody(_ buffer: ByteBuffer) {
+        guard responseStarted, !finished else { return }
+        responseBytes += buffer.readableBytes
+        handler.writeResponseBody(buffer)
+    }
+
+    func upstreamResponseEnd() {
+        guard let attempt = current, responseStarted, !finished else { return }
+        finished = true
+        cancelTimers()
+        let reusable = attempt.responseKeepAlive && requestEnded && sentParts == body.count
+        finishAttempt(attempt, succeeded: responseStatus < 500, reason: "status \(responseStatus)", reuse: reusable)
+        logAccess()
+        handler.finishResponse(requestComplete: requestEnded, close: false)
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        guard let attempt = current, !finished else { return }
+        if responseStarted {
+            finished = true
+            cancelTimers()
+            finishAttempt(attempt, succeeded: false, reason: "connection lost mid-response: \(error)")
+            logAccess()
+            handler.abortResponse()
+            return
+        }
+        attemptFailed(attempt, .connectionLost(error))
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { handler.resumeReading() }
+    }
+
+    // MARK: Local answers
+
+    /// Answers with a JSON error. `close` also closes the connection afterwards (used when the rest of
+    /// the request cannot be trusted or read).
+    func respondError(_ status: HTTPResponseStatus, _ message: String, close: Bool = false) {
+        let (head, body) = GatewayResponses.error(status, message: message, requestID: requestID.isEmpty ? RequestID.generate() : requestID, allocator: handler.context.channel.allocator)
+        respondLocally(head, body, close: close)
+    }
+
+    /// A request body outgrew a limit mid-stream: answer if nothing was sent yet, otherwise cut.
+    func failRequest(_ status: HTTPResponseStatus, _ message: String) {
+        if let attempt = current {
+            attempt.discarding = true
+            finishAttempt(attempt, succeeded: true)
+        }
+        if responseStarted {
+            finished = true
+            cancelTimers()
+            logAccess()
+            handler.abortResponse()
+        } else {
+            respondError(status, message, close: true)
+        }
+    }
+
+    func respondLocally(_ head: HTTPResponseHead, _ body: ByteBuffer, close: Bool = false) {
+        guard !finished else { return }
+        finished = true
+        cancelTimers()
+        if let attempt = current { finishAttempt(attempt, succeeded: false, reason: "abandoned") }
+        responseStarted = true
+        responseStatus = Int(head.status.code)
+        responseBytes = body.readableBytes
+        var head = head
+        head.version = clientHead.version
+        for field in rateLimitFields where !head.headers.contains(name: field.name) {
+            head.headers.add(name: field.name, value: field.value)
+        }
+        handler.writeResponseHead(head)
+        handler.writeResponseBody(body)
+        logAccess()
+        handler.finishResponse(requestComplete: requestEnded, close: close)
+    }
+
+    func logAccess() {
+        guard runtime.accessLog.isEnabled else { return }
+        runtime.accessLog.record(AccessLogEntry(
+            requestID: requestID, method: clientHead.method.rawValue, path: Self.path(of: clientHead.uri),
+            status: responseStatus, route: route?.label, target: lastTarget, attempts: attempts,
+            durationNanoseconds: Self.now() - startedAt, client: clientAddress, bytesSent: responseBytes
+        ))
+    }
+}

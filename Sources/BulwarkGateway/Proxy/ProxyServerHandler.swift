@@ -1,0 +1,163 @@
+import NIOCore
+import NIOHTTP1
+
+/// The handler of one client connection: turns each request into a ``ProxyExchange``, writes what the
+/// exchange answers, and holds reads back while the upstream cannot take more of the request body.
+final class ProxyServerHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let runtime: GatewayRuntime
+    private(set) var context: ChannelHandlerContext!
+    private(set) var peerAddress = "unknown"
+    private var exchange: ProxyExchange?
+    /// Parts of a request that was already answered (an early error); they are dropped.
+    private var discardingRequest = false
+    private var closeAfterResponse = false
+    private var readPending = false
+    private var quiescing = false
+
+    init(runtime: GatewayRuntime) {
+        self.runtime = runtime
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let address = context.channel.remoteAddress?.ipAddress { peerAddress = address }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            discardingRequest = false
+            let exchange = ProxyExchange(handler: self, head: head)
+            self.exchange = exchange
+            exchange.start()
+        case .body(let buffer):
+            if !discardingRequest { exchange?.requestBody(buffer) }
+        case .end:
+            if discardingRequest {
+                discardingRequest = false
+                if exchange == nil, closeAfterResponse { context.close(promise: nil) }
+            } else {
+                exchange?.requestEnd()
+            }
+        }
+    }
+
+    // MARK: Called by the exchange
+
+    func writeResponseHead(_ head: HTTPResponseHead) {
+        var head = head
+        if runtime.isDraining || quiescing || closeAfterResponse {
+            head.headers.replaceOrAdd(name: "Connection", value: "close")
+            closeAfterResponse = true
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func writeInformationalHead(_ head: HTTPResponseHead) {
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func writeResponseBody(_ buffer: ByteBuffer) {
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    /// The response is complete. `requestComplete` says whether the whole request was read; if not, the
+    /// rest of it is discarded, and the connection is closed when the exchange asks for it.
+    func finishResponse(requestComplete: Bool, close: Bool) {
+        exchange = nil
+        if close { closeAfterResponse = true }
+        let shouldClose = closeAfterResponse
+        let context = self.context!
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if shouldClose { context.close(promise: nil) }
+        }
+        if !requestComplete { discardingRequest = true }
+        resumeReading()
+    }
+
+    /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
+    func abortResponse() {
+        exchange = nil
+        context.close(promise: nil)
+    }
+
+    /// Marks the connection to close after the current response (e.g. `Connection: close` or HTTP/1.0).
+    func closeAfterCurrentResponse() { closeAfterResponse = true }
+
+    func resumeReading() {
+        guard readPending else { return }
+        readPending = false
+        context.read()
+    }
+
+    func readPaused() -> Bool { readPending }
+
+    // MARK: Channel events
+
+    func read(context: ChannelHandlerContext) {
+        if let exchange, exchange.shouldHoldClientReads {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.clientBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        exchange?.clientClosed()
+        exchange = nil
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if exchange == nil { context.close(promise: nil) } else { closeAfterResponse = true }
+            return
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, exchange == nil {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard exchange == nil || !(exchange!.responseStarted) else {
+            context.close(promise: nil)
+            return
+        }
+        exchange?.clientClosed()
+        exchange = nil
+        let status: HTTPResponseStatus
+        let message: String
+        switch error as? HTTPParserError {
+        case .headerOverflow?:
+            status = .requestHeaderFieldsTooLarge
+            message = "request header fields too large (limit \(runtime.configuration.server.maxHeaderBytes) bytes)"
+        case .unexpectedContentLength?:
+            status = .badRequest
+            message = "ambiguous framing: a request must not carry both Content-Length and Transfer-Encoding"
+        case .some(let parserError):
+            status = .badRequest
+            message = "malformed request: \(parserError)"
+        case nil:
+            context.close(promise: nil)
+            return
+        }
+        let (head, body) = GatewayResponses.error(status, message: message, requestID: RequestID.generate(), allocator: context.channel.allocator)
+        var closing = head
+        closing.headers.replaceOrAdd(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(closing)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}

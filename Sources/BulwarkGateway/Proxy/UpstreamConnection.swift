@@ -1,0 +1,110 @@
+import NIOCore
+import NIOHTTP1
+
+/// Receives what an upstream connection delivers for the request currently using it.
+protocol UpstreamConnectionDelegate: AnyObject {
+    func upstreamResponseHead(_ head: HTTPResponseHead)
+    func upstreamResponseBody(_ buffer: ByteBuffer)
+    func upstreamResponseEnd()
+    func upstreamFailed(_ error: any Error)
+    func upstreamWritabilityChanged(isWritable: Bool)
+    /// Whether the client can take more response bytes (false pauses reading from the upstream).
+    var clientIsWritable: Bool { get }
+}
+
+/// One kept-alive HTTP/1.1 connection to a target; lives on one event loop and serves one request at
+/// a time. Only touched on its event loop (hence `@unchecked Sendable`, for futures).
+final class UpstreamConnection: @unchecked Sendable {
+    let channel: any Channel
+    let target: TargetState
+    var handler: UpstreamResponseHandler!
+    weak var pool: UpstreamConnectionPool?
+    /// Requests this connection has carried.
+    var requestsServed = 0
+    /// When it was last returned to the pool (monotonic nanoseconds).
+    var idleSince: Int64 = 0
+    var isClosed = false
+
+    init(channel: any Channel, target: TargetState) {
+        self.channel = channel
+        self.target = target
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        channel.close(promise: nil)
+    }
+}
+
+/// The last handler of an upstream connection's pipeline: passes response parts to the current
+/// delegate, and holds reads back while the client cannot take more (backpressure).
+final class UpstreamResponseHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    unowned let connection: UpstreamConnection
+    weak var delegate: (any UpstreamConnectionDelegate)?
+    private var context: ChannelHandlerContext?
+    private var readPending = false
+
+    init(connection: UpstreamConnection) {
+        self.connection = connection
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): delegate?.upstreamResponseHead(head)
+        case .body(let buffer): delegate?.upstreamResponseBody(buffer)
+        case .end: delegate?.upstreamResponseEnd()
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let delegate, !delegate.clientIsWritable {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The client drained: read again if a read was held back.
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.isClosed = true
+        connection.pool?.remove(connection)
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(ChannelError.eof)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(error)
+        }
+        connection.close()
+    }
+
+    /// Writes a request part without flushing.
+    func write(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+}

@@ -1,0 +1,78 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Kept-alive upstream connections of one event loop, per target (LIFO, so warm connections are reused
+/// and surplus ones age out). Only touched on its event loop, so it needs no lock.
+final class UpstreamConnectionPool: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private var idle: [ObjectIdentifier: [UpstreamConnection]] = [:]
+    /// Idle connections older than this are not reused: many app servers close idle keep-alive
+    /// connections after 5 s (Node's default), and reusing one that is being closed loses the request.
+    static let maximumIdleNanoseconds: Int64 = 4_000_000_000
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// An idle connection to `target`, or a new one.
+    func acquire(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount, now: Int64) -> EventLoopFuture<UpstreamConnection> {
+        let key = ObjectIdentifier(target)
+        while var stack = idle[key], let connection = stack.popLast() {
+            idle[key] = stack
+            if connection.isClosed || !connection.channel.isActive { continue }
+            if now - connection.idleSince > Self.maximumIdleNanoseconds {
+                connection.close()
+                continue
+            }
+            return eventLoop.makeSucceededFuture(connection)
+        }
+        return connect(target, address: address, connectTimeout: connectTimeout)
+    }
+
+    private func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                }
+            }
+        let connected = address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: target.target.host, port: target.target.port)
+        return connected.flatMapThrowing { channel in
+            let connection = UpstreamConnection(channel: channel, target: target)
+            connection.pool = self
+            let handler = UpstreamResponseHandler(connection: connection)
+            connection.handler = handler
+            try channel.pipeline.syncOperations.addHandler(handler)
+            return connection
+        }
+    }
+
+    /// Returns a connection after a complete exchange.
+    func release(_ connection: UpstreamConnection, maximumIdle: Int, now: Int64) {
+        guard !connection.isClosed, connection.channel.isActive else { return }
+        let key = ObjectIdentifier(connection.target)
+        var stack = idle[key] ?? []
+        guard stack.count < maximumIdle else {
+            connection.close()
+            return
+        }
+        connection.idleSince = now
+        stack.append(connection)
+        idle[key] = stack
+    }
+
+    /// Forgets a connection that closed.
+    func remove(_ connection: UpstreamConnection) {
+        let key = ObjectIdentifier(connection.target)
+        idle[key]?.removeAll { $0 === connection }
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        for connection in idle.values.joined() { connection.close() }
+        idle.removeAll()
+    }
+}

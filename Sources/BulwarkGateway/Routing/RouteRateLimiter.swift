@@ -1,0 +1,62 @@
+import BulwarkConfig
+import Logging
+import NIOCore
+import NIOHTTP1
+import Resilience
+
+/// Applies a route's rate-limit classes to a request. The in-memory store answers synchronously on the
+/// event loop; a shared store (Redis) answers asynchronously and the answer hops back to the loop. A
+/// store that fails admits the request (limits degrade, traffic does not) and logs why.
+final class RouteRateLimiter: Sendable {
+    enum Backend: Sendable {
+        case memory(InMemoryRateLimitStore)
+        case shared(any RateLimitStore)
+    }
+
+    typealias Outcome = [(policy: RateLimitPolicy, decision: RateLimitDecision)]
+
+    let backend: Backend
+    let logger: Logger
+
+    init(backend: Backend, logger: Logger) {
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// The key for `rateLimit` and this request.
+    static func key(for rateLimit: RateLimitClass, clientAddress: String, headers: HTTPHeaders) -> String {
+        switch rateLimit.key {
+        case .clientIP:
+            return "\(rateLimit.policy.name):ip:\(clientAddress)"
+        case .header(let name):
+            if let value = headers.first(name: name), !value.isEmpty { return "\(rateLimit.policy.name):h:\(value)" }
+            return "\(rateLimit.policy.name):ip:\(clientAddress)"
+        }
+    }
+
+    /// Decides every class for a request; `completion` runs on `eventLoop`.
+    func check(
+        _ classes: [RateLimitClass], clientAddress: String, headers: HTTPHeaders,
+        on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
+    ) {
+        let keys = classes.map { Self.key(for: $0, clientAddress: clientAddress, headers: headers) }
+        switch backend {
+        case .memory(let store):
+            completion(zip(classes, keys).map { ($0.policy, store.decide(key: $1, policy: $0.policy)) })
+        case .shared(let store):
+            let logger = self.logger
+            Task {
+                var outcome: Outcome = []
+                for (rateLimit, key) in zip(classes, keys) {
+                    do {
+                        outcome.append((rateLimit.policy, try await store.acquire(key: key, policy: rateLimit.policy, cost: 1)))
+                    } catch {
+                        logger.warning("rate-limit store failed; admitting the request", metadata: ["policy": "\(rateLimit.policy.name)", "error": "\(error)"])
+                    }
+                }
+                let result = outcome
+                eventLoop.execute { completion(result) }
+            }
+        }
+    }
+}

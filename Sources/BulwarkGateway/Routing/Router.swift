@@ -1,0 +1,47 @@
+import BulwarkConfig
+import NIOHTTP1
+import Resilience
+
+/// One route at run time.
+final class CompiledRoute: Sendable {
+    let index: Int
+    let settings: RouteSettings
+    let cluster: UpstreamCluster
+    let rateLimits: [RateLimitClass]
+    /// Whole-request deadline in nanoseconds.
+    let timeoutNanoseconds: Int64
+    /// The label used in logs: the prefix.
+    var label: String { settings.pathPrefix }
+
+    init(index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass]) {
+        self.index = index
+        self.settings = settings
+        self.cluster = cluster
+        self.rateLimits = rateLimits
+        self.timeoutNanoseconds = (settings.timeout ?? cluster.settings.timeout).gatewayNanoseconds
+    }
+
+    func matches(method: HTTPMethod, path: Substring) -> Bool {
+        if let methods = settings.methods, !methods.contains(method.rawValue) { return false }
+        return Router.path(path, hasPrefix: settings.pathPrefix)
+    }
+}
+
+/// Chooses the route for a request: the first, in configuration order, whose prefix and method match.
+struct Router: Sendable {
+    let routes: [CompiledRoute]
+
+    func route(method: HTTPMethod, uri: String) -> CompiledRoute? {
+        let path = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }).map { uri[..<$0] } ?? uri[...]
+        return routes.first { $0.matches(method: method, path: path) }
+    }
+
+    /// Prefix matching on whole path segments when the prefix ends without a slash: `/api` matches
+    /// `/api`, `/api/x` and `/api?q`, not `/apix`.
+    static func path(_ path: Substring, hasPrefix prefix: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        if prefix.hasSuffix("/") || path.utf8.count == prefix.utf8.count { return true }
+        let next = path.utf8[path.utf8.index(path.utf8.startIndex, offsetBy: prefix.utf8.count)]
+        return next == UInt8(ascii: "/")
+    }
+}

@@ -1,0 +1,117 @@
+import BulwarkConfig
+import BulwarkRedis
+import Logging
+import NIOCore
+import NIOPosix
+import Resilience
+import ServiceLifecycle
+import Synchronization
+
+/// `bulwark serve`: the reverse proxy, its health checks and its graceful drain, as a swift-service-
+/// lifecycle `Service`. On graceful shutdown (SIGTERM in `bulwark serve`) it stops accepting, lets
+/// in-flight requests finish for up to `server.drain_timeout`, then returns.
+///
+/// ```swift
+/// let gateway = try Gateway(configuration: .embedded(targets: [app], listen: nil))
+/// let group = ServiceGroup(services: [gateway], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public final class Gateway: Service, Sendable {
+    /// The configuration it runs.
+    public let configuration: BulwarkConfiguration
+    let runtime: GatewayRuntime
+    let group: any EventLoopGroup
+    let logger: Logger
+    let redis: RedisClient?
+    private let started = AsyncStreamBox()
+
+    /// Builds the gateway (no sockets are opened until ``run()``).
+    /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
+    public init(
+        configuration: BulwarkConfiguration,
+        logger: Logger = Logger(label: "bulwark.gateway"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = eventLoopGroup
+        let backend: RouteRateLimiter.Backend
+        if let redis = configuration.redis {
+            let client = try RedisClient(url: redis.url, logger: logger)
+            self.redis = client
+            backend = .shared(try RedisRateLimitStore(client: client, logger: logger))
+        } else {
+            self.redis = nil
+            backend = .memory(InMemoryRateLimitStore())
+        }
+        let loops = Array(eventLoopGroup.makeIterator())
+        self.runtime = try GatewayRuntime(configuration: configuration, eventLoops: loops, rateLimitBackend: backend, logger: logger)
+    }
+
+    /// The upstreams at run time (targets, health, breakers), for the admin API and tests.
+    public var upstreams: [UpstreamCluster] { runtime.clusters }
+
+    /// Waits until the listener is bound and returns its port.
+    public func listeningPort() async -> Int { await started.value }
+
+    /// Runs until graceful shutdown or cancellation, then drains.
+    public func run() async throws {
+        let server = try await GatewayServer.bind(runtime: runtime, group: group)
+        let port = server.localAddress?.port ?? configuration.server.listen.port
+        logger.notice("bulwark listening", metadata: [
+            "listen": "\(configuration.server.listen.host):\(port)",
+            "upstreams": "\(runtime.clusters.map(\.name).joined(separator: ","))",
+            "routes": "\(runtime.router.routes.count)",
+        ])
+        started.set(port)
+        await withTaskGroup(of: Void.self) { tasks in
+            for cluster in runtime.clusters {
+                guard let check = cluster.settings.healthCheck else { continue }
+                tasks.addTask { await HealthChecker(cluster: cluster, settings: check, group: self.group, logger: self.logger).run() }
+            }
+            tasks.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    self.runtime.accessLog.flush()
+                }
+            }
+            await withGracefulShutdownHandler {
+                await (try? gracefulShutdown())
+            } onGracefulShutdown: {
+                self.logger.notice("shutdown requested: draining", metadata: ["drain_timeout": "\(DurationSyntax.format(self.configuration.server.drainTimeout))"])
+            }
+            let inFlight = runtime.connections.count
+            await server.drain(timeout: configuration.server.drainTimeout, logger: logger)
+            logger.notice("drained; stopping", metadata: ["connections_at_shutdown": "\(inFlight)"])
+            tasks.cancelAll()
+        }
+        await redis?.shutdown()
+    }
+}
+
+/// A value set once and awaited by any number of readers.
+final class AsyncStreamBox: Sendable {
+    private let state = Mutex<(value: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    func set(_ value: Int) {
+        let waiters = state.withLock { state in
+            state.value = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
+    }
+
+    var value: Int {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: Int? = state.withLock { state in
+                    if let value = state.value { return value }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import BulwarkConfig
+import Resilience
+import Synchronization
+
+/// Everything the gateway knows about one target of an upstream, shared by all event loops: active and
+/// passive health, its circuit breaker, and requests in flight. Decisions live in the pure machines
+/// (``ActiveHealth``, ``OutlierDetector``, the core `CircuitBreaker`); this class only guards them.
+public final class TargetState: Sendable {
+    /// Index within its upstream.
+    public let index: Int
+    /// The address.
+    public let target: TargetURL
+    /// The upstream's name.
+    public let upstreamName: String
+    /// The per-target breaker (nil when disabled).
+    public let breaker: CircuitBreaker?
+    private let health: Mutex<Health>
+    private let inFlightCounter = Atomic<Int>(0)
+    /// Fast-path flag: true while the target is actively healthy and not ejected (breaker state is
+    /// checked separately, at admission).
+    private let available = Atomic<Bool>(true)
+    /// Nanoseconds (monotonic) when an ejection ends; 0 when not ejected.
+    private let ejectedUntil = Atomic<Int64>(0)
+
+    struct Health {
+        var active: ActiveHealth
+        var outlier: OutlierDetector
+        var lastProbe: ProbeResult?
+    }
+
+    /// The last active probe.
+    public struct ProbeResult: Sendable, Hashable {
+        /// Whether it passed.
+        public var passed: Bool
+        /// What happened (status or error).
+        public var detail: String
+        /// Round-trip time.
+        public var latency: Duration
+    }
+
+    init(index: Int, upstream: UpstreamSettings, breaker: CircuitBreaker?) {
+        self.index = index
+        self.target = upstream.targets[index]
+        self.upstreamName = upstream.name
+        self.breaker = breaker
+        let check = upstream.healthCheck
+        let outlier = upstream.outlierDetection
+        self.health = Mutex(Health(
+            active: ActiveHealth(healthyThreshold: check?.healthyThreshold ?? 1, unhealthyThreshold: check?.unhealthyThreshold ?? 1),
+            outlier: OutlierDetector(
+                threshold: outlier.enabled ? outlier.consecutiveFailures : .max,
+                baseEjection: outlier.baseEjectionTime,
+                maximumEjection: outlier.maxEjectionTime
+            )
+        ))
+    }
+
+    /// Requests currently sent to this target.
+    public var inFlight: Int { inFlightCounter.load(ordering: .relaxed) }
+
+    func requestStarted() { inFlightCounter.add(1, ordering: .relaxed) }
+    func requestFinished() { inFlightCounter.subtract(1, ordering: .relaxed) }
+
+    /// Whether the balancer may choose this target at `now` (active health and ejection; not the breaker).
+    public func isAvailable(at now: Int64) -> Bool {
+        if available.load(ordering: .relaxed) { return true }
+        let until = ejectedUntil.load(ordering: .relaxed)
+        guard until != 0, now >= until else { return false }
+        // An ejection ran out: recompute under the lock.
+        return health.withLock { state in
+            let ejected = state.outlier.isEjected(at: now)
+            if !ejected { ejectedUntil.store(0, ordering: .relaxed) }
+            let result = state.active.isHealthy && !ejected
+            available.store(result, ordering: .relaxed)
+            return result
+        }
+    }
+
+    /// Whether the target is ejected by outlier detection at `now`.
+    public func isEjected(at now: Int64) -> Bool {
+        let until = ejectedUntil.load(ordering: .relaxed)
+        return until != 0 && now < until
+    }
+
+    /// Whether the last active probes passed (always true without health checks).
+    public var isActivelyHealthy: Bool { health.withLock { $0.active.isHealthy } }
+
+    /// The last active probe, if any.
+    public var lastProbe: ProbeResult? { health.withLock { $0.lastProbe } }
+
+    /// Records a probe; returns the new health when it changed.
+    func probeFinished(_ result: ProbeResult) -> Bool? {
+        health.withLock { state in
+            state.lastProbe = result
+            let change = state.active.probeFinished(passed: result.passed)
+            available.store(state.active.isHealthy && ejectedUntil.load(ordering: .relaxed) == 0, ordering: .relaxed)
+            return change
+        }
+    }
+
+    /// Live traffic succeeded.
+    func callSucceeded() {
+        health.withLock { $0.outlier.callSucceeded() }
+    }
+
+    /// Live traffic failed; returns the ejection outcome. `mayEject` enforces the upstream's cap.
+    func callFailed(at now: Int64, mayEject: () -> Bool) -> OutlierDetector.Action {
+        health.withLock { state in
+            let action = state.outlier.callFailed(at: now, mayEject: state.outlier.consecutiveFailures + 1 >= state.outlier.threshold && mayEject())
+            if case .ejected(let until) = action {
+                ejectedUntil.store(until, ordering: .relaxed)
+                available.store(false, ordering: .relaxed)
+            }
+            return action
+        }
+    }
+}
