@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BulwarkConfigTests",
-            dependencies: ["BulwarkConfig", "Resilience"]
+            dependencies: ["BulwarkConfig", "Resilience", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "BulwarkGatewayTests",

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Runs the built `bulwark` executable (next to the test bundle) as a child process.
+final class BinaryRunner: @unchecked Sendable {
+    let process = Process()
+    private let stderrPipe = Pipe()
+    private let stdoutPipe = Pipe()
+
+    static var binaryPath: String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("bulwark").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return ".build/debug/bulwark"
+    }
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        process.standardError = stderrPipe
+        process.standardOutput = stdoutPipe
+        try process.run()
+    }
+
+    /// Waits (bounded) for the process to exit and returns its status; kills it if it does not.
+    func waitForExit(within limit: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("bulwark did not exit within \(limit)")
+        }
+        return process.terminationStatus
+    }
+
+    var standardError: String { String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self) }
+    var standardOutput: String { String(decoding: stdoutPipe.fileHandleForReading.availableData, as: UTF8.self) }
+
+    /// Reads stderr until a line contains `marker`, returning everything read (bounded).
+    func readError(until marker: String, within limit: Duration = .seconds(20)) async throws -> String {
+        let handle = stderrPipe.fileHandleForReading
+        let collected = Task.detached { () -> String in
+            var text = ""
+            while !text.contains(marker) {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
+        }
+        let timeout = Task {
+            try await Task.sleep(for: limit)
+            kill(self.process.processIdentifier, SIGKILL)
+        }
+        let text = await collected.value
+        timeout.cancel()
+        guard text.contains(marker) else { throw TestFailure("bulwark never printed '\(marker)'; stderr: \(text)") }
+        return text
+    }
+
+    func terminate() { kill(process.processIdentifier, SIGTERM) }
+    func forceKill() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
