@@ -14,6 +14,10 @@ struct Check: ParsableCommand {
                 printError("error: no configuration file: pass --config FILE (./\(ConfigurationLoading.defaultPath) does not exist)")
                 throw ExitCode(1)
             }
+            if !configuration.upstreams.isEmpty, configuration.routes.isEmpty {
+                printError("error: \(path): 1 problem:\n  routes: missing: with several upstreams, list which routes go to which (bulwark serve needs at least one route)")
+                throw ExitCode(1)
+            }
             let targets = configuration.upstreams.reduce(0) { $0 + $1.targets.count }
             print("\(path): ok (\(configuration.upstreams.count) upstreams, \(targets) targets, \(configuration.routes.count) routes)")
         } catch let failure as ConfigurationFailure {

@@ -92,10 +92,10 @@ extension ConfigReader {
         let window = entries["per"] == nil ? nil : duration(entries["per"], at: "\(path).per", minimum: .milliseconds(1))
         if entries["requests"] == nil { report("\(path).requests", "missing: how many requests per window") }
         if entries["per"] == nil { report("\(path).per", "missing: the window, e.g. 1m or 15m") }
-        let burst = int(entries["burst"], at: "\(path).burst", in: 0...Int.max)
+        let burst = int(entries["burst"], at: "\(path).burst", in: 1...Int.max)
         var algorithm = RateLimitAlgorithm.gcra
         if let text = string(entries["algorithm"], at: "\(path).algorithm") {
-            if let parsed = RateLimitAlgorithm(rawValue: text.replacingOccurrences(of: "token_bucket", with: "tokenBucket")) { algorithm = parsed } else {
+            if let parsed = RateLimitAlgorithm(rawValue: text) { algorithm = parsed } else {
                 report("\(path).algorithm", "must be 'gcra' or 'token_bucket', got '\(text)'")
             }
         }

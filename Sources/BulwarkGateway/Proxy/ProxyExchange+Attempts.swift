@@ -74,10 +74,11 @@ extension ProxyExchange {
     }
 
     /// Records the failure on the target and retries or answers.
-    func attemptFailed(_ attempt: Attempt, _ failure: AttemptFailure) {
+    /// `retry` is the decision when the caller already made it (it spends retry budget).
+    func attemptFailed(_ attempt: Attempt, _ failure: AttemptFailure, retry: Bool? = nil) {
         guard current === attempt, let route else { return }
         finishAttempt(attempt, succeeded: false, reason: failure.description)
-        if canRetry(after: failure) {
+        if retry ?? canRetry(after: failure) {
             scheduleRetry()
             return
         }

@@ -11,10 +11,10 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         attempt.perTryTimer?.cancel()
         attempt.responseKeepAlive = head.isKeepAlive
         let status = Int(head.status.code)
-        if status >= 500, canRetryStatus(status) {
+        if canRetryStatus(status) {
             // Not forwarded: this attempt's response is dropped with its connection, and another is made.
             attempt.discarding = true
-            attemptFailed(attempt, .status(status))
+            attemptFailed(attempt, .status(status), retry: true)
             return
         }
         if head.status.code < 200 { return }   // 1xx from upstream: the client already got its 100 Continue
@@ -59,6 +59,10 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             return
         }
         attemptFailed(attempt, .connectionLost(error))
+    }
+
+    func upstreamReadComplete() {
+        if responseStarted, !finished { handler.flushResponse() }
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {

@@ -200,8 +200,12 @@ final class ProxyExchange: @unchecked Sendable {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: peer)
         }
         if !trusted || !headers.contains(name: "X-Forwarded-Proto") { headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http") }
-        if !trusted || !headers.contains(name: "X-Forwarded-Host"), let host = headers.first(name: "Host") {
-            headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+        if !trusted || !headers.contains(name: "X-Forwarded-Host") {
+            if let host = headers.first(name: "Host") {
+                headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+            } else {
+                headers.remove(name: "X-Forwarded-Host")
+            }
         }
         headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
         return HTTPRequestHead(version: .http1_1, method: clientHead.method, uri: clientHead.uri, headers: headers)

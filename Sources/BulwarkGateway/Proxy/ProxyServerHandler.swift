@@ -61,9 +61,12 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
     }
 
+    /// Writes a body part; ``flushResponse()`` (at the end of each upstream read batch) sends it.
     func writeResponseBody(_ buffer: ByteBuffer) {
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
+
+    func flushResponse() { context.flush() }
 
     /// The response is complete. `requestComplete` says whether the whole request was read; if not, the
     /// rest of it is discarded, and the connection is closed when the exchange asks for it.

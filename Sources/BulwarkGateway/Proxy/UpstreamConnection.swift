@@ -8,6 +8,8 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamResponseEnd()
     func upstreamFailed(_ error: any Error)
     func upstreamWritabilityChanged(isWritable: Bool)
+    /// A batch of reads ended: time to flush what was forwarded.
+    func upstreamReadComplete()
     /// Whether the client can take more response bytes (false pauses reading from the upstream).
     var clientIsWritable: Bool { get }
 }
@@ -62,6 +64,11 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
         case .body(let buffer): delegate?.upstreamResponseBody(buffer)
         case .end: delegate?.upstreamResponseEnd()
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {

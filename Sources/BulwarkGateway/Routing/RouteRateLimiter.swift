@@ -23,14 +23,14 @@ final class RouteRateLimiter: Sendable {
         self.logger = logger
     }
 
-    /// The key for `rateLimit` and this request.
+    /// The key for `rateLimit` and this request (stores keep each policy's keys apart themselves).
     static func key(for rateLimit: RateLimitClass, clientAddress: String, headers: HTTPHeaders) -> String {
         switch rateLimit.key {
         case .clientIP:
-            return "\(rateLimit.policy.name):ip:\(clientAddress)"
+            return "ip:\(clientAddress)"
         case .header(let name):
-            if let value = headers.first(name: name), !value.isEmpty { return "\(rateLimit.policy.name):h:\(value)" }
-            return "\(rateLimit.policy.name):ip:\(clientAddress)"
+            if let value = headers.first(name: name), !value.isEmpty { return "h:\(value)" }
+            return "ip:\(clientAddress)"
         }
     }
 

@@ -29,9 +29,12 @@ public final class UpstreamCluster: Sendable {
                 breaker = try CircuitBreaker(CircuitBreakerConfiguration(
                     name: "\(settings.name)/\(settings.targets[index].authority)",
                     failureRateThreshold: options.failureRate,
+                    // Long downloads are not failures: the slow-call rule is off for targets.
+                    slowCallDurationThreshold: .seconds(365 * 86_400),
                     slidingWindow: .timeBased(options.window),
                     minimumNumberOfCalls: options.minimumCalls,
                     openDuration: options.openDuration,
+                    maximumOpenDuration: max(options.openDuration, CircuitBreakerConfiguration.Defaults.maximumOpenDuration),
                     permittedCallsInHalfOpen: options.halfOpenCalls,
                     logger: logger
                 ))
