@@ -1,4 +1,5 @@
 import BulwarkDemo
+import Foundation
 import Testing
 
 @Suite("Proxying: headers, framing and limits", .timeLimit(.minutes(1)))
@@ -101,6 +102,23 @@ struct ProxyHeadersTests {
             #expect(tooLargeChunked.status == 413)
             let fine = try await RawHTTP.request("POST", "/api", port: gateway.port, body: "small")
             #expect(fine.status == 200)
+        }
+    }
+
+    @Test("pipelined requests on one connection are answered in order")
+    func pipelining() async throws {
+        let app = try await DemoUpstream.start { request in
+            DemoReply(body: "<\(request.uri)>", delay: request.uri == "/api/first" ? .milliseconds(150) : .zero)
+        }
+        try await GatewayHarness.with(yaml: Self.yaml, upstreams: [app]) { gateway async throws in
+            let requests = "GET /api/first HTTP/1.1\r\nHost: a\r\n\r\nHEAD /api/second HTTP/1.1\r\nHost: a\r\n\r\nGET /api/third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+            let bytes = try await RawHTTP.exchange(Array(requests.utf8), port: gateway.port, timeout: .seconds(10))
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
+            let first = try #require(text.range(of: "</api/first>"))
+            let third = try #require(text.range(of: "</api/third>"))
+            #expect(first.upperBound <= third.lowerBound)
+            #expect(!text.contains("</api/second>"))   // a HEAD response has no body
         }
     }
 }

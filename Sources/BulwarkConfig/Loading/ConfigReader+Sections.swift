@@ -29,7 +29,7 @@ extension ConfigReader {
 
     mutating func readServer(_ node: Node?) -> ServerSettings {
         var server = ServerSettings()
-        let keys = ["listen", "trusted_proxies", "drain_timeout", "idle_timeout", "max_header_size", "max_body_size", "rate_limit_headers", "access_log"]
+        let keys = ["listen", "trusted_proxies", "drain_timeout", "idle_timeout", "max_header_size", "max_body_size", "rate_limit_headers", "access_log", "threads"]
         let entries = node.flatMap { mapping($0, at: "server", allowed: keys) } ?? [:]
         if let listen = value(entries["listen"], at: "server.listen", ListenAddress.parse) { server.listen = listen }
         if let ranges = stringList(entries["trusted_proxies"], at: "server.trusted_proxies") {
@@ -53,6 +53,7 @@ extension ConfigReader {
                 report("server.rate_limit_headers", "must be 'ietf' (RateLimit/RateLimit-Policy) or 'legacy' (RateLimit-Limit/-Remaining/-Reset), got '\(text)'")
             }
         }
+        if let value = int(entries["threads"], at: "server.threads", in: 0...256) { server.threads = value }
         if let text = string(entries["access_log"], at: "server.access_log") {
             switch text {
             case "stdout", "": server.accessLog = .stdout

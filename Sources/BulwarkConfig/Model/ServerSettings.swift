@@ -34,6 +34,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxBodyBytes: Int = Defaults.maxBodyBytes
     /// Which rate-limit header fields responses carry. Default `ietf` (draft-11 `RateLimit`/`RateLimit-Policy`).
     public var rateLimitHeaders: RateLimitHeaders.Style = Defaults.rateLimitHeaders
+    /// Event-loop threads serving connections (like nginx's `worker_processes`); 0 means one per core.
+    /// Default 0.
+    public var threads: Int = 0
     /// Where JSON access-log lines go. Default stdout.
     public var accessLog: AccessLogDestination = Defaults.accessLog
 

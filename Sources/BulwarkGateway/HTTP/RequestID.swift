@@ -1,6 +1,15 @@
-/// Request ids: an incoming `X-Request-ID` is kept when it is short printable ASCII, otherwise a random
-/// 128-bit hex id is made.
+import Synchronization
+
+/// Request ids: an incoming `X-Request-ID` is kept when it is short printable ASCII, otherwise a 128-bit
+/// hex id is made. Ids are a process-wide random seed mixed with a counter through splitmix64, so they
+/// are unique and unpredictable enough for tracing without a `getrandom` call per request.
 enum RequestID {
+    private static let seed: (UInt64, UInt64) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
     static func accept(_ incoming: String?) -> String {
         if let incoming, !incoming.isEmpty, incoming.utf8.count <= 200,
            incoming.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
@@ -10,13 +19,27 @@ enum RequestID {
     }
 
     static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        let n = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        let high = mix(seed.0 &+ n), low = mix(seed.1 ^ (n &* 0x9E37_79B9_7F4A_7C15))
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            hex(high, into: buffer, at: 0)
+            hex(low, into: buffer, at: 16)
+            return 32
+        }
     }
 
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    private static func hex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        let digits: StaticString = "0123456789abcdef"
+        for index in 0..<16 {
+            let nibble = Int((value >> UInt64(60 - 4 * index)) & 0xF)
+            buffer[offset + index] = digits.utf8Start[nibble]
+        }
     }
 }

@@ -26,7 +26,6 @@ final class GatewayServer: Sendable {
         limits.maxHeaderListSize = server.maxHeaderBytes
         limits.maxHeaderFieldSize = server.maxHeaderBytes
         let decoderLimits = limits
-        let idleTimeout = TimeAmount.nanoseconds(server.idleTimeout.gatewayNanoseconds)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -35,9 +34,10 @@ final class GatewayServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    // No pipelining assistant: it stops reading between requests (an epoll_ctl pair per
+                    // request); ProxyServerHandler queues pipelined requests itself.
                     try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
+                        withPipeliningAssistance: false,
                         withErrorHandling: false,
                         withOutboundHeaderValidation: false,
                         withEncoderConfiguration: .init(),

@@ -42,7 +42,10 @@ extension ProxyExchange {
         }
         let pool = runtime.pool(for: eventLoop)
         let connectTimeout = TimeAmount.nanoseconds(route.cluster.settings.connectTimeout.gatewayNanoseconds)
-        let future = pool.acquire(target, address: runtime.addresses[ObjectIdentifier(target)], connectTimeout: connectTimeout, now: now)
+        if let connection = pool.idleConnection(to: target, now: now) {
+            return attach(connection, to: attempt)
+        }
+        let future = pool.connect(target, address: runtime.addresses[ObjectIdentifier(target)], connectTimeout: connectTimeout)
         future.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):

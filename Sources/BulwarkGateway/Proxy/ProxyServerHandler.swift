@@ -17,6 +17,12 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private var closeAfterResponse = false
     private var readPending = false
     private var quiescing = false
+    /// Whether the request being read has not reached its end yet.
+    private var requestOpen = false
+    /// Parts of pipelined requests that arrived while an earlier response was in progress.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var idleTimer: Scheduled<Void>?
+    private var lastActivity: NIODeadline = .now()
 
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
@@ -25,11 +31,44 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress?.ipAddress { peerAddress = address }
+        armIdleTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.idleTimeout.gatewayNanoseconds))
+    }
+
+    /// One timer per connection, re-armed lazily (not per request): closes the connection once it has
+    /// been idle for `server.idle_timeout`.
+    private func armIdleTimer(in delay: TimeAmount) {
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self, self.context != nil else { return }
+            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.idleTimeout.gatewayNanoseconds)
+            let idleFor = NIODeadline.now() - self.lastActivity
+            if self.exchange == nil, !self.requestOpen, idleFor >= timeout {
+                self.context.close(promise: nil)
+            } else {
+                self.armIdleTimer(in: self.exchange == nil && !self.requestOpen ? timeout - idleFor : timeout)
+            }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        // A pipelined request waits until the response before it is complete (HTTP/1.1 order).
+        if !queued.isEmpty || (exchange != nil && !requestOpen && !discardingRequest) {
+            queued.append(part)
+            return
+        }
+        handle(part)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head):
+            requestOpen = true
+            lastActivity = .now()
             discardingRequest = false
             let exchange = ProxyExchange(handler: self, head: head)
             self.exchange = exchange
@@ -37,9 +76,10 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         case .body(let buffer):
             if !discardingRequest { exchange?.requestBody(buffer) }
         case .end:
+            requestOpen = false
             if discardingRequest {
                 discardingRequest = false
-                if exchange == nil, closeAfterResponse { context.close(promise: nil) }
+                if exchange == nil, closeAfterResponse { self.context.close(promise: nil) }
             } else {
                 exchange?.requestEnd()
             }
@@ -79,7 +119,16 @@ final class ProxyServerHandler: ChannelDuplexHandler {
             if shouldClose { context.close(promise: nil) }
         }
         if !requestComplete { discardingRequest = true }
+        lastActivity = .now()
+        if !shouldClose { drainQueue() }
         resumeReading()
+    }
+
+    /// Handles pipelined parts that waited, until one of them starts a response that is still open.
+    private func drainQueue() {
+        while exchange == nil || requestOpen, let part = queued.popFirst() {
+            handle(part)
+        }
     }
 
     /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
@@ -102,7 +151,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     // MARK: Channel events
 
     func read(context: ChannelHandlerContext) {
-        if let exchange, exchange.shouldHoldClientReads {
+        if !queued.isEmpty || (exchange?.shouldHoldClientReads ?? false) {
             readPending = true
         } else {
             context.read()
@@ -124,10 +173,6 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
             if exchange == nil { context.close(promise: nil) } else { closeAfterResponse = true }
-            return
-        }
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, exchange == nil {
-            context.close(promise: nil)
             return
         }
         context.fireUserInboundEventTriggered(event)

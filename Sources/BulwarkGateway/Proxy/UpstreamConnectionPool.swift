@@ -15,22 +15,22 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// An idle connection to `target`, or a new one.
-    func acquire(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount, now: Int64) -> EventLoopFuture<UpstreamConnection> {
+    /// A kept-alive connection to `target` that is still usable, if there is one.
+    func idleConnection(to target: TargetState, now: Int64) -> UpstreamConnection? {
         let key = ObjectIdentifier(target)
-        while var stack = idle[key], let connection = stack.popLast() {
-            idle[key] = stack
+        while let connection = idle[key]?.popLast() {
             if connection.isClosed || !connection.channel.isActive { continue }
             if now - connection.idleSince > Self.maximumIdleNanoseconds {
                 connection.close()
                 continue
             }
-            return eventLoop.makeSucceededFuture(connection)
+            return connection
         }
-        return connect(target, address: address, connectTimeout: connectTimeout)
+        return nil
     }
 
-    private func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
+    /// Opens a new connection to `target`.
+    func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

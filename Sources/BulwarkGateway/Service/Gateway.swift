@@ -30,8 +30,11 @@ public final class Gateway: Service, Sendable {
     public init(
         configuration: BulwarkConfiguration,
         logger: Logger = Logger(label: "bulwark.gateway"),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        eventLoopGroup: (any EventLoopGroup)? = nil
     ) throws {
+        let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
+            ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
+            : MultiThreadedEventLoopGroup.singleton)
         self.configuration = configuration
         self.logger = logger
         self.group = eventLoopGroup
