@@ -70,6 +70,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Test helpers shared by test targets (a real redis-server on a free port); not a product.
+        .target(
+            name: "BulwarkTestSupport",
+            dependencies: []
+        ),
         .executableTarget(
             name: "BulwarkCLI",
             dependencies: [
@@ -91,6 +96,7 @@ let package = Package(
                 "BulwarkGateway",
                 "BulwarkConfig",
                 "BulwarkDemo",
+                "BulwarkTestSupport",
                 "Resilience",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,6 +108,7 @@ let package = Package(
             name: "BulwarkRedisTests",
             dependencies: [
                 "BulwarkRedis",
+                "BulwarkTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

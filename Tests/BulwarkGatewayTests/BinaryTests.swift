@@ -66,7 +66,8 @@ struct BinaryTests {
         let banner = try await run.readError(until: "bulwark listening")
         let port = try #require(banner.split(separator: "listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
         let slow = Task { try await RawHTTP.request("GET", "/slow", port: port) }
-        try await Task.sleep(for: .milliseconds(200))   // the request is in flight at the upstream
+        // SIGTERM only once the request is in flight at the upstream (a bounded wait).
+        #expect(try await eventually { app.requestCount == 1 })
         run.terminate()
         let response = try await slow.value
         #expect(response.status == 200)

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import Foundation
 
 /// Runs the built `bulwark` executable (next to the test bundle) as a child process.

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -98,9 +99,4 @@ enum RawHTTP {
         }
         return out
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import NIOCore
 import NIOPosix
 import Testing

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import InMemoryLogging
 import Logging
 import MetricsTestKit

@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -8,19 +7,19 @@ import Glibc
 /// A real `redis-server` (Debian's package) on an ephemeral loopback port with its own temp dir,
 /// stopped when the test ends. Locally a missing binary skips the test with a loud message; under
 /// `CI=true` it is a failure.
-final class RedisServer: @unchecked Sendable {
-    static let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+public final class RedisServer: @unchecked Sendable {
+    public static let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    public static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
     /// Whether tests that need Redis run: the binary exists, or CI must fail without it.
-    static let shouldRun: Bool = {
+    public static let shouldRun: Bool = {
         if binary == nil && !isCI {
             FileHandle.standardError.write(Data("\n⚠️  SKIPPING Redis tests: redis-server is not installed (apt-get install redis-server). Under CI=true this fails.\n\n".utf8))
         }
         return binary != nil || isCI
     }()
 
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     let extraArguments: [String]
     private var process: Process?
 
@@ -30,10 +29,10 @@ final class RedisServer: @unchecked Sendable {
         self.extraArguments = extraArguments
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
     /// Starts a server; `arguments` are extra `redis-server` options (e.g. `--requirepass`).
-    static func start(_ arguments: [String] = []) async throws -> RedisServer {
+    public static func start(_ arguments: [String] = []) async throws -> RedisServer {
         guard binary != nil else {
             throw TestFailure("redis-server is not installed but CI=true: install Debian's redis-server package")
         }
@@ -45,7 +44,7 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Starts (or starts again) the server process on the same port and waits until it accepts connections.
-    func launch() async throws {
+    public func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)
         process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -64,7 +63,7 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
-    func kill() {
+    public func kill() {
         guard let process else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
         // Bounded: Foundation reaps the child; wait until the port is free again (at most 5 s).
@@ -73,14 +72,14 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Stops the server (it holds no data worth saving) and removes its directory.
-    func stop() {
+    public func stop() {
         kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
     deinit { stop() }
 
-    static func accepts(port: Int) -> Bool {
+    public static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -94,7 +93,7 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// A port the kernel just handed out for loopback (bound to port 0, then released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -112,21 +111,8 @@ final class RedisServer: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Retries `body` until it succeeds, for at most `seconds` of real time: for waiting on a real server
-/// that was restarted. Returns the last error when it never succeeds.
-func eventually<T>(within seconds: Double = 10, _ body: () async throws -> T) async throws -> T {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while true {
-        do {
-            return try await body()
-        } catch {
-            if ContinuousClock.now > deadline { throw error }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
+/// A test precondition that did not hold, with what to do about it.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

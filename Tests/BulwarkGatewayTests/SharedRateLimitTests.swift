@@ -1,0 +1,35 @@
+import BulwarkDemo
+import BulwarkTestSupport
+import Testing
+
+@Suite("Rate limits shared through Redis", .enabled(if: RedisServer.shouldRun), .timeLimit(.minutes(1)))
+struct SharedRateLimitTests {
+    @Test("two gateways with the same redis.url enforce one limit together")
+    func twoInstancesShareOneLimit() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        let yaml = """
+        redis:
+          url: "\(redis.url)"
+        upstreams:
+          app:
+            targets: ["http://127.0.0.1:\(app.port)"]
+        rate_limits:
+          auth: { requests: 3, per: 1m }
+        routes:
+          - { path_prefix: /login, upstream: app, rate_limits: [auth] }
+        """
+        defer { Task { await app.stop() } }
+        try await GatewayHarness.with(yaml: yaml) { first async throws in
+            try await GatewayHarness.with(yaml: yaml) { second async throws in
+                var statuses: [Int] = []
+                for index in 0..<4 {
+                    let gateway = index % 2 == 0 ? first : second
+                    statuses.append(try await RawHTTP.request("POST", "/login", port: gateway.port, body: "u").status)
+                }
+                #expect(statuses == [200, 200, 200, 429])
+            }
+        }
+    }
+}
