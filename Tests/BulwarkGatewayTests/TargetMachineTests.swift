@@ -1,5 +1,6 @@
 @testable import BulwarkGateway
 import PropertyBased
+import Resilience
 import Testing
 
 @Suite("Target state machines", .timeLimit(.minutes(1)))
@@ -100,7 +101,7 @@ struct TargetMachineTests {
 
     @Test("least request picks the less loaded of two random candidates")
     func leastRequest() {
-        var random = SeededGenerator(seed: 7)
+        var random = RandomSource.seeded(7).generator
         let load = [5, 0, 9]
         var counts = [0, 0, 0]
         for _ in 0..<300 {
@@ -111,17 +112,5 @@ struct TargetMachineTests {
         #expect(counts[1] > counts[0])   // the idle one wins every pair it is in
         #expect(LoadBalancer.leastRequest(candidates: [4], inFlight: { _ in 0 }, random: &random) == 4)
         #expect(LoadBalancer.leastRequest(candidates: [], inFlight: { _ in 0 }, random: &random) == nil)
-    }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,5 @@
+import Resilience
+
 /// Parses and prints the duration syntax used in configuration files: `500ms`, `5s`, `15m`, `1h`, `1d`,
 /// and sums of them such as `1m30s`. A bare number is an error, so `timeout: 30` cannot silently mean
 /// 30 ms or 30 minutes.
@@ -32,8 +34,7 @@ public enum DurationSyntax {
 
     /// The shortest rendering of `duration` in this syntax (`1500ms`, `30s`, `15m`).
     public static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanos = duration.nanoseconds
         if nanos == 0 { return "0s" }
         for (suffix, size) in [("d", Int64(86_400_000_000_000)), ("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
         where nanos % size == 0 {

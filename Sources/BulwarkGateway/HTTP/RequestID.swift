@@ -1,3 +1,4 @@
+import Resilience
 import Synchronization
 
 /// Request ids: an incoming `X-Request-ID` is kept when it is short printable ASCII, otherwise a 128-bit
@@ -20,19 +21,12 @@ enum RequestID {
 
     static func generate() -> String {
         let n = counter.wrappingAdd(1, ordering: .relaxed).oldValue
-        let high = mix(seed.0 &+ n), low = mix(seed.1 ^ (n &* 0x9E37_79B9_7F4A_7C15))
+        let high = RandomSource.splitMix64(seed.0 &+ n), low = RandomSource.splitMix64(seed.1 ^ (n &* 0x9E37_79B9_7F4A_7C15))
         return String(unsafeUninitializedCapacity: 32) { buffer in
             hex(high, into: buffer, at: 0)
             hex(low, into: buffer, at: 16)
             return 32
         }
-    }
-
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     private static func hex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {

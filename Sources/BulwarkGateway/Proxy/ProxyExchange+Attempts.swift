@@ -35,13 +35,13 @@ extension ProxyExchange {
         current = attempt
         let retry = route.cluster.settings.retry
         if let perTry = retry.perTryTimeout {
-            attempt.perTryTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(perTry.gatewayNanoseconds)) { [self] in
+            attempt.perTryTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(perTry.nanoseconds)) { [self] in
                 guard current === attempt, !attempt.responseHeadReceived else { return }
                 attemptFailed(attempt, .perTryTimeout)
             }
         }
         let pool = runtime.pool(for: eventLoop)
-        let connectTimeout = TimeAmount.nanoseconds(route.cluster.settings.connectTimeout.gatewayNanoseconds)
+        let connectTimeout = TimeAmount.nanoseconds(route.cluster.settings.connectTimeout.nanoseconds)
         if let connection = pool.idleConnection(to: target, now: now) {
             return attach(connection, to: attempt)
         }
@@ -63,8 +63,6 @@ extension ProxyExchange {
 
     private func attach(_ connection: UpstreamConnection, to attempt: Attempt) {
         attempt.connection = connection
-        attempt.reused = connection.requestsServed > 0
-        connection.requestsServed += 1
         connection.handler.delegate = self
         guard let upstreamHead else { return }
         connection.handler.write(.head(upstreamHead))
@@ -132,7 +130,7 @@ extension ProxyExchange {
         var random = SystemRandomNumberGenerator()
         let delay = route.cluster.backoff.delay(attempt: attempts, previous: previousBackoff, using: &random)
         previousBackoff = delay
-        let nanos = delay.gatewayNanoseconds
+        let nanos = delay.nanoseconds
         if nanos <= 0 {
             startAttempt()
         } else {
@@ -149,7 +147,7 @@ extension ProxyExchange {
             logAccess()
             handler.abortResponse()
         } else {
-            respondError(.gatewayTimeout, "upstream '\(route?.cluster.name ?? "?")' did not answer within \(DurationText.format(route?.timeoutNanoseconds ?? 0))")
+            respondError(.gatewayTimeout, "upstream '\(route?.cluster.name ?? "?")' did not answer within \(Duration.nanoseconds(route?.timeoutNanoseconds ?? 0).humanReadable)")
         }
     }
 
@@ -159,11 +157,5 @@ extension ProxyExchange {
         backoffTimer?.cancel()
         backoffTimer = nil
         current?.perTryTimer?.cancel()
-    }
-}
-
-enum DurationText {
-    static func format(_ nanoseconds: Int64) -> String {
-        nanoseconds % 1_000_000_000 == 0 ? "\(nanoseconds / 1_000_000_000) s" : "\(nanoseconds / 1_000_000) ms"
     }
 }

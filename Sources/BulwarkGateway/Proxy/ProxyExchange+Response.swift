@@ -13,7 +13,6 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         let status = Int(head.status.code)
         if canRetryStatus(status) {
             // Not forwarded: this attempt's response is dropped with its connection, and another is made.
-            attempt.discarding = true
             attemptFailed(attempt, .status(status), retry: true)
             return
         }
@@ -80,10 +79,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
 
     /// A request body outgrew a limit mid-stream: answer if nothing was sent yet, otherwise cut.
     func failRequest(_ status: HTTPResponseStatus, _ message: String) {
-        if let attempt = current {
-            attempt.discarding = true
-            finishAttempt(attempt, succeeded: true)
-        }
+        if let attempt = current { finishAttempt(attempt, succeeded: true) }
         if responseStarted {
             finished = true
             cancelTimers()

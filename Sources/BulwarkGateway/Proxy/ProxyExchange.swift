@@ -49,8 +49,6 @@ final class ProxyExchange: @unchecked Sendable {
         var perTryTimer: Scheduled<Void>?
         var responseHeadReceived = false
         var responseKeepAlive = true
-        var discarding = false
-        var reused = false
 
         init(target: TargetState, permit: CircuitBreakerPermit?) {
             self.target = target
@@ -133,7 +131,7 @@ final class ProxyExchange: @unchecked Sendable {
         }
         body.append(buffer)
         if replayable, let route, bodyBytes > route.cluster.settings.retry.bufferLimit { replayable = false }
-        if let connection = current?.connection, current?.discarding == false {
+        if let connection = current?.connection {
             connection.handler.write(.body(.byteBuffer(buffer)))
             connection.handler.flush()
             sentParts = body.count
@@ -144,7 +142,7 @@ final class ProxyExchange: @unchecked Sendable {
     func requestEnd() {
         requestEnded = true
         guard !finished else { return }
-        if let connection = current?.connection, current?.discarding == false {
+        if let connection = current?.connection {
             connection.handler.write(.end(nil))
             connection.handler.flush()
         }

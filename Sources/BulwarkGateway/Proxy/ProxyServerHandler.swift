@@ -31,7 +31,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress?.ipAddress { peerAddress = address }
-        armIdleTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.idleTimeout.gatewayNanoseconds))
+        armIdleTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.idleTimeout.nanoseconds))
     }
 
     /// One timer per connection, re-armed lazily (not per request): closes the connection once it has
@@ -39,7 +39,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private func armIdleTimer(in delay: TimeAmount) {
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
             guard let self, self.context != nil else { return }
-            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.idleTimeout.gatewayNanoseconds)
+            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.idleTimeout.nanoseconds)
             let idleFor = NIODeadline.now() - self.lastActivity
             if self.exchange == nil, !self.requestOpen, idleFor >= timeout {
                 self.context.close(promise: nil)
@@ -146,7 +146,6 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         context.read()
     }
 
-    func readPaused() -> Bool { readPending }
 
     // MARK: Channel events
 

@@ -21,8 +21,6 @@ final class UpstreamConnection: @unchecked Sendable {
     let target: TargetState
     var handler: UpstreamResponseHandler!
     weak var pool: UpstreamConnectionPool?
-    /// Requests this connection has carried.
-    var requestsServed = 0
     /// When it was last returned to the pool (monotonic nanoseconds).
     var idleSince: Int64 = 0
     var isClosed = false

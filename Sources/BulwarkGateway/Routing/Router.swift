@@ -18,7 +18,7 @@ final class CompiledRoute: Sendable {
         self.settings = settings
         self.cluster = cluster
         self.rateLimits = rateLimits
-        self.timeoutNanoseconds = (settings.timeout ?? cluster.settings.timeout).gatewayNanoseconds
+        self.timeoutNanoseconds = (settings.timeout ?? cluster.settings.timeout).nanoseconds
     }
 
     func matches(method: HTTPMethod, path: Substring) -> Bool {

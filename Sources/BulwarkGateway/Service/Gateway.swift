@@ -23,7 +23,7 @@ public final class Gateway: Service, Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let redis: RedisClient?
-    private let started = AsyncStreamBox()
+    private let started = SetOnceValue()
 
     /// Builds the gateway (no sockets are opened until ``run()``).
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
@@ -93,7 +93,7 @@ public final class Gateway: Service, Sendable {
 }
 
 /// A value set once and awaited by any number of readers.
-final class AsyncStreamBox: Sendable {
+final class SetOnceValue: Sendable {
     private let state = Mutex<(value: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     func set(_ value: Int) {

@@ -11,7 +11,7 @@ struct HealthChecker: Sendable {
     let logger: Logger
 
     func run() async {
-        let timeout = TimeAmount.nanoseconds(settings.timeout.gatewayNanoseconds)
+        let timeout = TimeAmount.nanoseconds(settings.timeout.nanoseconds)
         while !Task.isCancelled {
             await withTaskGroup(of: Void.self) { tasks in
                 for target in cluster.targets {

@@ -19,8 +19,8 @@ public struct OutlierDetector: Sendable, Hashable {
     /// Creates a detector for one target.
     public init(threshold: Int, baseEjection: Duration, maximumEjection: Duration) {
         self.threshold = threshold
-        self.baseEjectionNanoseconds = baseEjection.gatewayNanoseconds
-        self.maximumEjectionNanoseconds = maximumEjection.gatewayNanoseconds
+        self.baseEjectionNanoseconds = baseEjection.nanoseconds
+        self.maximumEjectionNanoseconds = maximumEjection.nanoseconds
     }
 
     /// What a reported outcome led to.
@@ -49,27 +49,18 @@ public struct OutlierDetector: Sendable, Hashable {
         ejectionCount = 0
     }
 
-    /// A call failed at `now`. `mayEject` says whether the upstream's ejection cap allows one more.
-    public mutating func callFailed(at now: Int64, mayEject: Bool) -> Action {
+    /// A call failed at `now`. `mayEject` says whether the upstream's ejection cap allows one more; it is
+    /// only evaluated when the threshold is reached.
+    public mutating func callFailed(at now: Int64, mayEject: @autoclosure () -> Bool) -> Action {
         if isEjected(at: now) { return .none }
         consecutiveFailures += 1
         guard consecutiveFailures >= threshold else { return .none }
-        guard mayEject else { return .ejectionRefused }
+        guard mayEject() else { return .ejectionRefused }
         consecutiveFailures = 0
         ejectionCount += 1
         let (product, overflow) = baseEjectionNanoseconds.multipliedReportingOverflow(by: Int64(ejectionCount))
         let length = overflow ? maximumEjectionNanoseconds : min(product, maximumEjectionNanoseconds)
         ejectedUntil = now + length
         return .ejected(until: now + length)
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    var gatewayNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return whole + attoseconds / 1_000_000_000
     }
 }

@@ -106,7 +106,7 @@ public final class TargetState: Sendable {
     /// Live traffic failed; returns the ejection outcome. `mayEject` enforces the upstream's cap.
     func callFailed(at now: Int64, mayEject: () -> Bool) -> OutlierDetector.Action {
         health.withLock { state in
-            let action = state.outlier.callFailed(at: now, mayEject: state.outlier.consecutiveFailures + 1 >= state.outlier.threshold && mayEject())
+            let action = state.outlier.callFailed(at: now, mayEject: mayEject())
             if case .ejected(let until) = action {
                 ejectedUntil.store(until, ordering: .relaxed)
                 available.store(false, ordering: .relaxed)

@@ -8,7 +8,7 @@ extension Duration {
 
     /// The duration in whole nanoseconds, saturating at `Int64` bounds.
     @inlinable
-    var nanoseconds: Int64 {
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let saturated: Int64 = seconds < 0 ? .min : .max
         let (wholeNanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)

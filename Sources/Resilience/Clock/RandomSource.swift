@@ -22,13 +22,20 @@ public struct RandomSource: Sendable {
         let state = Mutex(seed)
         return RandomSource {
             state.withLock { value in
-                value &+= 0x9E37_79B9_7F4A_7C15
-                var z = value
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
+                defer { value &+= 0x9E37_79B9_7F4A_7C15 }
+                return splitMix64(value)
             }
         }
+    }
+
+    /// The SplitMix64 output for `state`: the next value of a sequence whose state advances by the
+    /// golden-ratio increment. Pure, so a lock-free counter can drive it.
+    @inlinable
+    public static func splitMix64(_ state: UInt64) -> UInt64 {
+        var z = state &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// A `RandomNumberGenerator` view of this source.
