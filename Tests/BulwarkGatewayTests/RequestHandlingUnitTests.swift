@@ -1,4 +1,5 @@
 import BulwarkConfig
+import CoreMetrics
 @testable import BulwarkGateway
 import NIOHTTP1
 import Testing
@@ -49,7 +50,7 @@ struct RequestHandlingUnitTests {
           - { path_prefix: /api, upstream: app }
           - { path_prefix: /, upstream: app }
         """)
-        let runtime = try GatewayRuntime(configuration: configuration, eventLoops: [], rateLimitBackend: .memory(.init()), logger: .init(label: "t"))
+        let runtime = try GatewayRuntime(configuration: configuration, eventLoops: [], rateLimitBackend: .memory(.init()), metricsFactory: NOOPMetricsHandler.instance, logger: .init(label: "t"))
         let router = runtime.router
         #expect(router.route(method: .POST, uri: "/api/auth/login?x=1")?.index == 0)
         #expect(router.route(method: .GET, uri: "/api/auth/login")?.index == 1)

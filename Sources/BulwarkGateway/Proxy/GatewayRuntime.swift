@@ -1,4 +1,5 @@
 import BulwarkConfig
+import CoreMetrics
 import Logging
 import NIOCore
 import Resilience
@@ -13,6 +14,7 @@ final class GatewayRuntime: Sendable {
     let clientResolver: ClientAddressResolver
     let rateLimiter: RouteRateLimiter
     let accessLog: AccessLog
+    let telemetry: GatewayTelemetry
     let logger: Logger
     /// Resolved target addresses (resolved once at start; nil falls back to connecting by name).
     let addresses: [ObjectIdentifier: SocketAddress]
@@ -24,6 +26,7 @@ final class GatewayRuntime: Sendable {
         configuration: BulwarkConfiguration,
         eventLoops: [any EventLoop],
         rateLimitBackend: RouteRateLimiter.Backend,
+        metricsFactory: any MetricsFactory,
         logger: Logger
     ) throws {
         self.configuration = configuration
@@ -42,6 +45,7 @@ final class GatewayRuntime: Sendable {
             routes.append(CompiledRoute(index: index, settings: route, cluster: cluster, rateLimits: limits))
         }
         self.router = Router(routes: routes)
+        self.telemetry = GatewayTelemetry(routes: routes.map(\.label), upstreams: clusters.map(\.name), factory: metricsFactory)
         self.clientResolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
         self.accessLog = try AccessLog(destination: configuration.server.accessLog)

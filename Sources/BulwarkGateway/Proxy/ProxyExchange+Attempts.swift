@@ -127,6 +127,7 @@ extension ProxyExchange {
 
     private func scheduleRetry() {
         guard let route else { return }
+        runtime.telemetry.retried(upstream: route.cluster.name)
         var random = SystemRandomNumberGenerator()
         let delay = route.cluster.backoff.delay(attempt: attempts, previous: previousBackoff, using: &random)
         previousBackoff = delay

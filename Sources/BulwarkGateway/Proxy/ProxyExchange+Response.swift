@@ -109,12 +109,15 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         handler.finishResponse(requestComplete: requestEnded, close: close)
     }
 
+    /// The exchange is over: counts it and writes its access-log line.
     func logAccess() {
+        let duration = Self.now() - startedAt
+        runtime.telemetry.requestCompleted(routeIndex: route?.index, method: clientHead.method.rawValue, status: responseStatus, nanoseconds: duration)
         guard runtime.accessLog.isEnabled else { return }
         runtime.accessLog.record(AccessLogEntry(
             requestID: requestID, method: clientHead.method.rawValue, path: Self.path(of: clientHead.uri),
             status: responseStatus, route: route?.label, target: lastTarget, attempts: attempts,
-            durationNanoseconds: Self.now() - startedAt, client: clientAddress, bytesSent: responseBytes
+            durationNanoseconds: duration, client: clientAddress, bytesSent: responseBytes
         ))
     }
 }

@@ -62,7 +62,10 @@ final class ProxyExchange: @unchecked Sendable {
         self.eventLoop = handler.context.eventLoop
         self.clientHead = head
         self.startedAt = Self.now()
+        runtime.telemetry.requestStarted()
     }
+
+    deinit { runtime.telemetry.requestEnded() }
 
     static func now() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
 
@@ -100,6 +103,8 @@ final class ProxyExchange: @unchecked Sendable {
         guard !finished else { return }
         let style = runtime.configuration.server.rateLimitHeaders
         rateLimitFields = RateLimitHeaders.fields(for: outcome, style: style)
+        let allowed = outcome.allSatisfy(\.decision.allowed)
+        if let route { runtime.telemetry.rateLimitDecision(routeIndex: route.index, allowed: allowed) }
         if let denied = outcome.first(where: { !$0.decision.allowed }) {
             let wait = RateLimitHeaders.seconds(RateLimitHeaders.retryAfter(outcome.map(\.decision)) ?? .zero)
             let (head, body) = GatewayResponses.rateLimited(

@@ -1,5 +1,6 @@
 import BulwarkConfig
 import BulwarkRedis
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,11 +27,14 @@ public final class Gateway: Service, Sendable {
     private let started = SetOnceValue()
 
     /// Builds the gateway (no sockets are opened until ``run()``).
+    /// - Parameters:
+    ///   - metricsFactory: where its metrics go; default the process-wide `MetricsSystem.factory`.
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
     public init(
         configuration: BulwarkConfiguration,
         logger: Logger = Logger(label: "bulwark.gateway"),
-        eventLoopGroup: (any EventLoopGroup)? = nil
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        metricsFactory: (any MetricsFactory)? = nil
     ) throws {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
@@ -48,11 +52,31 @@ public final class Gateway: Service, Sendable {
             backend = .memory(InMemoryRateLimitStore())
         }
         let loops = Array(eventLoopGroup.makeIterator())
-        self.runtime = try GatewayRuntime(configuration: configuration, eventLoops: loops, rateLimitBackend: backend, logger: logger)
+        self.runtime = try GatewayRuntime(
+            configuration: configuration, eventLoops: loops, rateLimitBackend: backend,
+            metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger
+        )
     }
 
     /// The upstreams at run time (targets, health, breakers), for the admin API and tests.
     public var upstreams: [UpstreamCluster] { runtime.clusters }
+
+    /// The routes, in matching order, each with its upstream.
+    public var routes: [(label: String, upstream: UpstreamCluster)] {
+        runtime.router.routes.map { ($0.label, $0.cluster) }
+    }
+
+    /// Traffic counters and per-route statistics.
+    public var telemetry: GatewayTelemetry { runtime.telemetry }
+
+    /// Whether a graceful shutdown has begun (readiness then fails).
+    public var isDraining: Bool { runtime.isDraining }
+
+    /// The Redis client shared rate limits use, when `redis:` is configured (for health checks).
+    public var redisClient: RedisClient? { redis }
+
+    /// The current monotonic time in nanoseconds, the clock target ejections are measured on.
+    public static func monotonicNow() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
 
     /// Waits until the listener is bound and returns its port.
     public func listeningPort() async -> Int { await started.value }

@@ -23,6 +23,13 @@ public struct OutlierDetector: Sendable, Hashable {
         self.maximumEjectionNanoseconds = maximumEjection.nanoseconds
     }
 
+    /// Forgets the failure run and any ejection (an operator's reset).
+    public mutating func reset() {
+        consecutiveFailures = 0
+        ejectionCount = 0
+        ejectedUntil = nil
+    }
+
     /// What a reported outcome led to.
     public enum Action: Sendable, Hashable {
         /// Nothing changed.

@@ -98,6 +98,24 @@ public final class TargetState: Sendable {
         }
     }
 
+    /// Ends any outlier ejection and forgets the failure run (the admin API's circuit reset).
+    public func clearEjection() {
+        health.withLock { state in
+            state.outlier.reset()
+            ejectedUntil.store(0, ordering: .relaxed)
+            available.store(state.active.isHealthy, ordering: .relaxed)
+        }
+    }
+
+    /// Whether the balancer may send traffic here now: available and not behind an open breaker.
+    public func isServing(at now: Int64) -> Bool {
+        guard isAvailable(at: now) else { return false }
+        switch breaker?.state {
+        case .open?, .forcedOpen?: return false
+        default: return true
+        }
+    }
+
     /// Live traffic succeeded.
     func callSucceeded() {
         health.withLock { $0.outlier.callSucceeded() }

@@ -106,6 +106,6 @@ public final class UpstreamCluster: Sendable {
 
     /// Whether any target is available now (used for readiness and fast 503s).
     public func hasAvailableTarget(at now: Int64) -> Bool {
-        targets.contains { $0.isAvailable(at: now) && $0.breaker?.state != .open }
+        targets.contains { $0.isServing(at: now) }
     }
 }
