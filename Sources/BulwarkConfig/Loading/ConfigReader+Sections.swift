@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -11,6 +11,7 @@ extension ConfigReader {
         configuration.server = readServer(entries["server"])
         configuration.admin = readAdmin(entries["admin"])
         configuration.redis = readRedis(entries["redis"])
+        configuration.alerts = readAlerts(entries["alerts"])
         if let node = entries["upstreams"] {
             configuration.upstreams = namedEntries(node, at: "upstreams").map { readUpstream(name: $0.0, $0.1) }
         }
@@ -66,9 +67,13 @@ extension ConfigReader {
 
     mutating func readAdmin(_ node: Node?) -> AdminSettings {
         var admin = AdminSettings()
-        let entries = node.flatMap { mapping($0, at: "admin", allowed: ["listen", "token_env"]) } ?? [:]
+        let entries = node.flatMap { mapping($0, at: "admin", allowed: ["listen", "token_env", "enabled", "sample_interval"]) } ?? [:]
         if let listen = value(entries["listen"], at: "admin.listen", ListenAddress.parse) { admin.listen = listen }
-        if let name = string(entries["token_env"], at: "admin.token_env") { admin.tokenEnvironmentVariable = name }
+        if let name = string(entries["token_env"], at: "admin.token_env") {
+            if name.isEmpty { report("admin.token_env", "must name an environment variable") } else { admin.tokenEnvironmentVariable = name }
+        }
+        if let enabled = bool(entries["enabled"], at: "admin.enabled") { admin.enabled = enabled }
+        if let value = duration(entries["sample_interval"], at: "admin.sample_interval", minimum: .milliseconds(10)) { admin.sampleInterval = value }
         return admin
     }
 

@@ -15,6 +15,8 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var rateLimits: [String: RateLimitClass] = [:]
     /// `routes:` in match order.
     public var routes: [RouteSettings] = []
+    /// `alerts:` (health monitor rules and webhooks).
+    public var alerts = AlertSettings()
 
     /// An empty configuration (every default, no upstreams).
     public init() {}

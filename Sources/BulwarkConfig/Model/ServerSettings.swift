@@ -67,6 +67,11 @@ public struct AdminSettings: Sendable, Hashable {
     public var listen: ListenAddress = Defaults.listen
     /// The environment variable holding the bearer token. Default `BULWARK_ADMIN_TOKEN`.
     public var tokenEnvironmentVariable: String = Defaults.tokenEnvironmentVariable
+    /// Whether the admin listener runs at all. Default true.
+    public var enabled = true
+    /// How often the metric history behind `/api/metrics/{name}` is sampled (1,000 samples are kept).
+    /// Default 5s.
+    public var sampleInterval: Duration = .seconds(5)
     /// Creates settings with every default.
     public init() {}
 }
