@@ -3,7 +3,7 @@ import ArgumentParser
 /// The `bulwark` command: parses arguments and calls the libraries; nothing else lives here.
 @main
 struct Bulwark: AsyncParsableCommand {
-    static let version = "0.4.0"
+    static let version = "0.5.0"
 
     static let configuration = CommandConfiguration(
         commandName: "bulwark",

@@ -2,6 +2,8 @@ import ArgumentParser
 import BulwarkConfig
 import BulwarkDemo
 import BulwarkGateway
+import BulwarkOperations
+import Foundation
 import Logging
 import Resilience
 import ServiceLifecycle
@@ -15,9 +17,16 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .long, help: "Where the gateway listens, HOST:PORT.")
     var listen: String = "127.0.0.1:8080"
 
+    @Option(name: .long, help: "Where the admin API and dashboard listen, HOST:PORT.")
+    var adminListen: String = "127.0.0.1:9090"
+
     func run() async throws {
         guard case .success(let address) = ListenAddress.parse(listen) else {
             printError("error: --listen: '\(listen)' is not HOST:PORT")
+            throw ExitCode(1)
+        }
+        guard case .success(let adminAddress) = ListenAddress.parse(adminListen) else {
+            printError("error: --admin-listen: '\(adminListen)' is not HOST:PORT")
             throw ExitCode(1)
         }
         let counter = Atomic<Int>(0)
@@ -38,6 +47,9 @@ struct Demo: AsyncParsableCommand {
         }
         var configuration = BulwarkConfiguration()
         configuration.server.listen = address
+        configuration.admin.listen = adminAddress
+        configuration.alerts.interval = .seconds(1)
+        configuration.admin.sampleInterval = .seconds(2)
         var app = UpstreamSettings(name: "app", targets: [steady, flaky, slow].map { TargetURL(host: "127.0.0.1", port: $0.port) })
         app.timeout = .seconds(5)
         app.healthCheck = HealthCheckSettings(path: "/health")
@@ -52,8 +64,11 @@ struct Demo: AsyncParsableCommand {
             RouteSettings(pathPrefix: "/", upstream: "app"),
         ]
         let logger = makeLogger(label: "bulwark", level: "notice")
-        let gateway = try Gateway(configuration: configuration, logger: logger)
+        let exporter = PrometheusExporter()
+        let gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
+        let admin = try AdminService(gateway: gateway, exporter: exporter, version: Bulwark.version, configurationText: nil, configurationPath: nil, logger: logger)
         let base = "http://\(address)"
+        let token = ProcessInfo.processInfo.environment[configuration.admin.tokenEnvironmentVariable].map { "#token=\($0)" } ?? ""
         print("""
         bulwark demo: the gateway listens on \(base) in front of three local demo apps:
           steady  http://127.0.0.1:\(steady.port)  answers at once
@@ -65,10 +80,12 @@ struct Demo: AsyncParsableCommand {
               every request succeeds: 503s and slow answers are retried on another instance
           for i in $(seq 7); do curl -s -o /dev/null -w '%{http_code}\\n' -X POST \(base)/api/auth/login; done
               200 five times, then 429 with Retry-After and RateLimit headers
+        Dashboard (health, targets, breakers, charts, alerts): http://\(adminAddress)/\(token)
+          curl -s http://\(adminAddress)/health     curl -s http://\(adminAddress)/metrics
         The JSON lines below are the access log (see "attempts" and "target"). Ctrl-C stops.
 
         """)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: admin), .init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         for upstream in [steady, flaky, slow] { await upstream.stop() }
     }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import BulwarkConfig
 import BulwarkGateway
+import BulwarkOperations
+import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// `bulwark serve`: runs the gateway until SIGTERM or SIGINT, then drains and exits 0.
@@ -24,21 +27,34 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Where to listen, HOST:PORT (overrides server.listen).")
     var listen: String?
 
+    @Option(name: .long, help: "Where the admin API listens, HOST:PORT (overrides admin.listen).")
+    var adminListen: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func run() async throws {
-        let configuration = try resolveConfiguration()
+        let (configuration, path) = try resolveConfiguration()
         let logger = makeLogger(label: "bulwark", level: logLevel)
+        // One registry for the gateway's, the admin's and the core policies' metrics.
+        let exporter = PrometheusExporter()
+        MetricsSystem.bootstrap(exporter.factory)
         let gateway: Gateway
+        let admin: AdminService
         do {
-            gateway = try Gateway(configuration: configuration, logger: logger)
+            gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
+            admin = try AdminService(
+                gateway: gateway, exporter: exporter, version: Bulwark.version,
+                configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
+                configurationPath: path, logger: logger
+            )
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        // Services stop in reverse order: the gateway drains first while readiness answers 503.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: gateway)],
+            services: [.init(service: admin), .init(service: gateway)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -50,7 +66,20 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func resolveConfiguration() throws -> BulwarkConfiguration {
+    func resolveConfiguration() throws -> (BulwarkConfiguration, String?) {
+        var (configuration, path) = try resolveFileOrFlags()
+        if let adminListen {
+            switch ListenAddress.parse(adminListen) {
+            case .success(let address): configuration.admin.listen = address
+            case .failure(let problem):
+                printError("error: --admin-listen: \(problem)")
+                throw ExitCode(1)
+            }
+        }
+        return (configuration, path)
+    }
+
+    private func resolveFileOrFlags() throws -> (BulwarkConfiguration, String?) {
         var listenAddress: ListenAddress?
         if let listen {
             switch ListenAddress.parse(listen) {
@@ -74,10 +103,14 @@ struct Serve: AsyncParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            return BulwarkConfiguration.embedded(targets: targets, listen: listenAddress)
+            var configuration = BulwarkConfiguration.embedded(targets: targets, listen: listenAddress)
+            if let value = ProcessInfo.processInfo.environment["BULWARK_ADMIN_LISTEN"], case .success(let address) = ListenAddress.parse(value) {
+                configuration.admin.listen = address
+            }
+            return (configuration, nil)
         }
         do {
-            guard var (configuration, _) = try ConfigurationLoading.load(path: config) else {
+            guard case (var configuration, let path)? = try ConfigurationLoading.load(path: config) else {
                 printError("error: nothing to serve: pass --config FILE or --upstream URL (./\(ConfigurationLoading.defaultPath) does not exist)")
                 throw ExitCode(1)
             }
@@ -86,7 +119,7 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             if let listenAddress { configuration.server.listen = listenAddress }
-            return configuration
+            return (configuration, path)
         } catch let failure as ConfigurationFailure {
             printError("error: \(failure)")
             throw ExitCode(1)

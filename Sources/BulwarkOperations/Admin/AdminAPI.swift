@@ -1,0 +1,85 @@
+import BulwarkConfig
+import BulwarkGateway
+import Foundation
+import NIOHTTP1
+
+/// The admin listener's endpoints. `/health/live` and `/health/ready` are always open; the dashboard
+/// page (`/`) is static and takes its token client-side; everything else needs the bearer token when one
+/// is configured (401 otherwise).
+struct AdminAPI: Sendable {
+    let monitor: HealthMonitor
+    let exporter: PrometheusExporter
+    let token: AdminToken?
+    let system: SystemFacts
+
+    /// Facts fixed at start for `/api/system`.
+    struct SystemFacts: Sendable {
+        var configurationHash: String
+        var configurationPath: String?
+        var listen: String
+        var adminListen: String
+    }
+
+    var gateway: Gateway { monitor.gateway }
+
+    func respond(to request: AdminRequest) async -> AdminResponse {
+        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        switch path {
+        case "/health/live", "/livez":
+            return only([.GET, .HEAD], request) { .json(["status": "alive"]) }
+        case "/health/ready", "/readyz":
+            return only([.GET, .HEAD], request) { readiness() }
+        case "/", "/dashboard":
+            return only([.GET, .HEAD], request) { .text(DashboardPage.html, contentType: "text/html; charset=utf-8") }
+        default:
+            break
+        }
+        if let token, !token.authorizes(request.headers) {
+            return .error(.unauthorized, "missing or wrong bearer token: send 'Authorization: Bearer <token>'", headers: ["WWW-Authenticate": #"Bearer realm="bulwark-admin""#])
+        }
+        switch path {
+        case "/health":
+            return only([.GET, .HEAD], request) {
+                let report = monitor.healthReport()
+                return .json(report, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
+            }
+        case "/metrics":
+            return only([.GET, .HEAD], request) {
+                .text(exporter.render(monitor: monitor, process: ProcessSample.current()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            }
+        case "/api/metrics":
+            return only([.GET], request) { .json(APIBody.Snapshot(timestamp: Date(), values: monitor.currentMetrics())) }
+        case "/api/performance":
+            return only([.GET], request) { performance() }
+        case "/api/upstreams":
+            return only([.GET], request) { upstreams() }
+        case "/api/circuits":
+            return only([.GET], request) { .json(APIBody.Circuits(circuits: circuits(matching: nil))) }
+        case "/api/alerts":
+            return only([.GET], request) { alerts(request) }
+        case "/api/system":
+            return only([.GET], request) { systemInfo() }
+        default:
+            break
+        }
+        if path.hasPrefix("/api/metrics/") {
+            return only([.GET], request) { history(name: String(path.dropFirst("/api/metrics/".count)), request) }
+        }
+        if path.hasPrefix("/api/circuits/") {
+            return circuitAction(path: path, request)
+        }
+        if path.hasPrefix("/api/alerts/") {
+            return alertAction(path: path, request)
+        }
+        return .error(.notFound, "no admin endpoint \(request.path)")
+    }
+
+    /// Answers 405 with `Allow` unless the method is one of `methods`.
+    func only(_ methods: [HTTPMethod], _ request: AdminRequest, _ body: () -> AdminResponse) -> AdminResponse {
+        guard methods.contains(request.method) || (request.method == .HEAD && methods.contains(.GET)) else {
+            let allow = methods.map(\.rawValue).joined(separator: ", ")
+            return .error(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.path); use \(allow)", headers: ["Allow": allow])
+        }
+        return body()
+    }
+}

@@ -1,0 +1,145 @@
+import BulwarkConfig
+import BulwarkGateway
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The admin listener and the health monitor of a running ``Gateway``, as a swift-service-lifecycle
+/// `Service`: `/health/live`, `/health/ready`, `/health`, `/metrics`, the `/api/*` endpoints and the
+/// dashboard on `admin.listen`, plus alert evaluation and webhooks.
+///
+/// Put it before the gateway in a `ServiceGroup`, so on SIGTERM the gateway drains first while
+/// readiness answers 503, and the admin listener stops last.
+public final class AdminService: Service, Sendable {
+    /// The monitor behind `/health` and the alerts.
+    public let monitor: HealthMonitor
+    /// The `/metrics` exporter (bootstrap `MetricsSystem` with its factory before building the gateway).
+    public let exporter: PrometheusExporter
+    let settings: AdminSettings
+    let api: AdminAPI
+    let logger: Logger
+    let group: any EventLoopGroup
+    private let port = Mutex<(value: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    /// Builds the admin service for `gateway`.
+    /// - Parameters:
+    ///   - configurationText: the configuration file's bytes, hashed for `/api/system`.
+    ///   - environment: where the token variable is read.
+    /// - Throws: ``AdminListenerError`` when no token is set and `admin.listen` is not a loopback address.
+    public init(
+        gateway: Gateway, exporter: PrometheusExporter, version: String,
+        configurationText: String?, configurationPath: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        extraChecks: [any DependencyCheck] = [],
+        logger: Logger = Logger(label: "bulwark.admin"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        let configuration = gateway.configuration
+        let settings = configuration.admin
+        let token = AdminToken(environment[settings.tokenEnvironmentVariable])
+        if settings.enabled, token == nil, !Self.isLoopback(settings.listen.host) {
+            throw AdminListenerError.tokenRequired(listen: settings.listen.description, variable: settings.tokenEnvironmentVariable)
+        }
+        self.settings = settings
+        self.exporter = exporter
+        self.logger = logger
+        self.group = eventLoopGroup
+        var checks: [any DependencyCheck] = gateway.redisClient.map { [RedisDependencyCheck(client: $0)] } ?? []
+        checks += extraChecks
+        let adminURL = "http://\(settings.listen.description)/"
+        let notifier = try WebhookNotifier(urls: configuration.alerts.webhooks, timeout: configuration.alerts.webhookTimeout, logger: logger, metricsFactory: exporter.factory)
+        self.monitor = HealthMonitor(
+            gateway: gateway, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
+            dependencies: checks, notifier: notifier, version: version,
+            instance: Self.hostname(), externalURL: adminURL, logger: logger
+        )
+        let hash = configurationText.map { "sha256:" + SHA256.hash(data: Array($0.utf8)).map { String(format: "%02x", $0) }.joined() } ?? "none"
+        self.api = AdminAPI(monitor: monitor, exporter: exporter, token: token, system: .init(
+            configurationHash: hash, configurationPath: configurationPath,
+            listen: configuration.server.listen.description, adminListen: settings.listen.description
+        ))
+        if token == nil, settings.enabled {
+            logger.warning("admin API has no token: open to anyone on this host", metadata: [
+                "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",
+            ])
+        }
+    }
+
+    /// Answers one request without a socket (tests, embedding in another server).
+    public func respond(to request: AdminRequest) async -> AdminResponse { await api.respond(to: request) }
+
+    /// Waits until the admin listener is bound and returns its port.
+    public func listeningPort() async -> Int {
+        await withCheckedContinuation { continuation in
+            let ready: Int? = port.withLock { state in
+                if let value = state.value { return value }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Serves until graceful shutdown or cancellation.
+    public func run() async throws {
+        var channel: (any Channel)?
+        if settings.enabled {
+            let api = self.api
+            do {
+                channel = try await AdminServer.bind(host: settings.listen.host, port: settings.listen.port, group: group, logger: logger) { request in
+                    await api.respond(to: request)
+                }
+            } catch {
+                throw AdminListenerError.bindFailed(listen: settings.listen.description, reason: "\(error)")
+            }
+            let bound = channel?.localAddress?.port ?? settings.listen.port
+            logger.notice("admin listening", metadata: ["admin_listen": "\(settings.listen.host):\(bound)"])
+            let waiters = port.withLock { state in
+                state.value = bound
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: bound) }
+        }
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await self.monitor.run() }
+            await (try? gracefulShutdown())
+            tasks.cancelAll()
+        }
+        monitor.notifier.finish()
+        try? await channel?.close()
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bare.hasPrefix("127.") || bare == "::1" || bare == "localhost"
+    }
+
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Why the admin listener could not start.
+public enum AdminListenerError: Error, CustomStringConvertible {
+    /// No token and a non-loopback address.
+    case tokenRequired(listen: String, variable: String)
+    /// The address could not be bound.
+    case bindFailed(listen: String, reason: String)
+
+    /// The explanation.
+    public var description: String {
+        switch self {
+        case .tokenRequired(let listen, let variable):
+            "admin.listen: refusing to serve the admin API on \(listen) without a token: anyone who can reach it could read metrics and open circuits. Set \(variable) (or admin.token_env) to a secret, or listen on 127.0.0.1 / ::1"
+        case .bindFailed(let listen, let reason):
+            "admin.listen: could not listen on \(listen): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import BulwarkConfig
+import Foundation
+
+/// The built-in alert rules: pure functions from an ``Observation`` to the conditions that hold.
+///
+/// | rule | subject | severity |
+/// | --- | --- | --- |
+/// | `memory_high` | `process` | warning above `alerts.memory.warning`, error above `.error` |
+/// | `dependency_slow` | dependency or target | warning / error above `alerts.dependency_latency` |
+/// | `dependency_unreachable` | dependency | critical |
+/// | `error_rate_high` | route | warning above `alerts.error_rate.warning` |
+/// | `target_unavailable` | `upstream/host:port` | warning |
+/// | `no_healthy_target` | upstream | critical |
+public enum AlertRules {
+    /// Every condition that holds in `observation` under `settings`.
+    public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
+        var conditions: [AlertCondition] = []
+        if settings.memory.enabled, let rss = observation.residentBytes {
+            let severity: AlertSeverity? = rss > settings.memory.error ? .error : rss > settings.memory.warning ? .warning : nil
+            if let severity {
+                let limit = severity == .error ? settings.memory.error : settings.memory.warning
+                conditions.append(AlertCondition(
+                    rule: "memory_high", subject: "process", severity: severity, value: Double(rss),
+                    message: "resident memory \(megabytes(rss)) is above \(megabytes(limit))"
+                ))
+            }
+        }
+        for dependency in observation.dependencies {
+            if let error = dependency.error {
+                conditions.append(AlertCondition(
+                    rule: "dependency_unreachable", subject: dependency.name, severity: .critical, value: 1,
+                    message: "\(dependency.name) is unreachable: \(error)"
+                ))
+            } else if let latency = dependency.latency, let condition = slow(dependency.name, latency, settings) {
+                conditions.append(condition)
+            }
+        }
+        for target in observation.targets {
+            if settings.targetUnavailable, let problem = target.problem {
+                conditions.append(AlertCondition(
+                    rule: "target_unavailable", subject: target.name, severity: .warning, value: 1,
+                    message: "target \(target.target) of upstream '\(target.upstream)' is \(problem)"
+                ))
+            }
+            if target.activelyHealthy, let latency = target.probeLatency, let condition = slow(target.name, latency, settings) {
+                conditions.append(condition)
+            }
+        }
+        if settings.noHealthyTarget {
+            for upstream in observation.upstreams where upstream.serving == 0 {
+                conditions.append(AlertCondition(
+                    rule: "no_healthy_target", subject: upstream.name, severity: .critical, value: 0,
+                    message: "upstream '\(upstream.name)' has no target able to serve: its routes answer 503"
+                ))
+            }
+        }
+        if settings.errorRate.enabled {
+            for traffic in observation.routeTraffic where traffic.requests >= UInt64(settings.errorRate.minimumRequests) {
+                let rate = Double(traffic.serverErrors) / Double(traffic.requests)
+                guard rate > settings.errorRate.warning else { continue }
+                conditions.append(AlertCondition(
+                    rule: "error_rate_high", subject: traffic.route, severity: .warning, value: rate,
+                    message: "route \(traffic.route): \(percent(rate)) of \(traffic.requests) responses were 5xx in the last \(settings.errorRate.window.humanReadableSeconds) (threshold \(percent(settings.errorRate.warning)))"
+                ))
+            }
+        }
+        return conditions
+    }
+
+    private static func slow(_ subject: String, _ latency: Duration, _ settings: AlertSettings) -> AlertCondition? {
+        guard settings.dependencyLatency.enabled else { return nil }
+        let severity: AlertSeverity? = latency > settings.dependencyLatency.error ? .error : latency > settings.dependencyLatency.warning ? .warning : nil
+        guard let severity else { return nil }
+        let limit = severity == .error ? settings.dependencyLatency.error : settings.dependencyLatency.warning
+        return AlertCondition(
+            rule: "dependency_slow", subject: subject, severity: severity, value: latency.seconds,
+            message: "\(subject) answered in \(latency.humanReadableSeconds), slower than \(limit.humanReadableSeconds)"
+        )
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+    static func percent(_ ratio: Double) -> String { String(format: "%.1f%%", ratio * 100) }
+}
+
+extension Duration {
+    /// Seconds as a Double.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// `850 ms` or `2.5 s`.
+    var humanReadableSeconds: String {
+        let value = seconds
+        return value < 1 ? String(format: "%.0f ms", value * 1000) : String(format: "%g s", (value * 100).rounded() / 100)
+    }
+}

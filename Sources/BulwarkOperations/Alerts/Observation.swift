@@ -1,0 +1,109 @@
+import Foundation
+
+/// What the health monitor saw at one evaluation; the alert rules and the health report are computed
+/// from it, so both are pure functions of the same facts.
+public struct Observation: Sendable, Hashable {
+    /// Resident memory of the process, in bytes.
+    public var residentBytes: Int?
+    /// Every upstream target.
+    public var targets: [TargetObservation] = []
+    /// External dependencies other than targets (Redis, later PostgreSQL).
+    public var dependencies: [DependencyObservation] = []
+    /// Requests and 5xx per route over the error-rate window.
+    public var routeTraffic: [RouteTraffic] = []
+
+    /// An empty observation.
+    public init() {}
+
+    /// One target.
+    public struct TargetObservation: Sendable, Hashable {
+        /// Upstream name.
+        public var upstream: String
+        /// `host:port`.
+        public var target: String
+        /// Whether it can take traffic (healthy, not ejected, breaker not open).
+        public var serving: Bool
+        /// Whether outlier detection ejected it.
+        public var ejected: Bool
+        /// Whether its active health check passes (true without a check).
+        public var activelyHealthy: Bool
+        /// The breaker state name (`closed`, `open`, `half_open`, `forced_open`, `disabled`, `none`).
+        public var breaker: String
+        /// The last probe's round trip, if probed.
+        public var probeLatency: Duration?
+        /// The last probe's outcome, if probed.
+        public var probeDetail: String?
+
+        /// `upstream/host:port`.
+        public var name: String { "\(upstream)/\(target)" }
+
+        /// Creates an observation.
+        public init(upstream: String, target: String, serving: Bool, ejected: Bool, activelyHealthy: Bool, breaker: String, probeLatency: Duration? = nil, probeDetail: String? = nil) {
+            self.upstream = upstream
+            self.target = target
+            self.serving = serving
+            self.ejected = ejected
+            self.activelyHealthy = activelyHealthy
+            self.breaker = breaker
+            self.probeLatency = probeLatency
+            self.probeDetail = probeDetail
+        }
+
+        /// Why it cannot serve, in words; nil when it can.
+        public var problem: String? {
+            if serving { return nil }
+            if !activelyHealthy { return "failing its health check" + (probeDetail.map { " (\($0))" } ?? "") }
+            if ejected { return "ejected by outlier detection" }
+            if breaker == "open" || breaker == "forced_open" { return "circuit breaker \(breaker.replacingOccurrences(of: "_", with: " "))" }
+            return "unavailable"
+        }
+    }
+
+    /// One dependency.
+    public struct DependencyObservation: Sendable, Hashable {
+        /// Its name, e.g. `redis`.
+        public var name: String
+        /// Its kind, e.g. `redis`, `postgres`.
+        public var kind: String
+        /// Round trip of the last check; nil when it failed.
+        public var latency: Duration?
+        /// Why the check failed; nil when it passed.
+        public var error: String?
+
+        /// Creates an observation.
+        public init(name: String, kind: String, latency: Duration?, error: String?) {
+            self.name = name
+            self.kind = kind
+            self.latency = latency
+            self.error = error
+        }
+    }
+
+    /// Traffic of one route over the error-rate window.
+    public struct RouteTraffic: Sendable, Hashable {
+        /// Route label.
+        public var route: String
+        /// Responses.
+        public var requests: UInt64
+        /// 5xx responses.
+        public var serverErrors: UInt64
+
+        /// Creates a record.
+        public init(route: String, requests: UInt64, serverErrors: UInt64) {
+            self.route = route
+            self.requests = requests
+            self.serverErrors = serverErrors
+        }
+    }
+
+    /// Upstream names in order of first appearance, with how many targets can serve.
+    public var upstreams: [(name: String, serving: Int)] {
+        var order: [String] = []
+        var serving: [String: Int] = [:]
+        for target in targets {
+            if serving[target.upstream] == nil { order.append(target.upstream) }
+            serving[target.upstream, default: 0] += target.serving ? 1 : 0
+        }
+        return order.map { ($0, serving[$0] ?? 0) }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// `GET /health`: the overall status, a score and every check.
+public struct HealthReport: Sendable, Hashable, Codable {
+    /// Overall status.
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// Everything passes.
+        case healthy = "HEALTHY"
+        /// Serving, but something is wrong: a target down, a slow dependency, an open alert, draining.
+        case degraded = "DEGRADED"
+        /// A route cannot be served.
+        case unhealthy = "UNHEALTHY"
+    }
+
+    /// One check's outcome.
+    public enum CheckStatus: String, Sendable, Hashable, Codable {
+        /// Passes.
+        case healthy
+        /// Passes, slowly.
+        case degraded
+        /// Fails.
+        case unhealthy
+
+        var score: Double {
+            switch self {
+            case .healthy: 100
+            case .degraded: 50
+            case .unhealthy: 0
+            }
+        }
+    }
+
+    /// One check: an upstream target, Redis, PostgreSQL…
+    public struct Check: Sendable, Hashable, Codable {
+        /// e.g. `app/127.0.0.1:8081` or `redis`.
+        public var name: String
+        /// `target`, `redis`, `postgres`, `backup`.
+        public var kind: String
+        /// Outcome.
+        public var status: CheckStatus
+        /// Round trip of the last check in milliseconds, when measured.
+        public var latencyMs: Double?
+        /// What was seen.
+        public var message: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, status, message
+            case latencyMs = "latency_ms"
+        }
+
+        /// Creates a check.
+        public init(name: String, kind: String, status: CheckStatus, latencyMs: Double?, message: String) {
+            self.name = name
+            self.kind = kind
+            self.status = status
+            self.latencyMs = latencyMs
+            self.message = message
+        }
+
+        /// Encodes `latency_ms` as null when unmeasured.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(status, forKey: .status)
+            try container.encode(latencyMs, forKey: .latencyMs)
+            try container.encode(message, forKey: .message)
+        }
+    }
+
+    /// Overall status.
+    public var status: Status
+    /// 0 (down) to 100 (all well).
+    public var score: Int
+    /// Whether `/health/ready` answers 200.
+    public var ready: Bool
+    /// Whether a graceful shutdown is under way.
+    public var draining: Bool
+    /// Bulwark's version.
+    public var version: String
+    /// Seconds since start.
+    public var uptimeSeconds: Double
+    /// When it was computed.
+    public var checkedAt: Date
+    /// Every check.
+    public var checks: [Check]
+
+    enum CodingKeys: String, CodingKey {
+        case status, score, ready, draining, version, checks
+        case uptimeSeconds = "uptime_seconds", checkedAt = "checked_at"
+    }
+}
+
+/// How checks, readiness and open alerts combine into a status and a score.
+///
+/// - The score is the mean of the checks (healthy 100, degraded 50, unhealthy 0; 100 with no checks),
+///   minus 5 per open warning, 10 per open error and 20 per open critical alert, within 0…100.
+/// - `UNHEALTHY` when some route has no target able to serve (readiness fails); the score is then at
+///   most 40.
+/// - `DEGRADED` when any check is not healthy, any alert is open, or the process is draining.
+/// - `HEALTHY` otherwise.
+public enum HealthScoring {
+    /// The status and score.
+    public static func evaluate(checks: [HealthReport.Check], routesServable: Bool, draining: Bool, openAlerts: [AlertSeverity]) -> (HealthReport.Status, Int) {
+        let mean = checks.isEmpty ? 100 : checks.map(\.status.score).reduce(0, +) / Double(checks.count)
+        let penalty = openAlerts.reduce(0.0) { total, severity in
+            switch severity {
+            case .warning: total + 5
+            case .error: total + 10
+            case .critical: total + 20
+            }
+        }
+        var score = Int(max(0, min(100, mean - penalty)).rounded())
+        let status: HealthReport.Status
+        if !routesServable {
+            status = .unhealthy
+            score = min(score, 40)
+        } else if draining || !openAlerts.isEmpty || checks.contains(where: { $0.status != .healthy }) {
+            status = .degraded
+        } else {
+            status = .healthy
+        }
+        return (status, score)
+    }
+
+    /// The checks for an observation: one per target and one per dependency.
+    public static func checks(for observation: Observation, slowAfter: Duration) -> [HealthReport.Check] {
+        var checks: [HealthReport.Check] = []
+        for target in observation.targets {
+            let latency = target.probeLatency.map { $0.seconds * 1000 }
+            if let problem = target.problem {
+                checks.append(.init(name: target.name, kind: "target", status: .unhealthy, latencyMs: latency, message: problem))
+            } else if let probe = target.probeLatency, probe > slowAfter {
+                checks.append(.init(name: target.name, kind: "target", status: .degraded, latencyMs: latency, message: "health check slow: \(probe.humanReadableSeconds)"))
+            } else {
+                let message = target.probeDetail.map { "health check passed (\($0))" } ?? "serving (no active health check)"
+                let breaker = target.breaker == "half_open" ? "; circuit breaker half-open" : ""
+                checks.append(.init(name: target.name, kind: "target", status: target.breaker == "half_open" ? .degraded : .healthy, latencyMs: latency, message: message + breaker))
+            }
+        }
+        for dependency in observation.dependencies {
+            let latency = dependency.latency.map { $0.seconds * 1000 }
+            if let error = dependency.error {
+                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .unhealthy, latencyMs: nil, message: error))
+            } else if let value = dependency.latency, value > slowAfter {
+                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .degraded, latencyMs: latency, message: "slow: \(value.humanReadableSeconds)"))
+            } else {
+                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .healthy, latencyMs: latency, message: "reachable"))
+            }
+        }
+        return checks
+    }
+}
