@@ -94,10 +94,12 @@ public final class AdminService: Service, Sendable {
                     await api.respond(to: request)
                 }
             } catch {
-                throw AdminListenerError.bindFailed(listen: settings.listen.description, reason: "\(error)")
+                // The gateway keeps serving traffic: losing the admin API must not take the service down.
+                let failure = AdminListenerError.bindFailed(listen: settings.listen.description, reason: "\(error)")
+                logger.error("admin API unavailable; the gateway keeps serving", metadata: ["error": "\(failure)"])
             }
-            let bound = channel?.localAddress?.port ?? settings.listen.port
-            logger.notice("admin listening", metadata: ["admin_listen": "\(settings.listen.host):\(bound)"])
+            let bound = channel?.localAddress?.port ?? 0
+            if channel != nil { logger.notice("admin listening", metadata: ["admin_listen": "\(settings.listen.host):\(bound)"]) }
             let waiters = port.withLock { state in
                 state.value = bound
                 defer { state.waiters = [] }

@@ -47,15 +47,17 @@ struct BinaryTests {
         #expect(run.standardOutput.hasPrefix("bulwark "))
     }
 
-    @Test("SIGTERM during a slow request: the request finishes, new connections are refused, exit 0")
+    @Test("SIGTERM during a slow request: readiness turns 503, the request finishes, new connections are refused, exit 0")
     func gracefulShutdown() async throws {
-        let app = try await DemoUpstream.start { _ in DemoReply(body: "finished", delay: .milliseconds(800)) }
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "finished", delay: .seconds(3)) }
         defer { Task { await app.stop() } }
         let path = try Self.writeConfig("""
         server:
           listen: "127.0.0.1:0"
           drain_timeout: 10s
           access_log: "off"
+        admin:
+          listen: "127.0.0.1:0"
         upstreams:
           app:
             targets: ["http://127.0.0.1:\(app.port)"]
@@ -63,12 +65,18 @@ struct BinaryTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try BinaryRunner(["serve", "--config", path])
         defer { run.forceKill() }
-        let banner = try await run.readError(until: "bulwark listening")
-        let port = try #require(banner.split(separator: "listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        var banner = try await run.readError(until: "bulwark listening")
+        if !banner.contains("admin listening") { banner += try await run.readError(until: "admin listening") }
+        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let adminPort = try #require(banner.split(separator: "admin_listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(try await RawHTTP.request("GET", "/health/ready", port: adminPort).status == 200)
         let slow = Task { try await RawHTTP.request("GET", "/slow", port: port) }
         // SIGTERM only once the request is in flight at the upstream (a bounded wait).
         #expect(try await eventually { app.requestCount == 1 })
         run.terminate()
+        #expect(try await eventually(within: .seconds(2)) {
+            (try? await RawHTTP.request("GET", "/health/ready", port: adminPort, timeout: .seconds(1)).status) == 503
+        })
         let response = try await slow.value
         #expect(response.status == 200)
         #expect(response.body == "finished")
@@ -80,10 +88,10 @@ struct BinaryTests {
     func serveWithoutFile() async throws {
         let app = try await DemoUpstream.start { _ in DemoReply(body: "from app") }
         defer { Task { await app.stop() } }
-        let run = try BinaryRunner(["serve", "--upstream", "http://127.0.0.1:\(app.port)", "--listen", "127.0.0.1:0"])
+        let run = try BinaryRunner(["serve", "--upstream", "http://127.0.0.1:\(app.port)", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
         defer { run.forceKill() }
         let banner = try await run.readError(until: "bulwark listening")
-        let port = try #require(banner.split(separator: "listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
         let response = try await RawHTTP.request("GET", "/", port: port)
         #expect(response.body == "from app")
         run.terminate()
