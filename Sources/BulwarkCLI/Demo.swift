@@ -68,7 +68,8 @@ struct Demo: AsyncParsableCommand {
         let gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
         let admin = try AdminService(gateway: gateway, exporter: exporter, version: Bulwark.version, configurationText: nil, configurationPath: nil, logger: logger)
         let base = "http://\(address)"
-        let token = ProcessInfo.processInfo.environment[configuration.admin.tokenEnvironmentVariable].map { "#token=\($0)" } ?? ""
+        let secret = ProcessInfo.processInfo.environment[configuration.admin.tokenEnvironmentVariable] ?? ""
+        let token = secret.isEmpty ? "" : "#token=" + (secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret)
         print("""
         bulwark demo: the gateway listens on \(base) in front of three local demo apps:
           steady  http://127.0.0.1:\(steady.port)  answers at once

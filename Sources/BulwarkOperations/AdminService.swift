@@ -107,18 +107,26 @@ public final class AdminService: Service, Sendable {
             }
             for waiter in waiters { waiter.resume(returning: bound) }
         }
+        let notifier = monitor.notifier
+        let delivery = Task { await notifier.run() }
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await self.monitor.run() }
             await (try? gracefulShutdown())
             tasks.cancelAll()
         }
-        monitor.notifier.finish()
+        // Deliver what is queued (final resolves), for at most 5 s.
+        notifier.finish()
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            delivery.cancel()
+        }
+        await delivery.value
+        deadline.cancel()
         try? await channel?.close()
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return bare.hasPrefix("127.") || bare == "::1" || bare == "localhost"
+        ListenAddress(host: host, port: 0).isLoopback || host == "localhost"
     }
 
     static func hostname() -> String {

@@ -1,6 +1,6 @@
 /// The `alerts:` section: how often the health monitor evaluates its rules, the rules' thresholds and
-/// the webhooks told when an alert opens or resolves. Every rule can be switched off with
-/// `enabled: false`; defaults come from field practice.
+/// the webhooks told when an alert opens or resolves. Every threshold rule can be switched off with
+/// `enabled: false` (an unreachable dependency always alerts); defaults come from field practice.
 public struct AlertSettings: Sendable, Hashable {
     /// Defaults.
     public enum Defaults {

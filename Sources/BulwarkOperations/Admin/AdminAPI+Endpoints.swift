@@ -81,15 +81,15 @@ extension AdminAPI {
             var touched = 0
             for upstream in gateway.upstreams {
                 for target in upstream.targets where name == upstream.name || name == "\(upstream.name)/\(target.target.authority)" {
-                    guard let breaker = target.breaker else { continue }
-                    touched += 1
-                    switch action {
-                    case "open": breaker.forceOpen()
-                    case "close": breaker.close()
-                    default:
-                        breaker.reset()
+                    switch (action, target.breaker) {
+                    case ("open", let breaker?): breaker.forceOpen()
+                    case ("close", let breaker?): breaker.close()
+                    case ("reset", let breaker):
+                        breaker?.reset()
                         target.clearEjection()
+                    default: continue   // open/close need a breaker (circuit_breaker.enabled: false)
                     }
+                    touched += 1
                 }
             }
             guard touched > 0 else {

@@ -60,7 +60,7 @@ public struct Alert: Sendable, Hashable, Codable {
     public var id: String
     /// Open or resolved.
     public var status: Status
-    /// How bad (the highest seen while open is kept current).
+    /// How bad, as of the latest evaluation (it follows the condition up and down while open).
     public var severity: AlertSeverity
     /// The rule that raised it.
     public var rule: String

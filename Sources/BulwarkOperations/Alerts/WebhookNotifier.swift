@@ -35,13 +35,14 @@ public final class WebhookNotifier: Sendable {
             Receiver(
                 url: url,
                 retry: try Retry(RetryConfiguration(
-                    name: "webhook \(url)", maxAttempts: 3,
+                    name: "webhook \(Self.redacted(url))", maxAttempts: 3,
                     backoff: Backoff.exponential(base: .milliseconds(200), multiplier: 2, maximum: .seconds(5)).jittered(.full),
                     shouldRetry: { !($0 is CircuitBreakerOpenError) && !($0 is CancellationError) },
                     logger: logger
                 )),
                 breaker: try CircuitBreaker(CircuitBreakerConfiguration(
-                    name: "webhook \(url)", consecutiveFailureThreshold: 5, openDuration: .seconds(30), logger: logger
+                    name: "webhook \(Self.redacted(url))", consecutiveFailureThreshold: 5, openDuration: .seconds(30),
+                    permittedCallsInHalfOpen: 1, logger: logger
                 ))
             )
         }

@@ -58,7 +58,6 @@ public final class HealthMonitor: Sendable {
     /// Evaluates and samples until cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.notifier.run() }
             group.addTask {
                 while !Task.isCancelled {
                     await self.evaluate()
@@ -71,7 +70,6 @@ public final class HealthMonitor: Sendable {
                     try? await self.clock.sleep(for: self.sampleInterval)
                 }
             }
-            await group.next()
             await group.next()
             await group.next()
         }
@@ -153,7 +151,8 @@ public final class HealthMonitor: Sendable {
                     serving: target.isServing(at: now), ejected: target.isEjected(at: now),
                     activelyHealthy: target.isActivelyHealthy,
                     breaker: target.breaker.map { $0.state.rawValue } ?? "none",
-                    probeLatency: probe?.latency, probeDetail: probe?.detail
+                    // A failed probe's time says nothing about speed: only passing probes count as latency.
+                    probeLatency: probe?.passed == true ? probe?.latency : nil, probeDetail: probe?.detail
                 )
             }
         }
