@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BulwarkConfig", targets: ["BulwarkConfig"]),
         .library(name: "BulwarkGateway", targets: ["BulwarkGateway"]),
         .library(name: "BulwarkOperations", targets: ["BulwarkOperations"]),
+        .library(name: "BulwarkBackup", targets: ["BulwarkBackup"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -85,6 +86,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BulwarkBackup",
+            dependencies: [
+                "Resilience",
+                "BulwarkConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "BulwarkDemo",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,6 +118,7 @@ let package = Package(
                 "BulwarkConfig",
                 "BulwarkGateway",
                 "BulwarkOperations",
+                "BulwarkBackup",
                 "BulwarkDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -141,6 +157,17 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "BulwarkBackupTests",
+            dependencies: [
+                "BulwarkBackup",
+                "BulwarkConfig",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

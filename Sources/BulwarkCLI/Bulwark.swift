@@ -3,13 +3,13 @@ import ArgumentParser
 /// The `bulwark` command: parses arguments and calls the libraries; nothing else lives here.
 @main
 struct Bulwark: AsyncParsableCommand {
-    static let version = "0.5.0"
+    static let version = "0.6.0"
 
     static let configuration = CommandConfiguration(
         commandName: "bulwark",
         abstract: "High availability for any HTTP backend: a resilient reverse proxy and its operations.",
         version: version,
-        subcommands: [Serve.self, Check.self, Demo.self, Version.self]
+        subcommands: [Serve.self, Check.self, BackupCommand.self, Demo.self, Version.self]
     )
 }
 

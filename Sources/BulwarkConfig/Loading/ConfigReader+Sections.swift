@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -12,6 +12,7 @@ extension ConfigReader {
         configuration.admin = readAdmin(entries["admin"])
         configuration.redis = readRedis(entries["redis"])
         configuration.alerts = readAlerts(entries["alerts"])
+        configuration.backup = readBackup(entries["backup"])
         if let node = entries["upstreams"] {
             configuration.upstreams = namedEntries(node, at: "upstreams").map { readUpstream(name: $0.0, $0.1) }
         }

@@ -17,6 +17,8 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var routes: [RouteSettings] = []
     /// `alerts:` (health monitor rules and webhooks).
     public var alerts = AlertSettings()
+    /// `backup:`; nil when absent.
+    public var backup: BackupSettings?
 
     /// An empty configuration (every default, no upstreams).
     public init() {}

@@ -1,4 +1,4 @@
-import BulwarkBackup
+import BulwarkConfig
 import Foundation
 import PropertyBased
 import Testing
