@@ -12,7 +12,8 @@ import Resilience
 /// uploads (16 MiB parts, read one at a time). After an upload the object is read back and its SHA-256
 /// compared with the archive's. Each request is retried (core `Retry`, 3 attempts).
 final class S3Client: Sendable {
-    static let partSize = 16 << 20
+    /// Size of multipart parts (and the single-PUT limit); 16 MiB.
+    let partSize: Int
     static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     let settings: BackupSettings.S3Settings
@@ -22,8 +23,9 @@ final class S3Client: Sendable {
     let retry: Retry
     let logger: Logger
 
-    init(settings: BackupSettings.S3Settings, accessKey: String, secretKey: String, logger: Logger) throws {
+    init(settings: BackupSettings.S3Settings, accessKey: String, secretKey: String, logger: Logger, partSize: Int = 16 << 20) throws {
         self.settings = settings
+        self.partSize = partSize
         self.logger = logger
         self.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: settings.region)
         guard let components = URLComponents(string: settings.endpoint), let hostName = components.host else {
@@ -48,7 +50,7 @@ final class S3Client: Sendable {
     /// Uploads `file`, then reads it back and checks its SHA-256 against `sha256`.
     func upload(file: URL, key: String, sha256: String) async throws -> String {
         let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
-        if size <= Self.partSize {
+        if size <= partSize {
             try await upload(data: try Data(contentsOf: file), key: key)
         } else {
             try await multipartUpload(file: file, key: key)
@@ -102,7 +104,7 @@ final class S3Client: Sendable {
             defer { try? handle.close() }
             var etags: [String] = []
             var number = 1
-            while let part = try handle.read(upToCount: Self.partSize), !part.isEmpty {
+            while let part = try handle.read(upToCount: partSize), !part.isEmpty {
                 let (_, headers) = try await sendWithHeaders("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: part)
                 guard let etag = headers.first(name: "ETag") else { throw BackupError("S3 returned no ETag for part \(number)") }
                 etags.append(etag)

@@ -6,7 +6,7 @@ import Glibc
 /// A child process started with `posix_spawn` and reaped with `waitpid` by us alone. Foundation's
 /// `Process` reaps children on its own thread, which races with any other wait and can block
 /// `waitUntilExit()` forever on a Swift concurrency thread.
-struct ChildProcess {
+struct ChildProcess: Sendable {
     let pid: pid_t
 
     /// Starts `executable`; `stdin`, `stdout`, `stderr` are descriptors the child gets as 0, 1, 2.
