@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "BulwarkBackup",
                 "BulwarkConfig",
+                "BulwarkDemo",
                 "BulwarkTestSupport",
                 "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
