@@ -169,6 +169,7 @@ let package = Package(
                 "BulwarkTestSupport",
                 "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulwarkBackup
 import BulwarkConfig
 import BulwarkGateway
 import BulwarkOperations
@@ -41,20 +42,31 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(exporter.factory)
         let gateway: Gateway
         let admin: AdminService
+        var scheduler: BackupScheduler?
         do {
             gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
+            var checks: [any DependencyCheck] = []
+            if let backup = configuration.backup, let schedule = backup.schedule {
+                let manager = try BackupManager(settings: backup, logger: logger)
+                let backups = BackupScheduler(manager: manager, schedule: schedule, logger: logger, metricsFactory: exporter.factory)
+                checks.append(BackupFreshnessCheck(scheduler: backups))
+                scheduler = backups
+            }
             admin = try AdminService(
                 gateway: gateway, exporter: exporter, version: Bulwark.version,
                 configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
-                configurationPath: path, logger: logger
+                configurationPath: path, extraChecks: checks, logger: logger
             )
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
         // Services stop in reverse order: the gateway drains first while readiness answers 503.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
+        if let scheduler { services.append(.init(service: scheduler)) }
+        services.append(.init(service: gateway))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: admin), .init(service: gateway)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -114,7 +126,7 @@ struct Serve: AsyncParsableCommand {
                 printError("error: nothing to serve: pass --config FILE or --upstream URL (./\(ConfigurationLoading.defaultPath) does not exist)")
                 throw ExitCode(1)
             }
-            if configuration.routes.isEmpty {
+            if configuration.routes.isEmpty, configuration.backup?.schedule == nil {
                 printError("error: routes: no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route)")
                 throw ExitCode(1)
             }

@@ -11,6 +11,7 @@ import Foundation
 /// | `error_rate_high` | route | warning above `alerts.error_rate.warning` |
 /// | `target_unavailable` | `upstream/host:port` | warning |
 /// | `no_healthy_target` | upstream | critical |
+/// | `backup_stale` | `backup` | critical (the last successful backup is older than the schedule allows) |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -26,7 +27,9 @@ public enum AlertRules {
             }
         }
         for dependency in observation.dependencies {
-            if let error = dependency.error {
+            if let error = dependency.error, dependency.kind == "backup" {
+                conditions.append(AlertCondition(rule: "backup_stale", subject: dependency.name, severity: .critical, value: 1, message: error))
+            } else if let error = dependency.error {
                 conditions.append(AlertCondition(
                     rule: "dependency_unreachable", subject: dependency.name, severity: .critical, value: 1,
                     message: "\(dependency.name) is unreachable: \(error)"
