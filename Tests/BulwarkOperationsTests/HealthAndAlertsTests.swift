@@ -1,5 +1,6 @@
 import BulwarkDemo
 import Foundation
+import Synchronization
 import Testing
 
 /// Through a real gateway with real upstreams: target failure and recovery as seen by `/health`, the
@@ -31,7 +32,9 @@ struct HealthAndAlertsTests {
             return DemoReply(status: 200)
         }
         let steady = try await DemoUpstream.start { _ in DemoReply(body: "steady") }
-        let doomed = try await DemoUpstream.start { _ in DemoReply(body: "doomed") }
+        // "Killed" = every connection is dropped unanswered; reviving it keeps its port (no rebind race).
+        let dead = Atomic<Bool>(false)
+        let doomed = try await DemoUpstream.start { _ in dead.load(ordering: .relaxed) ? DemoReply(dropConnection: true) : DemoReply(body: "doomed") }
         let doomedPort = doomed.port
         let subject = "app/127.0.0.1:\(doomedPort)"
         try await OperationsHarness.with(yaml: Self.yaml(), upstreams: [receiver, steady, doomed]) { harness async throws in
@@ -40,7 +43,7 @@ struct HealthAndAlertsTests {
             #expect(healthy["score"] as? Int == 100)
             #expect((healthy["checks"] as? [[String: Any]])?.count == 2)
 
-            await doomed.stop()
+            dead.store(true, ordering: .relaxed)
             #expect(try await eventually { try await Self.status(harness) == "DEGRADED" })
             let degraded = try await harness.json("/health")
             let checks = degraded["checks"] as? [[String: Any]] ?? []
@@ -64,8 +67,7 @@ struct HealthAndAlertsTests {
             #expect(entry["endsAt"] as? String == "0001-01-01T00:00:00Z")
             #expect((entry["annotations"] as? [String: String])?["description"]?.isEmpty == false)
 
-            let revived = try await DemoUpstream.start(port: doomedPort) { _ in DemoReply(body: "back") }
-            defer { Task { await revived.stop() } }
+            dead.store(false, ordering: .relaxed)
             #expect(try await eventually { try await Self.status(harness) == "HEALTHY" })
             #expect(try await eventually {
                 try await Self.alerts(harness).contains { $0["subject"] as? String == subject && $0["status"] as? String == "resolved" && $0["resolved_by"] as? String == "auto" }
@@ -74,7 +76,6 @@ struct HealthAndAlertsTests {
             let resolved = try #require(inbox.payloads.first { $0["status"] as? String == "resolved" })
             let endsAt = (resolved["alerts"] as? [[String: Any]])?.first?["endsAt"] as? String
             #expect(endsAt != nil && endsAt != "0001-01-01T00:00:00Z")
-            await revived.stop()
         }
     }
 

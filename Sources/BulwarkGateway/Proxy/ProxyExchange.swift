@@ -7,7 +7,9 @@ import Resilience
 /// connection's event loop and is only touched there (hence `@unchecked Sendable` for the callbacks
 /// that hop back to that loop).
 final class ProxyExchange: @unchecked Sendable {
-    unowned let handler: ProxyServerHandler
+    // Strong: a late timer or callback must never touch a freed handler. The cycle ends when the handler
+    // drops its exchange (response finished, aborted, or connection closed).
+    let handler: ProxyServerHandler
     let runtime: GatewayRuntime
     let eventLoop: any EventLoop
     let clientHead: HTTPRequestHead

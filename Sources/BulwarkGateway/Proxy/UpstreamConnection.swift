@@ -44,7 +44,8 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    unowned let connection: UpstreamConnection
+    // Strong: the cycle (connection → channel → this handler) ends when the channel closes.
+    let connection: UpstreamConnection
     weak var delegate: (any UpstreamConnectionDelegate)?
     private var context: ChannelHandlerContext?
     private var readPending = false
