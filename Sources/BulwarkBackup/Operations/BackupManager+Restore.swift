@@ -17,14 +17,14 @@ extension BackupManager {
         }
         let tables = try tools.query("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+            WHERE c.relkind IN ('r','p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
             """, on: target)
         let existing = Int(tables.first?.first ?? "0") ?? 0
         if existing > 0, !force {
             throw BackupError("refusing to restore into \(target.redacted): it already has \(existing) table(s). Restore into an empty database, or pass --force to drop and recreate the backup's objects")
         }
         let archive = try await localArchive(of: manifest)
-        var arguments = ["--dbname=\(target.database)", "--no-owner", "--no-privileges", "--exit-on-error"]
+        var arguments = ["--dbname=\(target.database)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error"]
         if existing > 0 { arguments += ["--clean", "--if-exists"] }
         let result = try Subprocess.run(tools.pgRestore, arguments + [archive.path], environment: target.environment)
         guard result.status == 0 else {

@@ -76,9 +76,9 @@ extension BackupManager {
         }
         logger.notice("backup written", metadata: ["id": "\(id)", "bytes": "\(size)", "sha256": "\(digest)"])
         if let s3 {
-            let location = try await s3.upload(file: target, key: file, sha256: digest)
+            manifest.locations.append(s3.location(of: file))
+            _ = try await s3.upload(file: target, key: file, sha256: digest)
             try await s3.upload(data: try BackupCatalogue.encoder.encode(manifest), key: "\(id).json")
-            manifest.locations.append(location)
             try catalogue.save(manifest)
         }
         return manifest

@@ -55,7 +55,7 @@ extension BackupManager {
         _ = try tools.query("CREATE DATABASE \(PostgresTools.identifier(String(scratch)))", on: admin)
         defer { _ = try? tools.query("DROP DATABASE IF EXISTS \(PostgresTools.identifier(String(scratch)))", on: admin) }
         let target = source.with(database: String(scratch))
-        let restore = try Subprocess.run(tools.pgRestore, ["--dbname=\(target.database)", "--no-owner", "--no-privileges", "--exit-on-error", archive.path], environment: target.environment)
+        let restore = try Subprocess.run(tools.pgRestore, ["--dbname=\(target.database)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error", archive.path], environment: target.environment)
         guard restore.status == 0 else {
             return (false, ["RESTORE FAILED into scratch database \(scratch): \(PostgresTools.firstLine(restore.errorOutput))"])
         }

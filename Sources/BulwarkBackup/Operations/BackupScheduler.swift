@@ -69,7 +69,11 @@ public final class BackupScheduler: Service, Sendable {
         logger.notice("backup schedule active", metadata: ["schedule": "\(schedule.expression)", "time_zone": "\(timeZone.identifier)"])
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                guard let next = self.schedule.nextRun(after: self.now(), in: self.timeZone) else { return }
+                guard let next = self.schedule.nextRun(after: self.now(), in: self.timeZone) else {
+                    self.logger.error("backup schedule never fires within 5 years; no backups will run", metadata: ["schedule": "\(self.schedule.expression)"])
+                    while !Task.isCancelled { try? await self.clock.sleep(for: .seconds(3600)) }
+                    return
+                }
                 // Sleep in steps of at most a minute, so a changed wall clock is noticed.
                 while !Task.isCancelled, self.now() < next {
                     let wait = min(60, max(0.01, next.timeIntervalSince(self.now())))
@@ -91,10 +95,15 @@ public final class BackupScheduler: Service, Sendable {
             durationGauge.record(manifest.finishedAt.timeIntervalSince(manifest.startedAt))
             sizeGauge.record(Double(manifest.sizeBytes))
             logger.notice("scheduled backup done", metadata: ["id": "\(manifest.id)", "bytes": "\(manifest.sizeBytes)"])
+        } catch {
+            logger.error("scheduled backup failed", metadata: ["error": "\(error)"])
+            return
+        }
+        do {
             let plan = try await manager.prune(dryRun: false)
             if !plan.delete.isEmpty { logger.notice("retention applied", metadata: ["deleted": "\(plan.delete.map(\.id).joined(separator: ","))"]) }
         } catch {
-            logger.error("scheduled backup failed", metadata: ["error": "\(error)"])
+            logger.error("retention after the scheduled backup failed", metadata: ["error": "\(error)"])
         }
     }
 }

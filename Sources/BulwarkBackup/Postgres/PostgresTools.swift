@@ -29,8 +29,10 @@ public struct PostgresTools: Sendable {
     }
 
     /// Runs `sql` with psql against `url`; returns the rows, fields split on `|`.
-    func query(_ sql: String, on url: DatabaseURL) throws -> [[String]] {
-        let result = try Subprocess.run(psql, ["-X", "-q", "-A", "-t", "-F", "\u{1F}", "-v", "ON_ERROR_STOP=1", "-c", sql], environment: url.environment)
+    func query(_ sql: String, on url: DatabaseURL, before: [String] = [], after: [String] = []) throws -> [[String]] {
+        // Each statement its own -c: every psql version prints each one's result (-q hides BEGIN/COMMIT tags).
+        let commands = (before + [sql] + after).flatMap { ["-c", $0] }
+        let result = try Subprocess.run(psql, ["-X", "-q", "-w", "-A", "-t", "-F", "\u{1F}", "-v", "ON_ERROR_STOP=1"] + commands, environment: url.environment)
         guard result.status == 0 else {
             throw BackupError("cannot query \(url.redacted): \(Self.firstLine(result.errorOutput))")
         }
@@ -46,15 +48,15 @@ public struct PostgresTools: Sendable {
     func rowCounts(on url: DatabaseURL) throws -> [TableRowCount] {
         let tables = try query("""
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+            WHERE c.relkind IN ('r','p') AND c.relpersistence <> 't'
+              AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%'
             ORDER BY 1, 2
             """, on: url)
         guard !tables.isEmpty else { return [] }
         let selects = tables.map { row in
             "SELECT \(Self.literal(row[0])), \(Self.literal(row[1])), count(*) FROM \(Self.identifier(row[0])).\(Self.identifier(row[1]))"
         }
-        let sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + selects.joined(separator: " UNION ALL ") + "; COMMIT;"
-        return try query(sql, on: url).compactMap { row in
+        return try query(selects.joined(separator: " UNION ALL "), on: url, before: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], after: ["COMMIT"]).compactMap { row in
             guard row.count == 3, let rows = Int(row[2]) else { return nil }
             return TableRowCount(schema: row[0], table: row[1], rows: rows)
         }

@@ -145,7 +145,7 @@ public enum HealthScoring {
             } else if let value = dependency.latency, value > slowAfter {
                 checks.append(.init(name: dependency.name, kind: dependency.kind, status: .degraded, latencyMs: latency, message: "slow: \(value.humanReadableSeconds)"))
             } else {
-                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .healthy, latencyMs: latency, message: "reachable"))
+                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .healthy, latencyMs: latency, message: dependency.kind == "backup" ? "last backup within the schedule" : "reachable"))
             }
         }
         return checks
