@@ -18,9 +18,9 @@
 #
 # What bulwark's time includes
 #   More than pg_dump: `SHOW server_version`; an exact count(*) of every table in one REPEATABLE READ
-#   transaction, which reads every table once before the dump starts; `pg_dump --version`; SHA-256 of
-#   the dump stream; the fsync and rename; and the manifest. The ratio is the cost of all of that
-#   together.
+#   transaction, which reads every table once while the dump runs (beside it, on the other core);
+#   `pg_dump --version`; SHA-256 of the dump stream; the fsync and rename; and the manifest. The ratio
+#   is the cost of all of that together.
 #
 # Memory: what is measured
 #   GNU time's %M comes from wait4(). On Linux, that is the largest peak RSS of any single process among
