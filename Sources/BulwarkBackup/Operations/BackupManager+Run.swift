@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// `bulwark backup run`.
@@ -25,52 +24,38 @@ extension BackupManager {
     private func makeBackup(startedAt: Date, progress: Progress?) async throws -> BackupManifest {
         catalogue.sweepPartials()
         let id = uniqueID(at: startedAt)
-        guard let version = try tools.query("SHOW server_version", on: source).first?.first else {
-            throw BackupError("cannot read the server version of \(source.redacted)")
-        }
-        // Row counts run beside the dump (another core), not before it: on a large table count(*) costs
-        // as much as a sizeable part of the dump itself.
-        let counter = tools, counted = source
-        let counting = Task.detached { try counter.rowCounts(on: counted) }
         let file = "\(id).dump"
         let partial = catalogue.directory.appendingPathComponent(".partial-\(file)")
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
-            throw BackupError("cannot write in \(catalogue.directory.path): check that it exists and is writable")
-        }
-        var cleanup = true
-        defer { if cleanup { try? FileManager.default.removeItem(at: partial) } }
-        let output = try FileHandle(forWritingTo: partial)
-        var hasher = SHA256()
-        var size = 0
+        let target = catalogue.directory.appendingPathComponent(file)
+        // What the manifest says about the source (versions, exact row counts) is read beside the dump, on
+        // the other core, not before it: on a large table count(*) costs a sizeable part of the dump itself.
+        let postgres = tools, database = source, level = settings.compressionLevel
+        let describing = Task { try await BlockingThread.run("bulwark-backup-describe") { try SourceDescription(tools: postgres, source: database) } }
         let clock = ContinuousClock()
         let start = clock.now
-        var lastReport = start
-        let result = try Subprocess.stream(tools.pgDump, ["--format=custom", "--compress=\(settings.compressionLevel)", "--no-password"], environment: source.environment) { chunk in
-            hasher.update(data: chunk)
-            try output.write(contentsOf: chunk)
-            size += chunk.count
-            if let progress, clock.now - lastReport >= .milliseconds(500) {
-                lastReport = clock.now
-                progress(size, clock.now - start)
-            }
+        // When the database is unreachable both fail; pg_dump's error is the one reported.
+        let dump = try await BlockingThread.run("bulwark-backup-dump") {
+            try Self.dump(tools: postgres, source: database, compressionLevel: level, into: partial, progress: progress)
         }
-        try output.synchronize()
-        try output.close()
-        guard result.status == 0 else {
-            throw BackupError("pg_dump failed (exit \(result.status)) for \(source.redacted): \(PostgresTools.firstLine(result.errorOutput)). Check that the database is reachable and the user may read every table")
+        let description: SourceDescription
+        do {
+            description = try await describing.value
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
         }
-        guard size > 0 else { throw BackupError("pg_dump produced no output for \(source.redacted)") }
-        let tables = try await counting.value
-        progress?(size, clock.now - start)
-        let target = catalogue.directory.appendingPathComponent(file)
-        guard rename(partial.path, target.path) == 0 else { throw BackupError("cannot move the archive into place: errno \(errno)") }
-        cleanup = false
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        progress?(dump.size, clock.now - start)
+        guard rename(partial.path, target.path) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(at: partial)
+            throw BackupError("cannot move the archive into place: errno \(code)")
+        }
+        let size = dump.size, digest = dump.sha256
         var manifest = BackupManifest(
-            id: id, database: source.database, source: source.redacted, serverVersion: version,
-            pgDumpVersion: tools.version(of: tools.pgDump), format: "custom", file: file,
+            id: id, database: source.database, source: source.redacted, serverVersion: description.serverVersion,
+            pgDumpVersion: description.pgDumpVersion, format: "custom", file: file,
             startedAt: startedAt, finishedAt: startedAt.addingTimeInterval((clock.now - start).seconds),
-            sizeBytes: size, sha256: digest, tables: tables, locations: [target.absoluteString], verification: nil
+            sizeBytes: size, sha256: digest, tables: description.tables, locations: [target.absoluteString], verification: nil
         )
         do {
             try catalogue.save(manifest)
