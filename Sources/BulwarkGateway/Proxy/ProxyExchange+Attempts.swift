@@ -13,7 +13,7 @@ extension ProxyExchange {
 
         var description: String {
             switch self {
-            case .connect(let error): "connect failed: \(error)"
+            case .connect(let error): "connect failed: \(ConnectFailureDescription.describe(error))"
             case .connectionLost(let error): "connection lost: \(error)"
             case .perTryTimeout: "per-try timeout"
             case .status(let code): "status \(code)"

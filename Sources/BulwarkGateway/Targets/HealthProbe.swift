@@ -32,7 +32,7 @@ enum HealthProbe {
                     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
                     outcome.promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
                 case .failure(let error):
-                    outcome.complete(false, "connect failed: \(error)")
+                    outcome.complete(false, "connect failed: \(ConnectFailureDescription.describe(error))")
                 }
             }
         outcome.promise.futureResult.whenComplete { _ in timer.cancel() }

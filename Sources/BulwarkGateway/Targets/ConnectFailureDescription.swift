@@ -1,0 +1,27 @@
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A short, human account of why a connection to a target failed, for health checks, `/health`, alerts
+/// and logs: `connection refused` rather than NIO's nested `NIOConnectionError` dump.
+enum ConnectFailureDescription {
+    /// Describes `error`; errors it does not know are printed as they are.
+    static func describe(_ error: any Error) -> String {
+        var underlying: any Error = error
+        if let attempts = error as? NIOConnectionError {
+            guard let last = attempts.connectionErrors.last?.error else {
+                return "cannot resolve \(attempts.host)"
+            }
+            underlying = last
+        }
+        if let io = underlying as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if let channel = underlying as? ChannelError, case .connectTimeout(let limit) = channel {
+            return "connect timed out after \(limit.nanoseconds / 1_000_000) ms"
+        }
+        return "\(underlying)"
+    }
+}

@@ -1,0 +1,31 @@
+@testable import BulwarkGateway
+import BulwarkTestSupport
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite("Connect failures in words", .timeLimit(.minutes(1)))
+struct ConnectFailureDescriptionTests {
+    @Test("a refused connection reads 'connection refused', not NIO's nested error")
+    func refused() async throws {
+        let port = try RedisServer.freePort()
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            try? await channel.close()
+            Issue.record("nothing should listen on port \(port)")
+        } catch {
+            #expect(ConnectFailureDescription.describe(error) == "connection refused")
+        }
+    }
+
+    @Test("a connect timeout says how long it waited")
+    func timeout() {
+        #expect(ConnectFailureDescription.describe(ChannelError.connectTimeout(.milliseconds(250))) == "connect timed out after 250 ms")
+    }
+
+    @Test("other errors are printed as they are")
+    func other() {
+        #expect(ConnectFailureDescription.describe(ChannelError.ioOnClosedChannel) == "\(ChannelError.ioOnClosedChannel)")
+    }
+}
