@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// The response side: what the upstream sends, and the answers the gateway gives itself.
 extension ProxyExchange: UpstreamConnectionDelegate {
-    var clientIsWritable: Bool { handler.context.channel.isWritable }
+    var clientIsWritable: Bool { handler.clientIsWritable }
 
     func upstreamResponseHead(_ head: HTTPResponseHead) {
         guard let attempt = current, !finished else { return }
@@ -73,7 +73,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     /// Answers with a JSON error. `close` also closes the connection afterwards (used when the rest of
     /// the request cannot be trusted or read).
     func respondError(_ status: HTTPResponseStatus, _ message: String, close: Bool = false) {
-        let (head, body) = GatewayResponses.error(status, message: message, requestID: requestID.isEmpty ? RequestID.generate() : requestID, allocator: handler.context.channel.allocator)
+        let (head, body) = GatewayResponses.error(status, message: message, requestID: requestID.isEmpty ? RequestID.generate() : requestID, allocator: handler.allocator)
         respondLocally(head, body, close: close)
     }
 

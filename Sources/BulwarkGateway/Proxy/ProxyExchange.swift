@@ -61,7 +61,7 @@ final class ProxyExchange: @unchecked Sendable {
     init(handler: ProxyServerHandler, head: HTTPRequestHead) {
         self.handler = handler
         self.runtime = handler.runtime
-        self.eventLoop = handler.context.eventLoop
+        self.eventLoop = handler.context!.eventLoop  // the exchange is made in channelRead
         self.clientHead = head
         self.startedAt = Self.now()
         runtime.telemetry.requestStarted()
@@ -111,7 +111,7 @@ final class ProxyExchange: @unchecked Sendable {
             let wait = RateLimitHeaders.seconds(RateLimitHeaders.retryAfter(outcome.map(\.decision)) ?? .zero)
             let (head, body) = GatewayResponses.rateLimited(
                 policy: denied.policy.name, retryAfter: wait, instance: Self.path(of: clientHead.uri),
-                requestID: requestID, fields: rateLimitFields, allocator: handler.context.channel.allocator
+                requestID: requestID, fields: rateLimitFields, allocator: handler.allocator
             )
             return respondLocally(head, body)
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The handler of one client connection: turns each request into a ``ProxyExchange``, writes what the
 /// exchange answers, and holds reads back while the upstream cannot take more of the request body.
@@ -9,7 +10,9 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let runtime: GatewayRuntime
-    private(set) var context: ChannelHandlerContext!
+    /// Set while the handler is in a pipeline. Cleared when it is removed: the context holds the handler,
+    /// so keeping it would leak both (and the channel) for every connection.
+    private(set) var context: ChannelHandlerContext?
     private(set) var peerAddress = "unknown"
     private var exchange: ProxyExchange?
     /// Parts of a request that was already answered (an early error); they are dropped.
@@ -24,9 +27,15 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private var idleTimer: Scheduled<Void>?
     private var lastActivity: NIODeadline = .now()
 
+    /// Client connection handlers alive in this process: the tests check that closed ones are freed.
+    static let live = Atomic<Int>(0)
+
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
+        Self.live.add(1, ordering: .relaxed)
     }
+
+    deinit { Self.live.subtract(1, ordering: .relaxed) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -37,12 +46,13 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// One timer per connection, re-armed lazily (not per request): closes the connection once it has
     /// been idle for `server.idle_timeout`.
     private func armIdleTimer(in delay: TimeAmount) {
+        guard let context else { return }
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            guard let self, self.context != nil else { return }
+            guard let self, let context = self.context else { return }
             let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.idleTimeout.nanoseconds)
             let idleFor = NIODeadline.now() - self.lastActivity
             if self.exchange == nil, !self.requestOpen, idleFor >= timeout {
-                self.context.close(promise: nil)
+                context.close(promise: nil)
             } else {
                 self.armIdleTimer(in: self.exchange == nil && !self.requestOpen ? timeout - idleFor : timeout)
             }
@@ -52,7 +62,14 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         idleTimer?.cancel()
         idleTimer = nil
+        self.context = nil
     }
+
+    /// The allocator for responses the gateway writes itself.
+    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+
+    /// Whether the client's socket takes more writes now (false once the connection is gone).
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -79,7 +96,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
             requestOpen = false
             if discardingRequest {
                 discardingRequest = false
-                if exchange == nil, closeAfterResponse { self.context.close(promise: nil) }
+                if exchange == nil, closeAfterResponse { self.context?.close(promise: nil) }
             } else {
                 exchange?.requestEnd()
             }
@@ -94,19 +111,19 @@ final class ProxyServerHandler: ChannelDuplexHandler {
             head.headers.replaceOrAdd(name: "Connection", value: "close")
             closeAfterResponse = true
         }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context?.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 
     func writeInformationalHead(_ head: HTTPResponseHead) {
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
     }
 
     /// Writes a body part; ``flushResponse()`` (at the end of each upstream read batch) sends it.
     func writeResponseBody(_ buffer: ByteBuffer) {
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
 
-    func flushResponse() { context.flush() }
+    func flushResponse() { context?.flush() }
 
     /// The response is complete. `requestComplete` says whether the whole request was read; if not, the
     /// rest of it is discarded, and the connection is closed when the exchange asks for it.
@@ -114,7 +131,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         exchange = nil
         if close { closeAfterResponse = true }
         let shouldClose = closeAfterResponse
-        let context = self.context!
+        guard let context = self.context else { return }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if shouldClose { context.close(promise: nil) }
         }
@@ -134,7 +151,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
     func abortResponse() {
         exchange = nil
-        context.close(promise: nil)
+        context?.close(promise: nil)
     }
 
     /// Marks the connection to close after the current response (e.g. `Connection: close` or HTTP/1.0).
@@ -143,7 +160,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func resumeReading() {
         guard readPending else { return }
         readPending = false
-        context.read()
+        context?.read()
     }
 
 

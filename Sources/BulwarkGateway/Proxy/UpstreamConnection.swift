@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Receives what an upstream connection delivers for the request currently using it.
 protocol UpstreamConnectionDelegate: AnyObject {
@@ -25,10 +26,16 @@ final class UpstreamConnection: @unchecked Sendable {
     var idleSince: Int64 = 0
     var isClosed = false
 
+    /// Connections alive in this process: the tests check that closed ones are freed.
+    static let live = Atomic<Int>(0)
+
     init(channel: any Channel, target: TargetState) {
         self.channel = channel
         self.target = target
+        Self.live.add(1, ordering: .relaxed)
     }
+
+    deinit { Self.live.subtract(1, ordering: .relaxed) }
 
     func close() {
         guard !isClosed else { return }
@@ -44,8 +51,10 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    // Strong: the cycle (connection → channel → this handler) ends when the channel closes.
-    let connection: UpstreamConnection
+    // Weak: the connection holds this handler (and its channel); a strong reference back made a cycle
+    // that leaked every closed upstream connection. Whoever uses the connection (the pool or an
+    // exchange) keeps it alive; a late event after that finds nil and does nothing.
+    weak var connection: UpstreamConnection?
     weak var delegate: (any UpstreamConnectionDelegate)?
     private var context: ChannelHandlerContext?
     private var readPending = false
@@ -91,8 +100,10 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        connection.isClosed = true
-        connection.pool?.remove(connection)
+        if let connection {
+            connection.isClosed = true
+            connection.pool?.remove(connection)
+        }
         if let delegate {
             self.delegate = nil
             delegate.upstreamFailed(ChannelError.eof)
@@ -104,7 +115,11 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
             self.delegate = nil
             delegate.upstreamFailed(error)
         }
-        connection.close()
+        if let connection {
+            connection.close()
+        } else {
+            context.close(promise: nil)
+        }
     }
 
     /// Writes a request part without flushing.
