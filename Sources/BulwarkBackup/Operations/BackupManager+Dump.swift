@@ -23,7 +23,10 @@ extension BackupManager {
             }
             serverVersion = version
             pgDumpVersion = tools.version(of: tools.pgDump)
-            tables = try tools.rowCounts(on: source)
+            // max_parallel_workers_per_gather exists from 9.6 on; older servers count as they always did.
+            let major = Int(version.prefix { $0.isNumber }) ?? 0
+            let minor = Int(version.split(separator: ".").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? 0
+            tables = try tools.rowCounts(on: source, oneCore: major >= 10 || (major == 9 && minor >= 6))
         }
     }
 

@@ -44,8 +44,10 @@ public struct PostgresTools: Sendable {
         (try? Subprocess.run(tool, ["--version"], environment: [:]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "unknown"
     }
 
-    /// Exact row counts of every ordinary table outside the system schemas.
-    func rowCounts(on url: DatabaseURL) throws -> [TableRowCount] {
+    /// Exact row counts of every ordinary table outside the system schemas. With `oneCore`, the scans
+    /// run without parallel workers (PostgreSQL 9.6 and later), so counting beside a running pg_dump
+    /// takes one core instead of competing with the dump for all of them.
+    func rowCounts(on url: DatabaseURL, oneCore: Bool = false) throws -> [TableRowCount] {
         let tables = try query("""
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r','p') AND c.relpersistence <> 't'
@@ -56,7 +58,7 @@ public struct PostgresTools: Sendable {
         let selects = tables.map { row in
             "SELECT \(Self.literal(row[0])), \(Self.literal(row[1])), count(*) FROM \(Self.identifier(row[0])).\(Self.identifier(row[1]))"
         }
-        return try query(selects.joined(separator: " UNION ALL "), on: url, before: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], after: ["COMMIT"]).compactMap { row in
+        return try query(selects.joined(separator: " UNION ALL "), on: url, before: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"] + (oneCore ? ["SET LOCAL max_parallel_workers_per_gather = 0"] : []), after: ["COMMIT"]).compactMap { row in
             guard row.count == 3, let rows = Int(row[2]) else { return nil }
             return TableRowCount(schema: row[0], table: row[1], rows: rows)
         }
