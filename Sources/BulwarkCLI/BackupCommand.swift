@@ -81,10 +81,7 @@ struct BackupCommand: AsyncParsableCommand {
             let manager = try common.manager()
             let manifests = try manager.catalogue.all()
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(manifests), as: UTF8.self))
+                print(try Self.json(manifests))
                 return
             }
             guard !manifests.isEmpty else { return print("no backups in \(manager.settings.directory)") }
@@ -94,6 +91,23 @@ struct BackupCommand: AsyncParsableCommand {
                 print([manifest.id.padding(34), manifest.database.padding(12), created.padding(22), Self.size(manifest.sizeBytes).padding(11),
                        manifest.verifiedState.padding(17), String(manifest.sha256.prefix(16)) + " ", manifest.locations.joined(separator: ", ")].joined(separator: " "))
             }
+        }
+
+        /// Each manifest as stored, plus the columns of the table under the names a script looks for:
+        /// `created_at`, `size` (bytes), `verified` (the last verification passed) and `verified_state`.
+        static func json(_ manifests: [BackupManifest]) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            let objects: [Any] = try manifests.map { manifest in
+                var object = try JSONSerialization.jsonObject(with: encoder.encode(manifest)) as? [String: Any] ?? [:]
+                object["created_at"] = ISO8601DateFormatter().string(from: manifest.createdAt)
+                object["size"] = manifest.sizeBytes
+                object["verified"] = manifest.verification?.passed ?? false
+                object["verified_state"] = manifest.verifiedState
+                return object
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self)
         }
 
         static func size(_ bytes: Int) -> String {

@@ -72,11 +72,20 @@ struct BackupCommandTests {
             let entries = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]]
             #expect(entries?.map { $0["id"] as? String } == [id])
             #expect((entries?.first?["sha256"] as? String)?.count == 64)
+            #expect((entries?.first?["created_at"] as? String)?.hasSuffix("Z") == true)
+            #expect((entries?.first?["size"] as? Int).map { $0 > 0 } == true)
+            #expect(entries?.first?["size"] as? Int == entries?.first?["size_bytes"] as? Int)
+            #expect(entries?.first?["verified"] as? Bool == false)
+            #expect(entries?.first?["verified_state"] as? String == "unverified")
             #expect(try Self.bulwark(["backup", "list", "--config", config.path]).output.contains(id))
 
             let verify = try Self.bulwark(["backup", "verify", "--latest", "--config", config.path])
             #expect(verify.status == 0, "\(verify.output) \(verify.errors)")
             #expect(verify.output.contains("\(id): OK"))
+            let verifiedList = try Self.bulwark(["backup", "list", "--json", "--config", config.path])
+            let verifiedEntries = try JSONSerialization.jsonObject(with: Data(verifiedList.output.utf8)) as? [[String: Any]]
+            #expect(verifiedEntries?.first?["verified"] as? Bool == true)
+            #expect(verifiedEntries?.first?["verified_state"] as? String == "verified")
             #expect(try Self.bulwark(["backup", "verify", "--config", config.path]).status != 0)   // needs ID, --latest or --all
             #expect(try Self.bulwark(["backup", "verify", "nope", "--config", config.path]).status != 0)
 
