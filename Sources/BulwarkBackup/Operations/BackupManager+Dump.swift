@@ -18,15 +18,14 @@ extension BackupManager {
 
         /// Reads the server version, pg_dump's version and exact row counts (one snapshot).
         init(tools: PostgresTools, source: DatabaseURL) throws {
-            guard let version = try tools.query("SHOW server_version", on: source).first?.first else {
+            let row = try tools.query("SELECT current_setting('server_version'), current_setting('server_version_num')", on: source).first
+            guard let row, row.count == 2, let number = Int(row[1]) else {
                 throw BackupError("cannot read the server version of \(source.redacted)")
             }
-            serverVersion = version
+            serverVersion = row[0]
             pgDumpVersion = tools.version(of: tools.pgDump)
             // max_parallel_workers_per_gather exists from 9.6 on; older servers count as they always did.
-            let major = Int(version.prefix { $0.isNumber }) ?? 0
-            let minor = Int(version.split(separator: ".").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? 0
-            tables = try tools.rowCounts(on: source, oneCore: major >= 10 || (major == 9 && minor >= 6))
+            tables = try tools.rowCounts(on: source, oneCore: number >= 90600)
         }
     }
 
