@@ -18,6 +18,20 @@ public struct ServerSettings: Sendable, Hashable {
         public static let rateLimitHeaders = RateLimitHeaders.Style.ietf
         /// `server.access_log`
         public static let accessLog = AccessLogDestination.stdout
+        /// `server.max_header_count`
+        public static let maxHeaderCount = 100
+        /// `server.header_timeout`
+        public static let headerTimeout = Duration.seconds(10)
+        /// `server.body_idle_timeout`
+        public static let bodyIdleTimeout = Duration.seconds(30)
+        /// `server.max_pipelined_requests`
+        public static let maxPipelinedRequests = 16
+        /// `server.discard_body_limit`
+        public static let discardBodyLimit = 64 * 1024
+        /// `server.max_connections`
+        public static let maxConnections = 10_000
+        /// `server.path_escapes`
+        public static let pathEscapes = PathEscapePolicy.reject
     }
 
     /// Where to accept client connections. Default `0.0.0.0:8080`.
@@ -39,9 +53,36 @@ public struct ServerSettings: Sendable, Hashable {
     public var threads: Int = 0
     /// Where JSON access-log lines go. Default stdout.
     public var accessLog: AccessLogDestination = Defaults.accessLog
+    /// The most header fields a request may carry; more get 431. Default 100.
+    public var maxHeaderCount: Int = Defaults.maxHeaderCount
+    /// How long a client may take to send a whole request head; slower ones get 408 and are closed.
+    /// Default 10 s.
+    public var headerTimeout: Duration = Defaults.headerTimeout
+    /// How long a request body may stall between two reads; a stalled one gets 408. Default 30 s.
+    public var bodyIdleTimeout: Duration = Defaults.bodyIdleTimeout
+    /// How many pipelined requests may wait behind the one being answered; beyond it, reading pauses.
+    /// Default 16.
+    public var maxPipelinedRequests: Int = Defaults.maxPipelinedRequests
+    /// After an early answer (404, 429, 413…), the unread rest of a request body is read and dropped
+    /// only when it is smaller than this; otherwise the connection is closed. Default 64 KiB.
+    public var discardBodyLimit: Int = Defaults.discardBodyLimit
+    /// The most client connections open at once; new ones beyond it are closed at once and counted.
+    /// Default 10,000.
+    public var maxConnections: Int = Defaults.maxConnections
+    /// What to do with a path holding `%2F`, `%5C` or a `..` that climbs above the root. Default `reject` (400).
+    public var pathEscapes: PathEscapePolicy = Defaults.pathEscapes
 
     /// Creates settings with every default.
     public init() {}
+}
+
+/// What the gateway does with a request path holding an encoded slash or backslash (`%2F`, `%5C`) or
+/// a `..` segment that climbs above the root.
+public enum PathEscapePolicy: String, Sendable, Hashable, CaseIterable {
+    /// Answer 400 (the default).
+    case reject
+    /// Keep the encoded characters as they are (and clamp `..` at the root).
+    case keep
 }
 
 /// Where access-log lines are written.
@@ -65,6 +106,9 @@ public struct AdminSettings: Sendable, Hashable {
     }
     /// Where the admin API listens. Default `127.0.0.1:9090`.
     public var listen: ListenAddress = Defaults.listen
+    /// Host names (without port) accepted in `Host` when no admin token is set, besides `127.0.0.1`,
+    /// `localhost` and `[::1]`. Default none.
+    public var allowedHosts: [String] = []
     /// The environment variable holding the bearer token. Default `BULWARK_ADMIN_TOKEN`.
     public var tokenEnvironmentVariable: String = Defaults.tokenEnvironmentVariable
     /// Whether the admin listener runs at all. Default true.

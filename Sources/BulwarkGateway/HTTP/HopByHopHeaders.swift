@@ -1,30 +1,67 @@
 import NIOHTTP1
 
-/// Removes hop-by-hop header fields (RFC 9110 §7.6.1): the fixed list plus every field named in
-/// `Connection`. They describe one connection and must not be forwarded.
+/// Hop-by-hop header fields (RFC 9110 §7.6.1): the fixed list plus the options named in `Connection`.
+/// They describe one connection and are not forwarded. `Connection` may only name true hop-by-hop
+/// fields: framing, `Host` and every field of the ``TrustBoundary`` are never removed through it.
 enum HopByHopHeaders {
-    static let fixed: [String] = [
+    /// Removed from every message the gateway forwards.
+    static let fixed: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade",
+        "te", "trailer", "transfer-encoding", "upgrade", "http2-settings",
     ]
 
-    /// Strips hop-by-hop fields from `headers`; returns whether the message was chunked.
-    @discardableResult
-    static func strip(_ headers: inout HTTPHeaders) -> Bool {
-        var chunked = false
-        var named: [String] = []
-        for (name, value) in headers {
-            if name.utf8.count == 10, name.lowercased() == "connection" {
-                for token in value.split(separator: ",") {
-                    let trimmed = token.trimmingCharacters().lowercased()
-                    if !trimmed.isEmpty, trimmed != "close", trimmed != "keep-alive" { named.append(trimmed) }
+    /// The most distinct options one message's `Connection` fields may name.
+    static let maximumConnectionOptions = 32
+
+    /// What a message's `Connection` fields say, read once.
+    struct ConnectionOptions: Equatable {
+        /// Lower-cased, de-duplicated field names to remove (protected names never appear).
+        var named: Set<String> = []
+        var close = false
+        var keepAlive = false
+        var upgrade = false
+        /// More distinct options than ``maximumConnectionOptions``.
+        var tooMany = false
+    }
+
+    /// Reads every `Connection` field of `headers`.
+    static func connectionOptions(_ headers: HTTPHeaders) -> ConnectionOptions {
+        var options = ConnectionOptions()
+        var distinct = 0
+        for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
+            for token in value.split(separator: ",") {
+                let option = token.trimmingCharacters().lowercased()
+                switch option {
+                case "": continue
+                case "close": options.close = true
+                case "keep-alive": options.keepAlive = true
+                case "upgrade": options.upgrade = true
+                default:
+                    if TrustBoundary.protectedFromConnection.contains(option) || options.named.contains(option) { continue }
+                    distinct += 1
+                    if distinct > maximumConnectionOptions {
+                        options.tooMany = true
+                        return options
+                    }
+                    options.named.insert(option)
                 }
-            } else if name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
-                chunked = chunked || value.lowercased().contains("chunked")
             }
         }
-        for name in fixed where headers.contains(name: name) { headers.remove(name: name) }
-        for name in named { headers.remove(name: name) }
-        return chunked
+        return options
+    }
+
+    /// Removes hop-by-hop fields from a message being forwarded, in one pass.
+    static func strip(_ headers: inout HTTPHeaders) {
+        let options = connectionOptions(headers)
+        guard headers.contains(where: { isHopByHop($0.name, options) }) else { return }
+        var kept = HTTPHeaders()
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers where !isHopByHop(name, options) { kept.add(name: name, value: value) }
+        headers = kept
+    }
+
+    static func isHopByHop(_ name: String, _ options: ConnectionOptions) -> Bool {
+        let lowered = name.lowercased()
+        return fixed.contains(lowered) || options.named.contains(lowered)
     }
 }

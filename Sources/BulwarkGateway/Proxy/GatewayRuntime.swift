@@ -20,6 +20,8 @@ final class GatewayRuntime: Sendable {
     let addresses: [ObjectIdentifier: SocketAddress]
     private let pools: [ObjectIdentifier: UpstreamConnectionPool]
     let connections = ConnectionTracker()
+    /// The limits every request head is vetted against.
+    let vettingLimits: RequestVetting.Limits
     private let draining = Atomic<Bool>(false)
 
     init(
@@ -31,6 +33,9 @@ final class GatewayRuntime: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.vettingLimits = RequestVetting.Limits(
+            maxHeaderCount: configuration.server.maxHeaderCount, pathEscapes: configuration.server.pathEscapes
+        )
         var clusters: [UpstreamCluster] = []
         for upstream in configuration.upstreams {
             clusters.append(try UpstreamCluster(settings: upstream, logger: logger))
@@ -76,11 +81,18 @@ final class GatewayRuntime: Sendable {
 final class ConnectionTracker: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    func add(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+    /// Tracks `channel` unless `limit` connections are open already; returns whether it was added.
+    func add(_ channel: any Channel, limit: Int = .max) -> Bool {
+        let added = channels.withLock { channels in
+            guard channels.count < limit else { return false }
+            channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         }
+        return true
     }
 
     var count: Int { channels.withLock { $0.count } }

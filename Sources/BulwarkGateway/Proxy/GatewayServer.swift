@@ -33,18 +33,24 @@ final class GatewayServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard runtime.connections.add(channel, limit: server.maxConnections) else {
+                        runtime.telemetry.connectionRejected()
+                        channel.close(promise: nil)
+                        return
+                    }
                     let pipeline = channel.pipeline.syncOperations
+                    let headTimer = RequestHeadTimer(timeout: .nanoseconds(server.headerTimeout.nanoseconds))
+                    try pipeline.addHandler(headTimer)
                     // No pipelining assistant: it stops reading between requests (an epoll_ctl pair per
                     // request); ProxyServerHandler queues pipelined requests itself.
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: false,
                         withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
+                        withOutboundHeaderValidation: true,
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime))
-                    runtime.connections.add(channel)
+                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer))
                 }
             }
             .bind(host: server.listen.host, port: server.listen.port)

@@ -44,7 +44,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         let reusable = attempt.responseKeepAlive && requestEnded && sentParts == body.count
         finishAttempt(attempt, succeeded: responseStatus < 500, reason: "status \(responseStatus)", reuse: reusable)
         logAccess()
-        handler.finishResponse(requestComplete: requestEnded, close: false)
+        handler.finishResponse(requestComplete: requestEnded, close: false, unreadBody: unreadBody)
     }
 
     func upstreamFailed(_ error: any Error) {
@@ -106,7 +106,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         handler.writeResponseHead(head)
         handler.writeResponseBody(body)
         logAccess()
-        handler.finishResponse(requestComplete: requestEnded, close: close)
+        handler.finishResponse(requestComplete: requestEnded, close: close, unreadBody: unreadBody)
     }
 
     /// The exchange is over: counts it and writes its access-log line.
@@ -115,7 +115,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         runtime.telemetry.requestCompleted(routeIndex: route?.index, method: clientHead.method.rawValue, status: responseStatus, nanoseconds: duration)
         guard runtime.accessLog.isEnabled else { return }
         runtime.accessLog.record(AccessLogEntry(
-            requestID: requestID, method: clientHead.method.rawValue, path: Self.path(of: clientHead.uri),
+            requestID: requestID, method: clientHead.method.rawValue, path: loggedPath,
             status: responseStatus, route: route?.label, target: lastTarget, attempts: attempts,
             durationNanoseconds: duration, client: clientAddress, bytesSent: responseBytes
         ))

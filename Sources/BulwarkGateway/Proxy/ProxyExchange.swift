@@ -18,6 +18,8 @@ final class ProxyExchange: @unchecked Sendable {
     var clientAddress = ""
     var route: CompiledRoute?
     var upstreamHead: HTTPRequestHead?
+    var vetted: VettedRequest?
+    var framing = RequestBodyFraming.none
     var rateLimitFields: [(name: String, value: String)] = []
 
     // Request body.
@@ -27,6 +29,7 @@ final class ProxyExchange: @unchecked Sendable {
     var replayable = true
     var requestEnded = false
     var expectsContinue = false
+    var continueSent = false
 
     // Attempts.
     var attempts = 0
@@ -75,29 +78,54 @@ final class ProxyExchange: @unchecked Sendable {
 
     func start() {
         requestID = RequestID.accept(clientHead.headers.first(name: "X-Request-ID"))
-        clientAddress = runtime.clientResolver.clientAddress(peer: handler.peerAddress, forwardedFor: clientHead.headers["X-Forwarded-For"])
+        let peer = handler.peerAddress
+        clientAddress = runtime.clientResolver.clientAddress(peer: peer, forwardedFor: clientHead.headers["X-Forwarded-For"])
         if !clientHead.isKeepAlive || clientHead.version.major < 1 || (clientHead.version.major == 1 && clientHead.version.minor == 0) {
             handler.closeAfterCurrentResponse()
         }
-        let headers = clientHead.headers
-        if headers.contains(name: "Content-Length"), headers.contains(name: "Transfer-Encoding") {
-            return respondError(.badRequest, "ambiguous framing: a request must not carry both Content-Length and Transfer-Encoding", close: true)
+        let vetted: VettedRequest
+        switch RequestVetting.vet(clientHead, limits: runtime.vettingLimits) {
+        case .failure(let rejection):
+            return respondError(rejection.status, rejection.message, close: true)
+        case .success(let value):
+            vetted = value
         }
+        self.vetted = vetted
+        framing = vetted.framing
+        expectsContinue = vetted.expectsContinue
+        if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         let maxBody = runtime.configuration.server.maxBodyBytes
-        if maxBody > 0, let length = headers.first(name: "Content-Length").flatMap(Int.init), length > maxBody {
+        if maxBody > 0, case .length(let length) = vetted.framing, length > maxBody {
             return respondError(.payloadTooLarge, "request body of \(length) bytes exceeds the limit of \(maxBody) bytes", close: true)
         }
-        guard let route = runtime.router.route(method: clientHead.method, uri: clientHead.uri) else {
-            return respondError(.notFound, "no route for \(clientHead.method.rawValue) \(Self.path(of: clientHead.uri))")
+        guard let route = runtime.router.route(method: clientHead.method, path: vetted.path) else {
+            return respondError(.notFound, "no route for \(clientHead.method.rawValue) \(vetted.path)")
         }
         self.route = route
-        upstreamHead = makeUpstreamHead()
+        upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
+            peer: peer, peerIsTrusted: runtime.clientResolver.isTrusted(peer), clientAddress: clientAddress, requestID: requestID
+        ))
         if route.rateLimits.isEmpty {
             admitted()
         } else {
-            runtime.rateLimiter.check(route.rateLimits, clientAddress: clientAddress, headers: headers, on: eventLoop) { outcome in
+            runtime.rateLimiter.check(route.rateLimits, clientAddress: clientAddress, headers: clientHead.headers, on: eventLoop) { outcome in
                 self.rateLimited(outcome)
             }
+        }
+    }
+
+    /// The request path as logged and shown in answers: canonical once vetted, raw before.
+    var loggedPath: String { vetted.map { String($0.path) } ?? Self.path(of: clientHead.uri) }
+
+    /// Body bytes the client has still to send (nil when unknown: chunked); `Int.max` when the client
+    /// waits for a `100 Continue` it never got, and so may never send them.
+    var unreadBody: Int? {
+        if requestEnded { return 0 }
+        if expectsContinue, !continueSent { return .max }
+        switch framing {
+        case .none: return 0
+        case .length(let length): return max(0, length - bodyBytes)
+        case .chunked: return nil
         }
     }
 
@@ -110,7 +138,7 @@ final class ProxyExchange: @unchecked Sendable {
         if let denied = outcome.first(where: { !$0.decision.allowed }) {
             let wait = RateLimitHeaders.seconds(RateLimitHeaders.retryAfter(outcome.map(\.decision)) ?? .zero)
             let (head, body) = GatewayResponses.rateLimited(
-                policy: denied.policy.name, retryAfter: wait, instance: Self.path(of: clientHead.uri),
+                policy: denied.policy.name, retryAfter: wait, instance: loggedPath,
                 requestID: requestID, fields: rateLimitFields, allocator: handler.allocator
             )
             return respondLocally(head, body)
@@ -123,6 +151,7 @@ final class ProxyExchange: @unchecked Sendable {
         guard !finished, let route else { return }
         route.cluster.retryBudget.recordCall()
         if expectsContinue, !requestEnded {
+            continueSent = true
             handler.writeInformationalHead(HTTPResponseHead(version: clientHead.version, status: .continue))
         }
         deadline = eventLoop.scheduleTask(in: .nanoseconds(route.timeoutNanoseconds)) { [self] in deadlinePassed() }
@@ -184,36 +213,6 @@ final class ProxyExchange: @unchecked Sendable {
             attempt.connection?.close()
             current = nil
         }
-    }
-
-    // MARK: Building the upstream request
-
-    private func makeUpstreamHead() -> HTTPRequestHead {
-        var headers = clientHead.headers
-        let chunked = HopByHopHeaders.strip(&headers)
-        if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
-        if let expect = headers.first(name: "Expect"), expect.lowercased() == "100-continue" {
-            headers.remove(name: "Expect")
-            expectsContinue = true
-        }
-        let peer = handler.peerAddress
-        let trusted = runtime.clientResolver.isTrusted(peer)
-        if trusted, let existing = headers.first(name: "X-Forwarded-For") {
-            let all = headers["X-Forwarded-For"].joined(separator: ", ")
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: existing.isEmpty ? peer : "\(all), \(peer)")
-        } else {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: peer)
-        }
-        if !trusted || !headers.contains(name: "X-Forwarded-Proto") { headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http") }
-        if !trusted || !headers.contains(name: "X-Forwarded-Host") {
-            if let host = headers.first(name: "Host") {
-                headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-            } else {
-                headers.remove(name: "X-Forwarded-Host")
-            }
-        }
-        headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
-        return HTTPRequestHead(version: .http1_1, method: clientHead.method, uri: clientHead.uri, headers: headers)
     }
 
     static func path(of uri: String) -> String {

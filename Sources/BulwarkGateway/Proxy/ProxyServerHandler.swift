@@ -15,8 +15,12 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private(set) var context: ChannelHandlerContext?
     private(set) var peerAddress = "unknown"
     private var exchange: ProxyExchange?
-    /// Parts of a request that was already answered (an early error); they are dropped.
+    /// Parts of a request that was already answered (an early error); they are dropped, up to
+    /// `server.discard_body_limit` bytes, after which the connection is closed.
     private var discardingRequest = false
+    private var discardBudget = 0
+    /// The connection is closing: nothing more is read or answered.
+    private var closing = false
     private var closeAfterResponse = false
     private var readPending = false
     private var quiescing = false
@@ -24,14 +28,26 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private var requestOpen = false
     /// Parts of pipelined requests that arrived while an earlier response was in progress.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var queuedRequests = 0
+    private var queuedBodyBytes = 0
+    /// Set while ``drainQueue()`` runs: a response finished inside it continues the same loop instead
+    /// of recursing (thousands of pipelined requests answered locally must not grow the stack).
+    private var drainingQueue = false
     private var idleTimer: Scheduled<Void>?
     private var lastActivity: NIODeadline = .now()
+    private var bodyTimer: Scheduled<Void>?
+    private var lastBodyActivity: NIODeadline = .now()
+    private let headTimer: RequestHeadTimer?
+
+    /// Body bytes of pipelined requests held before reading pauses.
+    static let maximumQueuedBodyBytes = 64 * 1024
 
     /// Client connection handlers alive in this process: the tests check that closed ones are freed.
     static let live = Atomic<Int>(0)
 
-    init(runtime: GatewayRuntime) {
+    init(runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil) {
         self.runtime = runtime
+        self.headTimer = headTimer
         Self.live.add(1, ordering: .relaxed)
     }
 
@@ -62,7 +78,43 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         idleTimer?.cancel()
         idleTimer = nil
+        bodyTimer?.cancel()
+        bodyTimer = nil
         self.context = nil
+    }
+
+    /// One lazily re-armed timer while a request body is open: a body that stalls (no bytes for
+    /// `server.body_idle_timeout` while the gateway is reading) gets 408, or the connection is closed.
+    private func armBodyTimer(in delay: TimeAmount) {
+        guard let context else { return }
+        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self else { return }
+            self.bodyTimer = nil
+            guard self.requestOpen, !self.closing else { return }
+            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.bodyIdleTimeout.nanoseconds)
+            let idleFor = NIODeadline.now() - self.lastBodyActivity
+            if self.readPending || idleFor < timeout {
+                // Reads held back by the gateway (backpressure) are not the client's stall.
+                self.armBodyTimer(in: self.readPending ? timeout : timeout - idleFor)
+            } else {
+                self.bodyStalled()
+            }
+        }
+    }
+
+    private func bodyStalled() {
+        let seconds = runtime.configuration.server.bodyIdleTimeout.humanReadable
+        if let exchange {
+            exchange.failRequest(.requestTimeout, "the request body stalled for \(seconds)")
+        } else {
+            closeNow()
+        }
+    }
+
+    private func closeNow() {
+        closing = true
+        queued.removeAll()
+        context?.close(promise: nil)
     }
 
     /// The allocator for responses the gateway writes itself.
@@ -73,12 +125,30 @@ final class ProxyServerHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        switch part {
+        case .head: headTimer?.headReceived()
+        case .end: headTimer?.requestEnded()
+        case .body: break
+        }
+        if closing { return }
         // A pipelined request waits until the response before it is complete (HTTP/1.1 order).
         if !queued.isEmpty || (exchange != nil && !requestOpen && !discardingRequest) {
             queued.append(part)
+            switch part {
+            case .head: queuedRequests += 1
+            case .body(let buffer): queuedBodyBytes += buffer.readableBytes
+            case .end: break
+            }
             return
         }
         handle(part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if requestOpen, bodyTimer == nil, !closing {
+            armBodyTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.bodyIdleTimeout.nanoseconds))
+        }
+        context.fireChannelReadComplete()
     }
 
     private func handle(_ part: HTTPServerRequestPart) {
@@ -86,17 +156,24 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         case .head(let head):
             requestOpen = true
             lastActivity = .now()
+            lastBodyActivity = lastActivity
             discardingRequest = false
             let exchange = ProxyExchange(handler: self, head: head)
             self.exchange = exchange
             exchange.start()
         case .body(let buffer):
-            if !discardingRequest { exchange?.requestBody(buffer) }
+            lastBodyActivity = .now()
+            if discardingRequest {
+                discardBudget -= buffer.readableBytes
+                if discardBudget < 0 { closeNow() }
+            } else {
+                exchange?.requestBody(buffer)
+            }
         case .end:
             requestOpen = false
             if discardingRequest {
                 discardingRequest = false
-                if exchange == nil, closeAfterResponse { self.context?.close(promise: nil) }
+                if exchange == nil, closeAfterResponse { closeNow() }
             } else {
                 exchange?.requestEnd()
             }
@@ -126,24 +203,46 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func flushResponse() { context?.flush() }
 
     /// The response is complete. `requestComplete` says whether the whole request was read; if not, the
-    /// rest of it is discarded, and the connection is closed when the exchange asks for it.
-    func finishResponse(requestComplete: Bool, close: Bool) {
+    /// rest of it (`unreadBody` bytes, nil when unknown) is read and dropped when it is smaller than
+    /// `server.discard_body_limit`, and otherwise the connection is closed.
+    func finishResponse(requestComplete: Bool, close: Bool, unreadBody: Int? = 0) {
         exchange = nil
         if close { closeAfterResponse = true }
+        if !requestComplete {
+            let limit = runtime.configuration.server.discardBodyLimit
+            if let unread = unreadBody, unread >= limit {
+                closeAfterResponse = true
+            } else {
+                discardingRequest = true
+                discardBudget = limit
+            }
+        }
         let shouldClose = closeAfterResponse
         guard let context = self.context else { return }
+        if shouldClose {
+            closing = true
+            queued.removeAll()
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if shouldClose { context.close(promise: nil) }
         }
-        if !requestComplete { discardingRequest = true }
         lastActivity = .now()
         if !shouldClose { drainQueue() }
         resumeReading()
     }
 
     /// Handles pipelined parts that waited, until one of them starts a response that is still open.
+    /// A loop, never a recursion: a response finished inside it lets the same loop go on.
     private func drainQueue() {
-        while exchange == nil || requestOpen, let part = queued.popFirst() {
+        guard !drainingQueue else { return }
+        drainingQueue = true
+        defer { drainingQueue = false }
+        while !closing, exchange == nil || requestOpen, let part = queued.popFirst() {
+            switch part {
+            case .head: queuedRequests -= 1
+            case .body(let buffer): queuedBodyBytes -= buffer.readableBytes
+            case .end: break
+            }
             handle(part)
         }
     }
@@ -167,7 +266,9 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     // MARK: Channel events
 
     func read(context: ChannelHandlerContext) {
-        if !queued.isEmpty || (exchange?.shouldHoldClientReads ?? false) {
+        if queuedRequests >= runtime.configuration.server.maxPipelinedRequests
+            || queuedBodyBytes > Self.maximumQueuedBodyBytes
+            || (exchange?.shouldHoldClientReads ?? false) {
             readPending = true
         } else {
             context.read()
@@ -186,6 +287,14 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is RequestHeadTimer.RequestHeadTimedOut {
+            if exchange == nil, !requestOpen, !closing {
+                respondAndClose(.requestTimeout, "the request head was not complete within \(runtime.configuration.server.headerTimeout.humanReadable)", context: context)
+            } else {
+                closeAfterResponse = true
+            }
+            return
+        }
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
             if exchange == nil { context.close(promise: nil) } else { closeAfterResponse = true }
@@ -195,7 +304,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard exchange == nil || !(exchange!.responseStarted) else {
+        guard !closing, exchange == nil || !(exchange!.responseStarted) else {
             context.close(promise: nil)
             return
         }
@@ -217,10 +326,18 @@ final class ProxyServerHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
+        respondAndClose(status, message, context: context)
+    }
+
+    /// Answers with a JSON error outside any exchange (a parser error, a head that took too long) and
+    /// closes the connection.
+    private func respondAndClose(_ status: HTTPResponseStatus, _ message: String, context: ChannelHandlerContext) {
+        closing = true
+        queued.removeAll()
         let (head, body) = GatewayResponses.error(status, message: message, requestID: RequestID.generate(), allocator: context.channel.allocator)
-        var closing = head
-        closing.headers.replaceOrAdd(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(closing)), promise: nil)
+        var closingHead = head
+        closingHead.headers.replaceOrAdd(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(closingHead)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }

@@ -31,9 +31,16 @@ final class CompiledRoute: Sendable {
 struct Router: Sendable {
     let routes: [CompiledRoute]
 
+    /// The route for a canonical path (see ``PathCanonicalizer``).
+    func route(method: HTTPMethod, path: Substring) -> CompiledRoute? {
+        routes.first { $0.matches(method: method, path: path) }
+    }
+
+    /// The route for a request target as received (its query and fragment ignored). Routing on a raw
+    /// target lets other spellings of a path escape their route: the gateway routes vetted paths.
     func route(method: HTTPMethod, uri: String) -> CompiledRoute? {
         let path = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }).map { uri[..<$0] } ?? uri[...]
-        return routes.first { $0.matches(method: method, path: path) }
+        return route(method: method, path: path)
     }
 
     /// Prefix matching on whole path segments when the prefix ends without a slash: `/api` matches

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Metrics: `bulwark_http_requests_total{route,method,status}`,
 /// `bulwark_http_request_duration_seconds{route}` (a timer, a histogram in Prometheus),
-/// `bulwark_http_rate_limit_decisions_total{route,decision}` and `bulwark_upstream_retries_total{upstream}`.
+/// `bulwark_http_rate_limit_decisions_total{route,decision}`, `bulwark_upstream_retries_total{upstream}` and
+/// `bulwark_connections_rejected_total` (over `server.max_connections`).
 /// Requests in flight are counted here and read by whoever exports them.
 public final class GatewayTelemetry: Sendable {
     /// The label of requests that matched no route.
@@ -20,6 +21,8 @@ public final class GatewayTelemetry: Sendable {
     private let retryCounters: [String: Counter]
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
     private let inFlightCount = Atomic<Int>(0)
+    private let rejectedConnections: Counter
+    private let rejectedConnectionCount = Atomic<Int>(0)
     private let retryCount = Atomic<Int>(0)
 
     private struct RequestKey: Hashable {
@@ -51,6 +54,15 @@ public final class GatewayTelemetry: Sendable {
             retries[upstream] = Counter(label: "bulwark_upstream_retries_total", dimensions: [("upstream", upstream)], factory: factory)
         }
         self.retryCounters = retries
+        self.rejectedConnections = Counter(label: "bulwark_connections_rejected_total", factory: factory)
+    }
+
+    /// Client connections closed at once because `server.max_connections` were open.
+    public var connectionsRejected: Int { rejectedConnectionCount.load(ordering: .relaxed) }
+
+    func connectionRejected() {
+        rejectedConnectionCount.add(1, ordering: .relaxed)
+        rejectedConnections.increment()
     }
 
     /// Requests received whose response has not finished.

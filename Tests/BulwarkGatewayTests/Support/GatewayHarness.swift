@@ -16,6 +16,7 @@ struct GatewayHarness {
     static func with<T>(
         yaml: String,
         upstreams: [DemoUpstream] = [],
+        configure: (inout BulwarkConfiguration) -> Void = { _ in },
         _ body: (GatewayHarness) async throws -> T
     ) async throws -> T {
         var text = yaml
@@ -25,6 +26,7 @@ struct GatewayHarness {
         var configuration = try BulwarkConfiguration.parse(yaml: text)
         configuration.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.server.accessLog = .off
+        configure(&configuration)
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .critical
         let gateway = try Gateway(configuration: configuration, logger: logger)

@@ -1,0 +1,62 @@
+import NIOHTTP1
+
+/// Builds the head sent upstream from a vetted client request, in one pass over its fields: hop-by-hop
+/// fields and every field of the ``TrustBoundary`` are dropped, framing is the gateway's own
+/// (`Content-Length` from the parsed length, or `Transfer-Encoding: chunked`), and the forwarding fields
+/// (`X-Forwarded-*`, `X-Real-IP`, `X-Request-ID`) are set by the gateway.
+enum UpstreamRequestHead {
+    /// Who sent the request and what the gateway calls it.
+    struct Origin {
+        /// The direct peer's address.
+        var peer: String
+        /// Whether the peer is a trusted proxy (its `X-Forwarded-*` fields are kept and extended).
+        var peerIsTrusted: Bool
+        /// The resolved client address (`X-Real-IP`).
+        var clientAddress: String
+        var requestID: String
+    }
+
+    static func make(from head: HTTPRequestHead, vetted: VettedRequest, origin: Origin) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 6)
+        var forwardedFor: [String] = []
+        var forwardedProto: String?
+        var forwardedHost: String?
+        let named = vetted.connection.named
+        for (name, value) in head.headers {
+            switch HeaderName.of(name) {
+            case .connection, .hopByHop, .contentLength, .transferEncoding, .gatewayOwned, .requestID:
+                continue
+            case .expect:
+                if vetted.expectsContinue { continue }
+            case .host:
+                if vetted.absoluteForm { continue }
+            case .forwardedFor:
+                if origin.peerIsTrusted { forwardedFor.append(value) }
+                continue
+            case .forwardedProto:
+                if origin.peerIsTrusted, forwardedProto == nil { forwardedProto = value }
+                continue
+            case .forwardedHost:
+                if origin.peerIsTrusted, forwardedHost == nil { forwardedHost = value }
+                continue
+            case .other:
+                if !named.isEmpty, named.contains(name.lowercased()) { continue }
+            }
+            headers.add(name: name, value: value)
+        }
+        if vetted.absoluteForm, let host = vetted.host { headers.add(name: "Host", value: host) }
+        switch vetted.framing {
+        case .none: break
+        case .length(let length): headers.add(name: "Content-Length", value: String(length))
+        case .chunked: headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        let existing = forwardedFor.joined(separator: ", ")
+        headers.add(name: "X-Forwarded-For", value: existing.isEmpty ? origin.peer : "\(existing), \(origin.peer)")
+        headers.add(name: "X-Forwarded-Proto", value: forwardedProto ?? "http")
+        if let host = forwardedHost ?? vetted.host { headers.add(name: "X-Forwarded-Host", value: host) }
+        headers.add(name: "X-Real-IP", value: origin.clientAddress)
+        headers.add(name: "X-Request-ID", value: origin.requestID)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: vetted.target, headers: headers)
+    }
+}
