@@ -36,7 +36,7 @@ extension BulwarkConfiguration {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "(yaml)", problem: Self.describe(yamlError: error))])
+            throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "(yaml)", problem: SecretRedaction.redactingURLs(in: Self.describe(yamlError: error)))])
         }
         var overrides: [String: (value: String, variable: String)] = [:]
         for (variable, keyPath) in environmentOverrides {

@@ -10,7 +10,7 @@ extension ConfigReader {
         if let value = duration(entries["webhook_timeout"], at: "alerts.webhook_timeout", minimum: .milliseconds(1)) { alerts.webhookTimeout = value }
         if let urls = stringList(entries["webhooks"], at: "alerts.webhooks") {
             for (index, url) in urls.enumerated() {
-                if let problem = Self.webhookProblem(url) { report("alerts.webhooks[\(index)]", problem) } else { alerts.webhooks.append(url) }
+                if let problem = Self.webhookProblem(url) { report("alerts.webhooks[\(index)]", problem, about: url) } else { alerts.webhooks.append(url) }
             }
         }
         if let node = entries["memory"], let rule = mapping(node, at: "alerts.memory", allowed: ["enabled", "warning", "error"]) {

@@ -11,7 +11,7 @@ extension ConfigReader {
         if url == nil, entries["database_url"] == nil { report("backup.database_url", "missing: the database to back up, e.g. postgres://app@127.0.0.1:5432/app") }
         if directory == nil, entries["directory"] == nil { report("backup.directory", "missing: where backups are kept, e.g. /var/backups/bulwark") }
         if let url, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            report("backup.database_url", "expected a postgres:// URL, got '\(Self.redactingPassword(url))'")
+            report("backup.database_url", "expected a postgres:// URL, got '\(Self.shown(url, at: "backup.database_url"))'")
         }
         var backup = BackupSettings(databaseURL: url ?? "", directory: directory ?? "")
         if let node = entries["retention"], let retention = mapping(node, at: "backup.retention", allowed: ["daily", "weekly", "monthly", "yearly"]) {
@@ -24,14 +24,14 @@ extension ConfigReader {
             do {
                 backup.schedule = try CronSchedule(parsing: text)
             } catch {
-                report("backup.schedule", error.problem + " (expected 'minute hour day month weekday', e.g. '0 2 * * *')")
+                report("backup.schedule", error.problem + " (expected 'minute hour day month weekday', e.g. '0 2 * * *')", about: text)
             }
         }
         if let value = int(entries["compression_level"], at: "backup.compression_level", in: 0...9) { backup.compressionLevel = value }
         if let value = string(entries["bin_dir"], at: "backup.bin_dir") { backup.binDirectory = value }
         if let node = entries["notify"], let notify = mapping(node, at: "backup.notify", allowed: ["webhooks"]) {
             for (index, url) in (stringList(notify["webhooks"], at: "backup.notify.webhooks") ?? []).enumerated() {
-                if let problem = Self.webhookProblem(url) { report("backup.notify.webhooks[\(index)]", problem) } else { backup.notifyWebhooks.append(url) }
+                if let problem = Self.webhookProblem(url) { report("backup.notify.webhooks[\(index)]", problem, about: url) } else { backup.notifyWebhooks.append(url) }
             }
         }
         if let node = entries["s3"] {
@@ -41,7 +41,7 @@ extension ConfigReader {
                 let bucket = string(s3["bucket"], at: "backup.s3.bucket")
                 if endpoint == nil { report("backup.s3.endpoint", "missing: e.g. https://s3.eu-west-1.amazonaws.com or http://127.0.0.1:9000") }
                 if bucket == nil { report("backup.s3.bucket", "missing: the bucket to copy backups to") }
-                if let endpoint, Self.webhookProblem(endpoint) != nil { report("backup.s3.endpoint", "expected an http:// or https:// URL, got '\(endpoint)'") }
+                if let endpoint, Self.webhookProblem(endpoint) != nil { report("backup.s3.endpoint", "expected an http:// or https:// URL, got '\(Self.shown(endpoint, at: "backup.s3.endpoint"))'") }
                 var settings = BackupSettings.S3Settings(endpoint: endpoint ?? "", bucket: bucket ?? "")
                 if let value = string(s3["prefix"], at: "backup.s3.prefix") { settings.prefix = value }
                 if let value = string(s3["region"], at: "backup.s3.region") { settings.region = value }
@@ -51,13 +51,5 @@ extension ConfigReader {
             }
         }
         return backup
-    }
-
-    /// `postgres://user:secret@host` → `postgres://user:***@host`.
-    static func redactingPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
-        let userInfo = url[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 }

@@ -31,7 +31,10 @@ extension ConfigReader {
 
     mutating func readServer(_ node: Node?) -> ServerSettings {
         var server = ServerSettings()
-        let keys = ["listen", "trusted_proxies", "drain_timeout", "idle_timeout", "max_header_size", "max_body_size", "rate_limit_headers", "access_log", "threads"]
+        let keys = [
+            "listen", "trusted_proxies", "drain_timeout", "idle_timeout", "max_header_size", "max_body_size", "rate_limit_headers", "access_log", "threads",
+            "max_header_count", "header_timeout", "body_idle_timeout", "max_pipelined_requests", "discard_body_limit", "max_connections", "path_escapes",
+        ]
         let entries = node.flatMap { mapping($0, at: "server", allowed: keys) } ?? [:]
         if let listen = value(entries["listen"], at: "server.listen", ListenAddress.parse) { server.listen = listen }
         if let ranges = stringList(entries["trusted_proxies"], at: "server.trusted_proxies") {
@@ -39,7 +42,7 @@ extension ConfigReader {
                 switch AddressRange.parse(text) {
                 case .success(let range): return range
                 case .failure(let problem):
-                    report("server.trusted_proxies[\(index)]", problem.description + source(of: "server.trusted_proxies"))
+                    report("server.trusted_proxies[\(index)]", problem.description + source(of: "server.trusted_proxies"), about: text)
                     return nil
                 }
             }
@@ -52,7 +55,7 @@ extension ConfigReader {
         if let value = value(entries["max_body_size"], at: "server.max_body_size", ByteSizeSyntax.parse) { server.maxBodyBytes = value }
         if let text = string(entries["rate_limit_headers"], at: "server.rate_limit_headers") {
             if let style = RateLimitHeaders.Style(rawValue: text) { server.rateLimitHeaders = style } else {
-                report("server.rate_limit_headers", "must be 'ietf' (RateLimit/RateLimit-Policy) or 'legacy' (RateLimit-Limit/-Remaining/-Reset), got '\(text)'")
+                report("server.rate_limit_headers", "must be 'ietf' (RateLimit/RateLimit-Policy) or 'legacy' (RateLimit-Limit/-Remaining/-Reset), got '\(Self.shown(text, at: "server.rate_limit_headers"))'")
             }
         }
         if let value = int(entries["threads"], at: "server.threads", in: 0...256) { server.threads = value }
@@ -63,19 +66,68 @@ extension ConfigReader {
             default: server.accessLog = .file(text)
             }
         }
+        readServerLimits(entries, into: &server)
         return server
+    }
+
+    /// The connection and request limits of `server:` (their defaults are in ``ServerSettings/Defaults``).
+    private mutating func readServerLimits(_ entries: [String: Node], into server: inout ServerSettings) {
+        if let value = int(entries["max_header_count"], at: "server.max_header_count", in: 10...10_000) { server.maxHeaderCount = value }
+        if let value = duration(entries["header_timeout"], at: "server.header_timeout", minimum: .milliseconds(100)) { server.headerTimeout = value }
+        if let value = duration(entries["body_idle_timeout"], at: "server.body_idle_timeout", minimum: .milliseconds(100)) { server.bodyIdleTimeout = value }
+        if let value = int(entries["max_pipelined_requests"], at: "server.max_pipelined_requests", in: 1...1024) { server.maxPipelinedRequests = value }
+        if let value = value(entries["discard_body_limit"], at: "server.discard_body_limit", ByteSizeSyntax.parse) {
+            if value > 1 << 30 { report("server.discard_body_limit", "must be at most 1GiB, got \(value) bytes") } else { server.discardBodyLimit = value }
+        }
+        if let value = int(entries["max_connections"], at: "server.max_connections", in: 1...1_000_000) { server.maxConnections = value }
+        if let text = string(entries["path_escapes"], at: "server.path_escapes") {
+            if let policy = PathEscapePolicy(rawValue: text) { server.pathEscapes = policy } else {
+                report("server.path_escapes", "must be 'reject' (answer 400) or 'keep', got '\(Self.shown(text, at: "server.path_escapes"))'")
+            }
+        }
     }
 
     mutating func readAdmin(_ node: Node?) -> AdminSettings {
         var admin = AdminSettings()
-        let entries = node.flatMap { mapping($0, at: "admin", allowed: ["listen", "token_env", "enabled", "sample_interval"]) } ?? [:]
+        let entries = node.flatMap { mapping($0, at: "admin", allowed: ["listen", "token_env", "enabled", "sample_interval", "allowed_hosts"]) } ?? [:]
         if let listen = value(entries["listen"], at: "admin.listen", ListenAddress.parse) { admin.listen = listen }
         if let name = string(entries["token_env"], at: "admin.token_env") {
             if name.isEmpty { report("admin.token_env", "must name an environment variable") } else { admin.tokenEnvironmentVariable = name }
         }
         if let enabled = bool(entries["enabled"], at: "admin.enabled") { admin.enabled = enabled }
         if let value = duration(entries["sample_interval"], at: "admin.sample_interval", minimum: .milliseconds(10)) { admin.sampleInterval = value }
+        if let hosts = stringList(entries["allowed_hosts"], at: "admin.allowed_hosts") {
+            admin.allowedHosts = hosts.enumerated().compactMap { index, text in
+                switch Self.parseAllowedHost(text) {
+                case .success(let host): return host
+                case .failure(let problem):
+                    report("admin.allowed_hosts[\(index)]", problem.description, about: text)
+                    return nil
+                }
+            }
+        }
         return admin
+    }
+
+    /// An `admin.allowed_hosts` entry: a host name or IP address as it appears in `Host` without its
+    /// port (`bulwark.internal`, `10.0.0.5`, `[fd00::5]`), lowercased.
+    static func parseAllowedHost(_ text: String) -> Result<String, SyntaxProblem> {
+        let host = text.trimmingWhitespace().lowercased()
+        if host.isEmpty { return .failure(SyntaxProblem("must be a host name, e.g. bulwark.internal")) }
+        if host.contains("://") || host.contains("/") || host.contains("@") || host.contains(where: \.isWhitespace) {
+            return .failure(SyntaxProblem("'\(text)' must be a host name only (no scheme, path or user), e.g. bulwark.internal"))
+        }
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]"), host.count > 2 else {
+                return .failure(SyntaxProblem("'\(text)' is not a bracketed IPv6 address such as [fd00::5] (write it without a port)"))
+            }
+            return .success(host)
+        }
+        if host.contains(":") {
+            let hint = host.filter { $0 == ":" }.count > 1 ? "write an IPv6 address in brackets, e.g. [fd00::5]" : "write the name without a port: the admin port is always the one accepted"
+            return .failure(SyntaxProblem("'\(text)': \(hint)"))
+        }
+        return .success(host)
     }
 
     mutating func readRedis(_ node: Node?) -> RedisSettings? {
@@ -86,7 +138,7 @@ extension ConfigReader {
             return nil
         }
         guard url.hasPrefix("redis://") else {
-            report("redis.url", "'\(url)' is not a redis:// URL\(source(of: "redis.url"))")
+            report("redis.url", "'\(Self.shown(url, at: "redis.url"))' is not a redis:// URL\(source(of: "redis.url"))")
             return nil
         }
         return RedisSettings(url: url)
@@ -103,7 +155,7 @@ extension ConfigReader {
         var algorithm = RateLimitAlgorithm.gcra
         if let text = string(entries["algorithm"], at: "\(path).algorithm") {
             if let parsed = RateLimitAlgorithm(rawValue: text) { algorithm = parsed } else {
-                report("\(path).algorithm", "must be 'gcra' or 'token_bucket', got '\(text)'")
+                report("\(path).algorithm", "must be 'gcra' or 'token_bucket', got '\(Self.shown(text, at: "\(path).algorithm"))'")
             }
         }
         var key = RateLimitKey.clientIP
@@ -113,7 +165,7 @@ extension ConfigReader {
             } else if text.hasPrefix("header:"), text.count > "header:".count {
                 key = .header(String(text.dropFirst("header:".count)))
             } else {
-                report("\(path).key", "must be 'ip' or 'header:NAME' (e.g. header:X-API-Key), got '\(text)'")
+                report("\(path).key", "must be 'ip' or 'header:NAME' (e.g. header:X-API-Key), got '\(Self.shown(text, at: "\(path).key"))'")
             }
         }
         guard let requests, let window else { return nil }
@@ -123,7 +175,7 @@ extension ConfigReader {
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
         guard let entries = mapping(node, at: path, allowed: ["path_prefix", "methods", "upstream", "rate_limits", "timeout"]) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
-        if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(prefix)'") }
+        if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
             report("\(path).upstream", "missing: name the upstream that serves this route")
             return nil
@@ -132,7 +184,7 @@ extension ConfigReader {
             let names = configuration.upstreams.map(\.name)
             let hint = Self.closest(to: upstream, among: names).map { " (did you mean '\($0)'?)" }
                 ?? (names.isEmpty ? " (no upstreams are defined)" : " (defined: \(names.joined(separator: ", ")))")
-            report("\(path).upstream", "no upstream named '\(upstream)'\(hint)")
+            report("\(path).upstream", "no upstream named '\(Self.shown(upstream, at: "\(path).upstream"))'\(hint)")
         }
         var route = RouteSettings(pathPrefix: prefix, upstream: upstream)
         if let methods = stringList(entries["methods"], at: "\(path).methods") {

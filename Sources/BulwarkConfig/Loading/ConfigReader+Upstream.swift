@@ -12,7 +12,7 @@ extension ConfigReader {
                 switch TargetURL.parse(text) {
                 case .success(let target): return target
                 case .failure(let problem):
-                    report("\(path).targets[\(index)]", problem.description)
+                    report("\(path).targets[\(index)]", problem.description, about: text)
                     return nil
                 }
             }
@@ -22,7 +22,7 @@ extension ConfigReader {
         }
         if let text = string(entries["balancer"], at: "\(path).balancer") {
             if let kind = BalancerKind(rawValue: text) { upstream.balancer = kind } else {
-                report("\(path).balancer", "must be 'round_robin' or 'least_request', got '\(text)'")
+                report("\(path).balancer", "must be 'round_robin' or 'least_request', got '\(Self.shown(text, at: "\(path).balancer"))'")
             }
         }
         if let value = duration(entries["timeout"], at: "\(path).timeout", minimum: .milliseconds(1)) { upstream.timeout = value }
@@ -42,7 +42,7 @@ extension ConfigReader {
             report("\(path).path", "missing: the path to probe, e.g. /health")
             return nil
         }
-        if !probePath.hasPrefix("/") { report("\(path).path", "must start with '/', got '\(probePath)'") }
+        if !probePath.hasPrefix("/") { report("\(path).path", "must start with '/', got '\(Self.shown(probePath, at: "\(path).path"))'") }
         var settings = HealthCheckSettings(path: probePath)
         if let value = duration(entries["interval"], at: "\(path).interval", minimum: .milliseconds(10)) { settings.interval = value }
         if let value = duration(entries["timeout"], at: "\(path).timeout", minimum: .milliseconds(1)) { settings.timeout = value }
@@ -61,7 +61,7 @@ extension ConfigReader {
         if let statuses = stringList(entries["on_status"], at: "\(path).on_status") {
             settings.statuses = Set(statuses.enumerated().compactMap { index, text in
                 guard let status = Int(text), (500...599).contains(status) || status == 429 else {
-                    report("\(path).on_status[\(index)]", "must be a 5xx status or 429, got '\(text)'")
+                    report("\(path).on_status[\(index)]", "must be a 5xx status or 429, got '\(Self.shown(text, at: "\(path).on_status[\(index)]"))'")
                     return nil
                 }
                 return status

@@ -1,8 +1,13 @@
+import Foundation
 import Resilience
 import Yams
 
 /// Walks a parsed YAML tree, converting values and collecting every problem with its key path, so one
 /// run of `bulwark check` reports all mistakes at once. Unknown keys are problems too.
+///
+/// No problem carries a secret: every message passes through ``SecretRedaction`` (URLs lose their
+/// password, query and fragment), and a value read at a secret-ish key (`password`, `token`, `secret`,
+/// `key`) is shown as `***`. Sites that quote a value use ``shown(_:at:)`` or ``report(_:_:about:)``.
 struct ConfigReader {
     /// Problems found so far.
     private(set) var issues: [ConfigurationIssue] = []
@@ -17,16 +22,33 @@ struct ConfigReader {
         self.overrides = overrides
     }
 
+    /// Records a problem at `path`; any URL in `problem` is redacted.
     mutating func report(_ path: String, _ problem: String) {
-        issues.append(ConfigurationIssue(keyPath: path, problem: problem))
+        issues.append(ConfigurationIssue(keyPath: path, problem: SecretRedaction.redactingURLs(in: problem)))
     }
+
+    /// Records a problem about `value`, read at `path`, which `problem` may quote (a parser's message):
+    /// the value is replaced by its redacted form first, so secrets a URL scan could miss (a password
+    /// holding a space, the value of a secret key) never appear.
+    mutating func report(_ path: String, _ problem: String, about value: String) {
+        let shown = Self.shown(value, at: path)
+        guard !value.isEmpty, shown != value else { return report(path, problem) }
+        let quoted = "'\(value)'"
+        let message = problem.contains(quoted)
+            ? problem.replacingOccurrences(of: quoted, with: "'\(shown)'")
+            : problem.replacingOccurrences(of: value, with: shown)
+        report(path, message)
+    }
+
+    /// `value` as a message about the key at `path` may show it (see ``SecretRedaction/shown(_:at:)``).
+    static func shown(_ value: String, at path: String) -> String { SecretRedaction.shown(value, at: path) }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The entries of a mapping, reporting keys outside `allowed` (with a suggestion when one is close).
     mutating func mapping(_ node: Node, at path: String, allowed: [String]) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
-            report(path.isEmpty ? "(top level)" : path, "expected a mapping of keys to values, got \(Self.kind(of: node))")
+            report(path.isEmpty ? "(top level)" : path, "expected a mapping of keys to values, got \(Self.kind(of: node, at: path))")
             return nil
         }
         var entries: [String: Node] = [:]
@@ -49,7 +71,7 @@ struct ConfigReader {
     /// A mapping whose keys are names chosen by the user (`upstreams:`, `rate_limits:`), in file order.
     mutating func namedEntries(_ node: Node, at path: String) -> [(String, Node)] {
         guard case .mapping(let mapping) = node else {
-            report(path, "expected a mapping of names to settings, got \(Self.kind(of: node))")
+            report(path, "expected a mapping of names to settings, got \(Self.kind(of: node, at: path))")
             return []
         }
         return mapping.compactMap { keyNode, value in
@@ -63,7 +85,7 @@ struct ConfigReader {
 
     mutating func sequence(_ node: Node, at path: String) -> [Node]? {
         guard case .sequence(let items) = node else {
-            report(path, "expected a list, got \(Self.kind(of: node))")
+            report(path, "expected a list, got \(Self.kind(of: node, at: path))")
             return nil
         }
         return Array(items)
@@ -74,13 +96,13 @@ struct ConfigReader {
         if let override = overrides[path] { return override.value }
         guard let node else { return nil }
         guard case .scalar(let scalar) = node else {
-            report(path, "expected a single value, got \(Self.kind(of: node))")
+            report(path, "expected a single value, got \(Self.kind(of: node, at: path))")
             return nil
         }
         switch EnvironmentSubstitution.expand(scalar.string, environment: environment) {
         case .success(let value): return value
         case .failure(let problem):
-            report(path, problem.description)
+            report(path, problem.description, about: scalar.string)
             return nil
         }
     }
@@ -91,7 +113,7 @@ struct ConfigReader {
         switch parse(text) {
         case .success(let value): return value
         case .failure(let problem):
-            report(path, problem.description + source(of: path))
+            report(path, problem.description + source(of: path), about: text)
             return nil
         }
     }
@@ -108,12 +130,12 @@ struct ConfigReader {
     mutating func int(_ node: Node?, at path: String, in range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, at: path) else { return nil }
         guard let value = Int(text) else {
-            report(path, "expected a whole number, got '\(text)'\(source(of: path))")
+            report(path, "expected a whole number, got '\(Self.shown(text, at: path))'\(source(of: path))")
             return nil
         }
         guard range.contains(value) else {
             let bound = range.upperBound == .max ? "≥ \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
-            report(path, "must be \(bound), got \(value)")
+            report(path, "must be \(bound), got \(Self.shown(String(value), at: path))")
             return nil
         }
         return value
@@ -123,7 +145,7 @@ struct ConfigReader {
         guard var text = string(node, at: path) else { return nil }
         if text.hasSuffix("%") { text.removeLast() }
         guard let value = Double(text), range.contains(value) else {
-            report(path, "must be a number between \(range.lowerBound) and \(range.upperBound), got '\(text)'")
+            report(path, "must be a number between \(range.lowerBound) and \(range.upperBound), got '\(Self.shown(text, at: path))'")
             return nil
         }
         return value
@@ -135,7 +157,7 @@ struct ConfigReader {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default:
-            report(path, "expected true or false, got '\(text)'")
+            report(path, "expected true or false, got '\(Self.shown(text, at: path))'")
             return nil
         }
     }
@@ -155,9 +177,10 @@ struct ConfigReader {
         overrides[path].map { " (from \($0.variable))" } ?? ""
     }
 
-    static func kind(of node: Node) -> String {
+    /// What `node` is, for a message about the key at `path` (a scalar is quoted, redacted).
+    static func kind(of node: Node, at path: String) -> String {
         switch node {
-        case .scalar(let scalar): "'\(scalar.string)'"
+        case .scalar(let scalar): "'\(shown(scalar.string, at: path))'"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
