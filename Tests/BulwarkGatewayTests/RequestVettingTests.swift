@@ -53,6 +53,8 @@ struct RequestVettingTests {
         #expect(absolute.host == "example.com:8080")
         #expect(absolute.target == "/api?q=1")
         #expect(absolute.absoluteForm)
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400, whatever the form of its target.
+        #expect(Self.status(Self.vet(Self.head(.GET, [], uri: "http://example.com/x"))) == 400)
     }
 
     @Test("TRACE with a body, CONNECT, asterisk-form and unknown expectations are refused")

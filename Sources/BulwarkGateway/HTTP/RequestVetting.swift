@@ -92,7 +92,7 @@ enum RequestVetting {
             target = rest
             absoluteForm = true
         }
-        if head.version.major == 1, head.version.minor >= 1, hosts.isEmpty, !absoluteForm {
+        if head.version.major == 1, head.version.minor >= 1, hosts.isEmpty {
             return reject(.badRequest, "an HTTP/1.1 request must carry a Host header")
         }
         if hosts.count > 1 { return reject(.badRequest, "more than one Host header") }

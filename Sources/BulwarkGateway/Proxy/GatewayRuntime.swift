@@ -29,7 +29,8 @@ final class GatewayRuntime: Sendable {
         eventLoops: [any EventLoop],
         rateLimitBackend: RouteRateLimiter.Backend,
         metricsFactory: any MetricsFactory,
-        logger: Logger
+        logger: Logger,
+        transport: any UpstreamTransport = TCPUpstreamTransport()
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -60,7 +61,7 @@ final class GatewayRuntime: Sendable {
         }
         self.addresses = addresses
         var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
-        for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop) }
+        for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, transport: transport) }
         self.pools = pools
     }
 

@@ -8,6 +8,8 @@ extension ProxyExchange {
     enum AttemptFailure {
         case connect(any Error)
         case connectionLost(any Error)
+        /// Ambiguous or broken framing (e.g. Content-Length with Transfer-Encoding): the connection is closed.
+        case malformedResponse(any Error)
         case perTryTimeout
         case status(Int)
 
@@ -15,6 +17,7 @@ extension ProxyExchange {
             switch self {
             case .connect(let error): "connect failed: \(ConnectFailureDescription.describe(error))"
             case .connectionLost(let error): "connection lost: \(error)"
+            case .malformedResponse(let error): "malformed response: \(error)"
             case .perTryTimeout: "per-try timeout"
             case .status(let code): "status \(code)"
             }
@@ -88,6 +91,8 @@ extension ProxyExchange {
             respondError(.badGateway, "could not connect to upstream '\(route.cluster.name)' (\(lastTarget ?? "?"))")
         case .connectionLost:
             respondError(.badGateway, "upstream '\(route.cluster.name)' (\(lastTarget ?? "?")) closed the connection before answering")
+        case .malformedResponse:
+            respondError(.badGateway, "upstream '\(route.cluster.name)' (\(lastTarget ?? "?")) sent a malformed response")
         case .perTryTimeout:
             respondError(.gatewayTimeout, "upstream '\(route.cluster.name)' did not answer within the per-try timeout")
         case .status(let code):

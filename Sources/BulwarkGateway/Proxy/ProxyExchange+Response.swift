@@ -10,6 +10,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         attempt.responseHeadReceived = true
         attempt.perTryTimer?.cancel()
         attempt.responseKeepAlive = head.isKeepAlive
+        attempt.responseFramed = Self.isFramed(head, method: clientHead.method)
         let status = Int(head.status.code)
         if canRetryStatus(status) {
             // Not forwarded: this attempt's response is dropped with its connection, and another is made.
@@ -24,6 +25,14 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
         for field in rateLimitFields { headers.replaceOrAdd(name: field.name, value: field.value) }
         handler.writeResponseHead(HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers))
+    }
+
+    /// Whether a response says where its body ends (RFC 9112 §6.3); otherwise it is read until the
+    /// upstream closes, re-framed to the client, and its connection is not reused.
+    static func isFramed(_ head: HTTPResponseHead, method: HTTPMethod) -> Bool {
+        let code = head.status.code
+        if method == .HEAD || code < 200 || code == 204 || code == 304 { return true }
+        return head.headers.contains(name: "Content-Length") || head.headers.contains(name: "Transfer-Encoding")
     }
 
     private func canRetryStatus(_ status: Int) -> Bool {
@@ -41,7 +50,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         guard let attempt = current, responseStarted, !finished else { return }
         finished = true
         cancelTimers()
-        let reusable = attempt.responseKeepAlive && requestEnded && sentParts == body.count
+        let reusable = attempt.responseKeepAlive && attempt.responseFramed && requestEnded && sentParts == body.count
         finishAttempt(attempt, succeeded: responseStatus < 500, reason: "status \(responseStatus)", reuse: reusable)
         logAccess()
         handler.finishResponse(requestComplete: requestEnded, close: false, unreadBody: unreadBody)
@@ -57,7 +66,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             handler.abortResponse()
             return
         }
-        attemptFailed(attempt, .connectionLost(error))
+        attemptFailed(attempt, error is HTTPParserError ? .malformedResponse(error) : .connectionLost(error))
     }
 
     func upstreamReadComplete() {

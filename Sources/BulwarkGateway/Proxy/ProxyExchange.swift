@@ -54,6 +54,9 @@ final class ProxyExchange: @unchecked Sendable {
         var perTryTimer: Scheduled<Void>?
         var responseHeadReceived = false
         var responseKeepAlive = true
+        /// The response said where it ends (a length, chunked, or no body by its status or method); one
+        /// read until the upstream closed leaves a connection that cannot be reused.
+        var responseFramed = true
 
         init(target: TargetState, permit: CircuitBreakerPermit?) {
             self.target = target

@@ -1,18 +1,19 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// Kept-alive upstream connections of one event loop, per target (LIFO, so warm connections are reused
 /// and surplus ones age out). Only touched on its event loop, so it needs no lock.
 final class UpstreamConnectionPool: @unchecked Sendable {
     let eventLoop: any EventLoop
+    let transport: any UpstreamTransport
     private var idle: [ObjectIdentifier: [UpstreamConnection]] = [:]
     /// Idle connections older than this are not reused: many app servers close idle keep-alive
     /// connections after 5 s (Node's default), and reusing one that is being closed loses the request.
     static let maximumIdleNanoseconds: Int64 = 4_000_000_000
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, transport: any UpstreamTransport = TCPUpstreamTransport()) {
         self.eventLoop = eventLoop
+        self.transport = transport
     }
 
     /// A kept-alive connection to `target` that is still usable, if there is one.
@@ -31,16 +32,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
 
     /// Opens a new connection to `target`.
     func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                }
-            }
-        let connected = address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: target.target.host, port: target.target.port)
-        return connected.flatMapThrowing { channel in
+        transport.connect(to: target, address: address, connectTimeout: connectTimeout, on: eventLoop).flatMapThrowing { channel in
             let connection = UpstreamConnection(channel: channel, target: target)
             connection.pool = self
             let handler = UpstreamResponseHandler(connection: connection)
