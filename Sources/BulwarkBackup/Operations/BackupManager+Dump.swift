@@ -30,14 +30,11 @@ extension BackupManager {
     }
 
     /// Streams `pg_dump -Fc` into `partial`, hashing the same chunks it writes (one read of the data),
-    /// then fsyncs the file. On any failure the partial file is removed.
+    /// then fsyncs the file. The file is created `0600`. On any failure the partial file is removed.
     static func dump(tools: PostgresTools, source: DatabaseURL, compressionLevel: Int, into partial: URL, progress: Progress?) throws -> DumpResult {
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
-            throw BackupError("cannot write in \(partial.deletingLastPathComponent().path): check that it exists and is writable")
-        }
+        let output = try PrivateFile.create(at: partial)
         var keep = false
         defer { if !keep { try? FileManager.default.removeItem(at: partial) } }
-        let output = try FileHandle(forWritingTo: partial)
         var hasher = SHA256()
         var size = 0
         let clock = ContinuousClock()

@@ -16,6 +16,7 @@ extension BackupManager {
         guard !dryRun else { return plan }
         for candidate in plan.delete {
             guard let manifest = manifests[candidate.id] else { continue }
+            try manifest.checkPaths()   // the catalogue skips unsafe manifests; this keeps S3 keys safe too
             if let s3, manifest.locations.contains(where: { $0.hasPrefix("s3://") }) {
                 try await s3.delete(key: manifest.file)
                 try await s3.delete(key: "\(manifest.id).json")

@@ -7,6 +7,7 @@ extension BackupManager {
     /// database is created when it does not exist.
     public func restore(_ manifest: BackupManifest, targetURL: String, force: Bool) async throws -> [String] {
         let target = try DatabaseURL(parsing: targetURL)
+        try manifest.checkPaths()
         let check = try await verify(manifest, deep: false)
         guard check.passed else {
             throw BackupError("refusing to restore \(manifest.id): verification failed (\(check.findings.joined(separator: "; "))). Pick another backup from `bulwark backup list`")
@@ -24,7 +25,8 @@ extension BackupManager {
             throw BackupError("refusing to restore into \(target.redacted): it already has \(existing) table(s). Restore into an empty database, or pass --force to drop and recreate the backup's objects")
         }
         let archive = try await localArchive(of: manifest)
-        var arguments = ["--dbname=\(target.database)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error"]
+        // The name goes inside a conninfo string (`dbname='…'`), so libpq never reads it as one.
+        var arguments = ["--dbname=\(target.databaseConnectionString)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error"]
         if existing > 0 { arguments += ["--clean", "--if-exists"] }
         let result = try Subprocess.run(tools.pgRestore, arguments + [archive.path], environment: target.environment)
         guard result.status == 0 else {

@@ -76,7 +76,10 @@ extension BackupManager {
     private func uniqueID(at date: Date) -> String {
         let c = Self.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let stamp = String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-        let base = "\(source.database.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })-\(stamp)"
+        // Only ASCII letters, digits, `_` and `-` of the name: an id must be a safe file name (see
+        // `BackupManifest.nameProblem`).
+        let kept = source.database.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+        let base = "\(kept.isEmpty ? "backup" : kept)-\(stamp)"
         let existing = Set((try? catalogue.all().map(\.id)) ?? [])
         var id = base
         var n = 2

@@ -55,7 +55,7 @@ extension BackupManager {
         _ = try tools.query("CREATE DATABASE \(PostgresTools.identifier(String(scratch)))", on: admin)
         defer { _ = try? tools.query("DROP DATABASE IF EXISTS \(PostgresTools.identifier(String(scratch)))", on: admin) }
         let target = source.with(database: String(scratch))
-        let restore = try Subprocess.run(tools.pgRestore, ["--dbname=\(target.database)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error", archive.path], environment: target.environment)
+        let restore = try Subprocess.run(tools.pgRestore, ["--dbname=\(target.databaseConnectionString)", "--no-password", "--no-owner", "--no-privileges", "--exit-on-error", archive.path], environment: target.environment)
         guard restore.status == 0 else {
             return (false, ["RESTORE FAILED into scratch database \(scratch): \(PostgresTools.firstLine(restore.errorOutput))"])
         }
@@ -75,9 +75,10 @@ extension BackupManager {
         return (ok, lines)
     }
 
-    /// The archive on disk, downloaded from S3 first when only the copy there is left.
+    /// The archive on disk, downloaded from S3 first when only the copy there is left (`0600`, like
+    /// every backup file). Throws before any path is built when the manifest's names are unsafe.
     func localArchive(of manifest: BackupManifest) async throws -> URL {
-        let archive = catalogue.archive(of: manifest)
+        let archive = try catalogue.archive(of: manifest)
         if FileManager.default.fileExists(atPath: archive.path) { return archive }
         guard let s3 else { throw BackupError("archive \(archive.path) is missing and no S3 copy is configured") }
         try await s3.download(key: manifest.file, to: archive)

@@ -20,7 +20,7 @@ public final class BackupManager: Sendable {
         self.logger = logger
         self.source = try DatabaseURL(parsing: settings.databaseURL)
         self.tools = try PostgresTools(binDirectory: settings.binDirectory)
-        self.catalogue = try BackupCatalogue(path: settings.directory)
+        self.catalogue = try BackupCatalogue(path: settings.directory, logger: logger)
         if let s3 = settings.s3 {
             guard let access = environment[s3.accessKeyEnvironmentVariable], !access.isEmpty,
                   let secret = environment[s3.secretKeyEnvironmentVariable], !secret.isEmpty else {

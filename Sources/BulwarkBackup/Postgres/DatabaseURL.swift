@@ -51,6 +51,14 @@ public struct DatabaseURL: Sendable, Hashable {
         return environment
     }
 
+    /// `dbname='<database>'`: the database name as a libpq connection string, for a `--dbname` option.
+    /// libpq reads a `--dbname` value that contains `=` (or starts with `postgres://`) as a connection
+    /// string, so a bare name like `x host=elsewhere` would connect elsewhere; quoted (with `\` and `'`
+    /// escaped), every name is taken literally. Host, port and user still come from ``environment``.
+    public var databaseConnectionString: String {
+        "dbname='" + database.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
     /// `postgres://user@host:port/database`, without the password.
     public var redacted: String {
         "postgres://\(user.map { "\($0)@" } ?? "")\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"

@@ -68,11 +68,10 @@ final class S3Client: Sendable {
         _ = try await send("PUT", key: key, body: data)
     }
 
-    /// Downloads `key` to `destination` (through a temporary file).
+    /// Downloads `key` to `destination` (through a temporary file; both `0600`).
     func download(key: String, to destination: URL) async throws {
         let partial = destination.deletingLastPathComponent().appendingPathComponent(".partial-download-\(destination.lastPathComponent)")
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else { throw BackupError("cannot write \(partial.path)") }
-        let handle = try FileHandle(forWritingTo: partial)
+        let handle = try PrivateFile.create(at: partial)
         do {
             try await stream(key: key) { try handle.write(contentsOf: $0) }
             try handle.close()

@@ -65,15 +65,14 @@ enum Subprocess {
     }
 }
 
-/// A scratch file for a child's output, deleted when released.
+/// A scratch file for a child's output (mode `0600`: it can hold query results), deleted when released.
 final class TemporaryFile {
     let url: URL
     let handle: FileHandle
 
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-\(UUID().uuidString).out")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw BackupError("cannot create a temporary file in \(FileManager.default.temporaryDirectory.path)") }
-        handle = try FileHandle(forWritingTo: url)
+        handle = try PrivateFile.create(at: url)
     }
 
     func contents() -> String {
