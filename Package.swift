@@ -143,7 +143,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            // The framing corpus: raw messages read from disk by FramingSuiteTests, not sources or resources.
+            exclude: ["Framing/Requests", "Framing/Responses", "Framing/README.md"]
         ),
         .testTarget(
             name: "BulwarkOperationsTests",

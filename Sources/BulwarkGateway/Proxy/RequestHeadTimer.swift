@@ -4,7 +4,8 @@ import NIOCore
 /// while a head is awaited and stops when ``ProxyServerHandler`` has the whole head. When
 /// `server.header_timeout` passes first, it fires ``RequestHeadTimedOut`` down the pipeline.
 /// (A head that starts in the same read as the previous request's end starts its clock at the next read;
-/// the idle timeout bounds it meanwhile.)
+/// the idle timeout bounds it meanwhile.) One timer per connection, re-armed lazily rather than
+/// scheduled and cancelled for every request.
 final class RequestHeadTimer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -15,6 +16,8 @@ final class RequestHeadTimer: ChannelInboundHandler, RemovableChannelHandler {
     private let timeout: TimeAmount
     private var context: ChannelHandlerContext?
     private var awaitingHead = true
+    /// When the first byte of the awaited head was read.
+    private var headStartedAt: NIODeadline?
     private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) { self.timeout = timeout }
@@ -28,14 +31,27 @@ final class RequestHeadTimer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if awaitingHead, timer == nil {
-            timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-                guard let self, let context = self.context else { return }
-                self.timer = nil
-                context.fireUserInboundEventTriggered(RequestHeadTimedOut())
-            }
+        if awaitingHead, headStartedAt == nil {
+            headStartedAt = .now()
+            if timer == nil { arm(in: timeout) }
         }
         context.fireChannelRead(data)
+    }
+
+    private func arm(in delay: TimeAmount) {
+        guard let context else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.timer = nil
+            guard self.awaitingHead, let startedAt = self.headStartedAt else { return }
+            let elapsed = NIODeadline.now() - startedAt
+            if elapsed >= self.timeout {
+                self.headStartedAt = nil
+                context.fireUserInboundEventTriggered(RequestHeadTimedOut())
+            } else {
+                self.arm(in: self.timeout - elapsed)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -47,8 +63,7 @@ final class RequestHeadTimer: ChannelInboundHandler, RemovableChannelHandler {
     /// A whole head arrived.
     func headReceived() {
         awaitingHead = false
-        timer?.cancel()
-        timer = nil
+        headStartedAt = nil
     }
 
     /// The request's last part arrived: the next bytes start a new head.
