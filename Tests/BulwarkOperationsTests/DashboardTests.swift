@@ -8,14 +8,15 @@ import Testing
 struct DashboardTests {
     static var chromium: String? { which("chromium") ?? which("chromium-browser") }
 
-    static func render(_ url: String) async throws -> String {
+    /// The DOM of `url` after its scripts ran; `extraArguments` go to Chromium (e.g. `--load-extension`).
+    static func render(_ url: String, extraArguments: [String] = []) async throws -> String {
         guard let chromium else { throw TestError("no chromium") }
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let result = try await run(chromium, [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)", "--virtual-time-budget=8000", "--dump-dom", url,
-        ], limit: .seconds(60))
+            "--user-data-dir=\(profile.path)", "--virtual-time-budget=8000",
+        ] + extraArguments + ["--dump-dom", url], limit: .seconds(60))
         return result.output
     }
 

@@ -3,7 +3,8 @@ import BulwarkGateway
 import Foundation
 import NIOHTTP1
 
-/// The admin listener's endpoints. `/health/live` and `/health/ready` are always open; the dashboard
+/// The admin listener's endpoints. Every request first passes ``AdminExposure`` (Host, Origin and
+/// `X-Bulwark-Admin`: 421 or 403). Then `/health/live` and `/health/ready` are open; the dashboard
 /// page (`/`) is static and takes its token client-side; everything else needs the bearer token when one
 /// is configured (401 otherwise).
 struct AdminAPI: Sendable {
@@ -11,6 +12,15 @@ struct AdminAPI: Sendable {
     let exporter: PrometheusExporter
     let token: AdminToken?
     let system: SystemFacts
+    let exposure: AdminExposure
+
+    init(monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts) {
+        self.monitor = monitor
+        self.exporter = exporter
+        self.token = token
+        self.system = system
+        self.exposure = AdminExposure(tokenRequired: token != nil, settings: monitor.gateway.configuration.admin)
+    }
 
     /// Facts fixed at start for `/api/system`.
     struct SystemFacts: Sendable {
@@ -23,6 +33,12 @@ struct AdminAPI: Sendable {
     var gateway: Gateway { monitor.gateway }
 
     func respond(to request: AdminRequest) async -> AdminResponse {
+        let configuredPort = gateway.configuration.admin.listen.port
+        switch exposure.check(method: request.method, headers: request.headers, adminPort: request.localPort ?? (configuredPort == 0 ? nil : configuredPort)) {
+        case .allow: break
+        case .misdirected(let message): return .error(.misdirectedRequest, message)
+        case .forbidden(let message): return .error(.forbidden, message)
+        }
         let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
         switch path {
         case "/health/live", "/livez":

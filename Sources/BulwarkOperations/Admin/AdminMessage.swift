@@ -12,11 +12,16 @@ public struct AdminRequest: Sendable {
     public var query: [String: String]
     /// Request headers.
     public var headers: HTTPHeaders
+    /// The local port the request arrived on, which `Host` must name when no token is set; nil when
+    /// the request did not come through the admin listener (then `admin.listen`'s port is used, and
+    /// any port is accepted when that is 0).
+    public var localPort: Int?
 
     /// Parses `uri` into path and query.
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, localPort: Int? = nil) {
         self.method = method
         self.headers = headers
+        self.localPort = localPort
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         self.path = String(parts.first ?? "/")
         var query: [String: String] = [:]

@@ -50,7 +50,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             if bodyBytes > Self.maxBody {
                 return write(.error(.payloadTooLarge, "admin request bodies are limited to 64KiB"), head: head, keepAlive: false, context: context)
             }
-            let request = AdminRequest(method: head.method, uri: head.uri, headers: head.headers)
+            let request = AdminRequest(method: head.method, uri: head.uri, headers: head.headers, localPort: context.channel.localAddress?.port)
             let responder = self.responder
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)

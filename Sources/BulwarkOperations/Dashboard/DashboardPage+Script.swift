@@ -56,12 +56,14 @@ extension DashboardPage {
         return false;
       }
 
-      // Sends the request (with the bearer token when known) and parses the JSON body.
+      // Sends the request (with the bearer token when known, and X-Bulwark-Admin) and parses the JSON body.
       // Rejects with ApiError kind "network" (fetch failed/timed out), "auth" (401), "parse" (not JSON).
       async function request(path, method) {
         for (var attempt = 0; attempt < 3; attempt++) {
           var used = getToken();
-          var headers = { "Accept": "application/json" };
+          // X-Bulwark-Admin on every call: without a token the admin API refuses POSTs lacking it (a
+          // cross-site page cannot set it), and sending it always keeps GET and POST alike.
+          var headers = { "Accept": "application/json", "X-Bulwark-Admin": "1" };
           if (used) headers["Authorization"] = "Bearer " + used;
           var ctl = typeof AbortController === "function" ? new AbortController() : null;
           var guard = ctl ? setTimeout(function () { ctl.abort(); }, 10000) : null;

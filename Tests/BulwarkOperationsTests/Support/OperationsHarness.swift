@@ -59,9 +59,13 @@ struct OperationsHarness {
         }
     }
 
-    /// A request to the admin listener.
-    func admin(_ method: HTTPMethod = .GET, _ path: String, token: String? = nil) async throws -> HTTPReply {
-        try await HTTPReply.fetch(method, "http://127.0.0.1:\(adminPort)\(path)", headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
+    /// A request to the admin listener, sent as the dashboard sends it: with `X-Bulwark-Admin: 1` and
+    /// the token when given, plus `headers` (a `Host` among them replaces the default one).
+    func admin(_ method: HTTPMethod = .GET, _ path: String, token: String? = nil, intent: Bool = true, headers: [(String, String)] = []) async throws -> HTTPReply {
+        var fields = headers
+        if intent { fields.append(("X-Bulwark-Admin", "1")) }
+        if let token { fields.append(("Authorization", "Bearer \(token)")) }
+        return try await HTTPReply.fetch(method, "http://127.0.0.1:\(adminPort)\(path)", headers: fields)
     }
 
     /// A request through the gateway.
