@@ -1,10 +1,11 @@
 import NIOCore
 
-/// Decodes RESP values from a byte stream for the channel pipeline. Malformed input is an error that
-/// closes the connection (see ``RedisCommandHandler``).
+/// Decodes RESP values from a byte stream for the channel pipeline. The parser keeps a partly received reply
+/// between reads, so a large reply arriving in many reads is parsed once. Malformed input, or input beyond
+/// the parser's limits, is an error that closes the connection (see ``RedisCommandHandler``).
 struct RESPDecoder: ByteToMessageDecoder {
     typealias InboundOut = RESPValue
-    let parser = RESPParser()
+    var parser = RESPParser()
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let value = try parser.parse(&buffer) else { return .needMoreData }
