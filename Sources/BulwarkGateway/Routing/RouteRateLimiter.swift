@@ -23,14 +23,39 @@ final class RouteRateLimiter: Sendable {
         self.logger = logger
     }
 
-    /// The key for `rateLimit` and this request (stores keep each policy's keys apart themselves).
+    /// The key for `rateLimit` and this request (stores keep each policy's keys apart themselves):
+    /// `ip:<client address>`, or for a `header:NAME` class `h:` and the first 16 bytes of the SHA-256 of
+    /// the header's value in lowercase hex (34 characters whatever the value's size, and the same on
+    /// every instance, so a shared store sees one key). A missing or empty header falls back to the
+    /// client address.
     static func key(for rateLimit: RateLimitClass, clientAddress: String, headers: HTTPHeaders) -> String {
         switch rateLimit.key {
         case .clientIP:
             return "ip:\(clientAddress)"
         case .header(let name):
-            if let value = headers.first(name: name), !value.isEmpty { return "h:\(value)" }
+            if let value = headers.first(name: name), !value.isEmpty { return headerKey(value) }
             return "ip:\(clientAddress)"
+        }
+    }
+
+    /// Bytes of the SHA-256 digest kept in a header key: 128 bits, so that distinct values collide
+    /// with negligible probability.
+    static let headerKeyDigestBytes = 16
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `h:` and the hex of the first ``headerKeyDigestBytes`` bytes of SHA-256(`value` as UTF-8).
+    static func headerKey(_ value: String) -> String {
+        let digest = SHA256Digest.hash(value.utf8)
+        let hex = hexDigits
+        return String(unsafeUninitializedCapacity: 2 + 2 * headerKeyDigestBytes) { buffer in
+            buffer[0] = UInt8(ascii: "h")
+            buffer[1] = UInt8(ascii: ":")
+            for index in 0..<headerKeyDigestBytes {
+                buffer[2 + 2 * index] = hex[Int(digest[index] >> 4)]
+                buffer[3 + 2 * index] = hex[Int(digest[index] & 0x0f)]
+            }
+            return 2 + 2 * headerKeyDigestBytes
         }
     }
 

@@ -1,136 +1,116 @@
+import Metrics
 import Synchronization
 
-/// A ``RateLimitStore`` in this process's memory, bounded in size.
+/// A ``RateLimitStore`` in this process's memory, bounded in size, that no client can flush.
 ///
-/// - Keys whose allowance has refilled completely are equivalent to absent and are swept away
-///   (at most once per ``sweepInterval``, and whenever the table is full).
-/// - At most ``maximumKeys`` keys are kept; past that the least recently used eighth is evicted
-///   (an evicted key starts again with a whole allowance).
+/// Each policy has its own table of at most ``maximumKeysPerPolicy`` keys:
+/// - Keys whose allowance has refilled completely are equivalent to absent and are swept away (at most
+///   once per ``sweepInterval``, and when the table is full). These are the only keys ever removed: a
+///   key that has used part of its allowance keeps its state however many other keys arrive.
+/// - When a policy's table is full of such live keys, a new key is decided against one shared
+///   *overflow* entry for that policy, with the policy's own allowance: all overflowed keys together get
+///   what one key would. Each such decision counts in `bulwark_rate_limit_overflow_total{policy}`.
+///   Once room is free again, a new key gets its own entry with a whole allowance.
 ///
-/// Decisions are synchronous under one lock; ``decide(key:policy:cost:)`` skips the `async` hop.
+/// Decisions are synchronous under one lock; ``decide(key:policy:cost:)`` skips the `async` hop. In
+/// steady state a decision costs one hash lookup in its policy's table and allocates nothing.
 public final class InMemoryRateLimitStore: RateLimitStore {
     /// Default values, in one place, for docs and tests.
     public enum Defaults {
-        /// The default ``maximumKeys``.
-        public static let maximumKeys = 100_000
+        /// The default ``maximumKeysPerPolicy``.
+        public static let maximumKeysPerPolicy = 100_000
         /// The default ``sweepInterval``.
         public static let sweepInterval = Duration.seconds(10)
     }
 
-    /// The most keys kept at once.
-    public let maximumKeys: Int
-    /// How often expired keys are swept away.
+    /// The most keys kept at once for each policy.
+    public let maximumKeysPerPolicy: Int
+    /// How often keys whose allowance is whole again are swept away.
     public let sweepInterval: Duration
     private let clock: PolicyClock
-    private let table: Mutex<Table>
+    private let metricsFactory: any MetricsFactory
+    private let tables = Mutex(PolicyTables())
 
     /// Creates an empty store.
     /// - Parameters:
-    ///   - maximumKeys: the most keys kept at once (≥ 1). Defaults to 100,000.
-    ///   - sweepInterval: how often expired keys are swept. Defaults to 10 s.
+    ///   - maximumKeysPerPolicy: the most keys kept at once for each policy (≥ 1). Defaults to 100,000.
+    ///   - sweepInterval: how often keys whose allowance is whole are swept. Defaults to 10 s.
     ///   - clock: the time source. Defaults to `ContinuousClock`.
+    ///   - metricsFactory: where `bulwark_rate_limit_overflow_total` goes. Defaults to
+    ///     `MetricsSystem.factory`.
     public init(
-        maximumKeys: Int = Defaults.maximumKeys,
+        maximumKeysPerPolicy: Int = Defaults.maximumKeysPerPolicy,
         sweepInterval: Duration = Defaults.sweepInterval,
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(),
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
-        self.maximumKeys = max(1, maximumKeys)
+        self.maximumKeysPerPolicy = max(1, maximumKeysPerPolicy)
         self.sweepInterval = sweepInterval
         self.clock = PolicyClock(clock)
-        self.table = Mutex(Table(maximumKeys: max(1, maximumKeys), sweepInterval: sweepInterval.nanoseconds))
+        self.metricsFactory = metricsFactory ?? MetricsSystem.factory
     }
 
     public func acquire(key: String, policy: RateLimitPolicy, cost: Int) async throws -> RateLimitDecision {
         decide(key: key, policy: policy, cost: cost)
     }
 
+    /// Forgets `key`'s own state under `policy`. A key decided against the overflow entry has no state
+    /// of its own; the shared entry is left alone.
     public func reset(key: String, policy: RateLimitPolicy) async throws {
-        _ = table.withLock { $0.entries.removeValue(forKey: Key(policy: policy.name, key: key)) }
+        tables.withLock { tables in
+            guard let index = tables.index(of: policy.name) else { return }
+            tables.tables[index].table.remove(key)
+        }
     }
 
     /// The synchronous form of ``acquire(key:policy:cost:)``.
     public func decide(key: String, policy: RateLimitPolicy, cost: Int = 1) -> RateLimitDecision {
         let now = clock.nowNanoseconds()
-        return table.withLock { $0.decide(Key(policy: policy.name, key: key), policy: policy, cost: cost, now: now) }
+        let (decision, overflowCounter) = tables.withLock { tables -> (RateLimitDecision, Counter?) in
+            let index = tables.index(of: policy.name) ?? tables.append(named: policy.name, PolicyTableSlot(
+                name: policy.name,
+                table: PolicyTable(maximumKeys: maximumKeysPerPolicy, sweepInterval: sweepInterval.nanoseconds),
+                overflowCounter: Counter(label: "bulwark_rate_limit_overflow_total", dimensions: [("policy", policy.name)], factory: metricsFactory)
+            ))
+            let result = tables.tables[index].table.decide(key, policy: policy, cost: cost, now: now)
+            return (result.decision, result.overflowed ? tables.tables[index].overflowCounter : nil)
+        }
+        overflowCounter?.increment()
+        return decision
     }
 
-    /// Keys currently held.
-    public var count: Int { table.withLock { $0.entries.count } }
+    /// Keys currently held, over all policies (overflow entries not counted).
+    public var count: Int { tables.withLock { $0.tables.reduce(0) { $0 + $1.table.entries.count } } }
 
-    /// A key under one policy. Hashes the key alone (policies sharing a key are rare and are told
-    /// apart by equality), which halves the hashing on every decision.
-    struct Key: Hashable, Sendable {
-        let policy: String
-        let key: String
-
-        func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    /// Keys currently held for the policy named `policy`.
+    public func count(policy: String) -> Int {
+        tables.withLock { tables in tables.index(of: policy).map { tables.tables[$0].table.entries.count } ?? 0 }
     }
 
-    enum LimiterState: Sendable {
-        case gcra(tat: Int64)
-        case bucket(TokenBucket.State)
+    struct PolicyTableSlot: Sendable {
+        let name: String
+        var table: PolicyTable
+        let overflowCounter: Counter
     }
 
-    struct Entry: Sendable {
-        var state: LimiterState
-        /// When the state becomes the same as no state.
-        var expiresAt: Int64
-        var lastUsed: Int64
-    }
+    /// The tables by policy name. Policies are few (they come from code or configuration, never from
+    /// clients), so up to eight are found by comparing names, which is cheaper than hashing one.
+    struct PolicyTables: Sendable {
+        var tables: [PolicyTableSlot] = []
+        var byName: [String: Int] = [:]
 
-    /// The bounded key table; pure apart from its own storage.
-    struct Table: Sendable {
-        let maximumKeys: Int
-        let sweepInterval: Int64
-        var entries: [Key: Entry] = [:]
-        var nextSweep: Int64 = 0
-
-        mutating func decide(_ key: Key, policy: RateLimitPolicy, cost: Int, now: Int64) -> RateLimitDecision {
-            if now >= nextSweep { sweepExpired(now: now) }
-            var stored = entries[key]
-            if let entry = stored, entry.expiresAt <= now { stored = nil }
-            let decision: RateLimitDecision
-            let entry: Entry
-            switch policy.algorithm {
-            case .gcra:
-                var tat: Int64?
-                if case .gcra(let value) = stored?.state { tat = value }
-                let result = GCRA.decide(tat: tat, policy: policy, cost: cost, now: now)
-                decision = result.decision
-                entry = Entry(state: .gcra(tat: result.tat), expiresAt: GCRA.expiry(of: result.tat), lastUsed: now)
-            case .tokenBucket:
-                var bucket: TokenBucket.State?
-                if case .bucket(let value) = stored?.state { bucket = value }
-                let result = TokenBucket.decide(state: bucket, policy: policy, cost: cost, now: now)
-                decision = result.decision
-                entry = Entry(state: .bucket(result.state), expiresAt: TokenBucket.expiry(of: result.state, policy: policy), lastUsed: now)
+        func index(of name: String) -> Int? {
+            if tables.count <= 8 {
+                for index in tables.indices where tables[index].name == name { return index }
+                return nil
             }
-            if entry.expiresAt <= now {
-                entries.removeValue(forKey: key)
-                return decision
-            }
-            if stored == nil && entries.count >= maximumKeys { makeRoom(now: now) }
-            entries[key] = entry
-            return decision
+            return byName[name]
         }
 
-        mutating func sweepExpired(now: Int64) {
-            nextSweep = now &+ max(sweepInterval, 1)
-            entries = entries.filter { $0.value.expiresAt > now }
-        }
-
-        /// Drops expired keys, then the least recently used eighth if the table is still full.
-        mutating func makeRoom(now: Int64) {
-            sweepExpired(now: now)
-            guard entries.count >= maximumKeys else { return }
-            let evictions = max(1, entries.count / 8)
-            let cutoff = entries.values.map(\.lastUsed).sorted()[evictions - 1]
-            var evicted = 0
-            entries = entries.filter { element in
-                guard evicted < evictions, element.value.lastUsed <= cutoff else { return true }
-                evicted += 1
-                return false
-            }
+        mutating func append(named name: String, _ slot: PolicyTableSlot) -> Int {
+            tables.append(slot)
+            byName[name] = tables.count - 1
+            return tables.count - 1
         }
     }
 }

@@ -44,21 +44,6 @@ import Testing
         #expect(store.count == 1, "the 100 keys refilled after 1 s and were swept")
     }
 
-    @Test func aCapOnKeysEvictsTheLeastRecentlyUsed() async throws {
-        let clock = ManualClock()
-        let store = InMemoryRateLimitStore(maximumKeys: 16, clock: clock)
-        let policy = RateLimitPolicy(name: "p", limit: 1, per: .seconds(3_600))
-        for key in 0..<16 {
-            _ = store.decide(key: "k\(key)", policy: policy)
-            await clock.advance(by: .milliseconds(1))
-        }
-        #expect(store.count == 16)
-        _ = store.decide(key: "new", policy: policy)
-        #expect(store.count == 15, "two (an eighth) of the oldest were evicted to make room for one")
-        #expect(store.decide(key: "k15", policy: policy).allowed == false, "a recent key is still limited")
-        #expect(store.decide(key: "k0", policy: policy).allowed == true, "the oldest key was evicted and starts again")
-    }
-
     @Test func resetGivesTheAllowanceBack() async throws {
         let limiter = try RateLimiter(policy: RateLimitPolicy(name: "p", limit: 1, per: .seconds(60)), clock: ManualClock())
         _ = try await limiter.acquire(key: "k")
