@@ -4,6 +4,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CoreMetrics
+import NIOPosix
 import Synchronization
 
 /// One finished request, as written to the access log.
@@ -20,48 +22,120 @@ struct AccessLogEntry {
     var bytesSent: Int
 }
 
-/// JSON-lines access log. Lines are collected in a buffer and written in batches (when 32 KiB are
-/// pending, and at least every 200 ms by ``flush()``), so logging costs no syscall per request.
+/// JSON-lines access log, written off the event loop.
+///
+/// ``record(_:)`` renders the line and appends it to a bounded in-memory buffer under a lock; it never
+/// makes a syscall. Once ``batchBytes`` are pending, a job on NIO's blocking thread pool writes them out
+/// (one `write` per batch, lines in order). If the destination is slower than the traffic and
+/// ``maximumPendingBytes`` are already waiting, new lines are dropped and counted in
+/// `bulwark_access_log_dropped_total` instead of stalling requests. ``flush()`` writes everything pending
+/// before it returns (the gateway calls it every 200 ms and at the end of a drain).
+///
+/// A file named by `server.access_log` is opened for appending and, when it is created, created 0600:
+/// access logs hold client addresses.
 final class AccessLog: Sendable {
-    private let fileDescriptor: Int32?
-    private let pending = Mutex<[UInt8]>([])
+    /// Pending bytes that make the writer run.
     static let batchBytes = 32 * 1024
+    /// The default ``maximumPendingBytes``: 4 MiB, some 16,000 lines.
+    static let defaultMaximumPendingBytes = 4 * 1024 * 1024
 
-    init(destination: AccessLogDestination) throws {
+    private struct Pending {
+        var bytes: [UInt8] = []
+        /// Whether a write job has been submitted and has not yet found the buffer empty.
+        var writerScheduled = false
+    }
+
+    private let fileDescriptor: Int32?
+    /// The most bytes waiting to be written; lines beyond are dropped.
+    let maximumPendingBytes: Int
+    private let pending = Mutex(Pending())
+    /// Held while writing, so batches reach the file in the order they were taken.
+    private let writing = Mutex(())
+    private let dropped: Counter
+    private let threadPool: NIOThreadPool
+
+    /// Opens `destination`.
+    /// - Parameters:
+    ///   - maximumPendingBytes: the buffer's bound. Defaults to ``defaultMaximumPendingBytes``.
+    ///   - metricsFactory: where `bulwark_access_log_dropped_total` goes. Defaults to `MetricsSystem.factory`.
+    convenience init(
+        destination: AccessLogDestination,
+        maximumPendingBytes: Int = AccessLog.defaultMaximumPendingBytes,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) throws {
+        let descriptor: Int32?
         switch destination {
         case .off:
-            fileDescriptor = nil
+            descriptor = nil
         case .stdout:
-            fileDescriptor = 1
+            descriptor = 1
         case .file(let path):
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw AccessLogError(path: path, errno: errno) }
-            fileDescriptor = descriptor
+            let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard opened >= 0 else { throw AccessLogError(path: path, errno: errno) }
+            descriptor = opened
         }
+        self.init(fileDescriptor: descriptor, maximumPendingBytes: maximumPendingBytes, metricsFactory: metricsFactory)
+    }
+
+    /// Writes to an open descriptor (`nil`: logging off). The descriptor is not closed by the log.
+    init(
+        fileDescriptor: Int32?,
+        maximumPendingBytes: Int = AccessLog.defaultMaximumPendingBytes,
+        metricsFactory: (any MetricsFactory)? = nil,
+        threadPool: NIOThreadPool = .singleton
+    ) {
+        self.fileDescriptor = fileDescriptor
+        self.maximumPendingBytes = max(maximumPendingBytes, 1)
+        self.dropped = Counter(label: "bulwark_access_log_dropped_total", factory: metricsFactory ?? MetricsSystem.factory)
+        self.threadPool = threadPool
     }
 
     var isEnabled: Bool { fileDescriptor != nil }
 
+    /// Queues one line; never blocks on I/O.
     func record(_ entry: AccessLogEntry) {
         guard fileDescriptor != nil else { return }
         let line = Self.render(entry)
-        let batch: [UInt8]? = pending.withLock { buffer in
-            buffer.append(contentsOf: line.utf8)
-            guard buffer.count >= Self.batchBytes else { return nil }
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+        enum Outcome { case queued, scheduleWriter, dropped }
+        let outcome: Outcome = pending.withLock { pending in
+            guard pending.bytes.count + line.utf8.count <= maximumPendingBytes else { return .dropped }
+            pending.bytes.append(contentsOf: line.utf8)
+            guard pending.bytes.count >= Self.batchBytes, !pending.writerScheduled else { return .queued }
+            pending.writerScheduled = true
+            return .scheduleWriter
         }
-        if let batch { write(batch) }
+        switch outcome {
+        case .queued: break
+        case .dropped: dropped.increment()
+        case .scheduleWriter: threadPool.submit { [self] _ in writePending() }
+        }
     }
 
-    /// Writes whatever is pending.
+    /// Writes everything pending (and waits for a write in progress) before returning. Blocks: call it
+    /// off the event loop.
     func flush() {
         guard fileDescriptor != nil else { return }
-        let batch = pending.withLock { buffer -> [UInt8] in
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+        writePending()
+    }
+
+    /// Takes and writes batches until the buffer is empty.
+    private func writePending() {
+        writing.withLock { _ in
+            while true {
+                let batch = pending.withLock { pending -> [UInt8] in
+                    if pending.bytes.isEmpty {
+                        pending.writerScheduled = false
+                        return []
+                    }
+                    var batch: [UInt8] = []
+                    swap(&batch, &pending.bytes)
+                    pending.bytes.reserveCapacity(Self.batchBytes)
+                    return batch
+                }
+                if batch.isEmpty { return }
+                write(batch)
+            }
         }
-        if !batch.isEmpty { write(batch) }
     }
 
     private func write(_ bytes: [UInt8]) {
