@@ -29,12 +29,16 @@ enum HeaderName: Equatable {
         return table
     }()
 
+    private static let forwardedPrefix = Array(TrustBoundary.forwardedPrefix.utf8)
+
     /// The meaning of the field called `name` (any case).
     static func of(_ name: String) -> HeaderName {
         var name = name
         return name.withUTF8 { bytes in
-            guard let candidates = table[bytes.count] else { return .other }
-            for candidate in candidates where equalsLowercased(bytes, candidate.name) { return candidate.kind }
+            for candidate in table[bytes.count] ?? [] where equalsLowercased(bytes, candidate.name) { return candidate.kind }
+            if bytes.count > forwardedPrefix.count, equalsLowercased(UnsafeBufferPointer(rebasing: bytes.prefix(forwardedPrefix.count)), forwardedPrefix) {
+                return .gatewayOwned
+            }
             return .other
         }
     }

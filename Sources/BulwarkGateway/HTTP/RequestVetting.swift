@@ -103,8 +103,9 @@ enum RequestVetting {
             if !lengths.isEmpty {
                 return reject(.badRequest, "ambiguous framing: a request must not carry both Content-Length and Transfer-Encoding")
             }
-            let tokens = codings.map { $0.trimmingCharacters().lowercased() }
-            guard tokens.last == "chunked", tokens.filter({ $0 == "chunked" }).count == 1, !tokens.contains("") else {
+            // Empty list elements are ignored (RFC 9110 §5.6.1).
+            let tokens = codings.map { $0.trimmingCharacters().lowercased() }.filter { !$0.isEmpty }
+            guard tokens.last == "chunked", tokens.filter({ $0 == "chunked" }).count == 1 else {
                 return reject(.badRequest, "malformed Transfer-Encoding: chunked must be the last coding, once")
             }
             guard tokens.count == 1 else {
@@ -113,9 +114,11 @@ enum RequestVetting {
             framing = .chunked
         } else if !lengths.isEmpty {
             let values = lengths.map { $0.trimmingCharacters() }
+            // 1*DIGIT (RFC 9110 §8.6): leading zeros are legal; more than 18 significant digits is not a length.
+            let significant = values.first.map { $0.drop { $0 == "0" } } ?? ""
             guard let first = values.first, values.allSatisfy({ $0 == first }),
-                  !first.isEmpty, first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                  let length = Int(first) else {
+                  !first.isEmpty, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), significant.utf8.count <= 18,
+                  let length = Int(significant.isEmpty ? "0" : significant) else {
                 return reject(.badRequest, "malformed Content-Length")
             }
             framing = .length(length)
@@ -131,7 +134,8 @@ enum RequestVetting {
             guard Substring(expectation).trimmingCharacters().lowercased() == "100-continue" else {
                 return reject(.expectationFailed, "unsupported expectation")
             }
-            expectsContinue = true
+            // An HTTP/1.0 client gets no 1xx: its expectation is ignored (RFC 9110 §10.1.1, §15.2).
+            expectsContinue = head.version.major > 1 || head.version.minor >= 1
         }
         // Path.
         switch PathCanonicalizer.canonicalize(target, escapes: limits.pathEscapes) {

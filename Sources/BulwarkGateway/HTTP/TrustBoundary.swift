@@ -4,8 +4,10 @@
 enum TrustBoundary {
     /// Removed from every client request on every route, whoever the peer is. `X-Real-IP` is then set
     /// by the gateway from the resolved client address.
+    /// Every other `X-Forwarded-…` field (`-Port`, `-Prefix`, `-Ssl`, `-Scheme`, `-Server`…) is removed too.
     static let alwaysRemoved: Set<String> = [
         "x-real-ip", "forwarded", "x-original-url", "x-rewrite-url", "x-forwarded-port", "x-forwarded-prefix",
+        "x-client-ip", "true-client-ip",
     ]
 
     /// Believed (and extended) only when the direct peer is a trusted proxy; removed otherwise.
@@ -17,8 +19,6 @@ enum TrustBoundary {
         .union(forwardedByTrustedProxies)
         .union(["content-length", "transfer-encoding", "host", "x-request-id"])
 
-    /// Whether a client may not choose the value of `lowercasedName` on its own.
-    static func isGatewayOwned(_ lowercasedName: String) -> Bool {
-        alwaysRemoved.contains(lowercasedName) || lowercasedName.hasPrefix("x-forwarded-")
-    }
+    /// The prefix of the forwarding family: any such field not believed from a trusted proxy is removed.
+    static let forwardedPrefix = "x-forwarded-"
 }

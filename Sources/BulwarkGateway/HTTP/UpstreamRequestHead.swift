@@ -28,7 +28,7 @@ enum UpstreamRequestHead {
             case .connection, .hopByHop, .contentLength, .transferEncoding, .gatewayOwned, .requestID:
                 continue
             case .expect:
-                if vetted.expectsContinue { continue }
+                continue   // the gateway answers `100-continue` itself; vetting refused any other expectation
             case .host:
                 if vetted.absoluteForm { continue }
             case .forwardedFor:

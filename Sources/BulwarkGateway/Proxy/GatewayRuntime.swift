@@ -54,7 +54,7 @@ final class GatewayRuntime: Sendable {
         self.telemetry = GatewayTelemetry(routes: routes.map(\.label), upstreams: clusters.map(\.name), factory: metricsFactory)
         self.clientResolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
-        self.accessLog = try AccessLog(destination: configuration.server.accessLog)
+        self.accessLog = try AccessLog(destination: configuration.server.accessLog, metricsFactory: metricsFactory)
         var addresses: [ObjectIdentifier: SocketAddress] = [:]
         for target in clusters.flatMap(\.targets) {
             addresses[ObjectIdentifier(target)] = try? SocketAddress.makeAddressResolvingHost(target.target.host, port: target.target.port)

@@ -67,7 +67,11 @@ extension ProxyExchange {
     private func attach(_ connection: UpstreamConnection, to attempt: Attempt) {
         attempt.connection = connection
         connection.handler.delegate = self
-        guard let upstreamHead else { return }
+        guard var upstreamHead else { return }
+        if vetted?.host == nil {
+            // An HTTP/1.0 request without Host goes upstream as HTTP/1.1, which must carry one.
+            upstreamHead.headers.add(name: "Host", value: attempt.target.target.authority)
+        }
         connection.handler.write(.head(upstreamHead))
         for part in body { connection.handler.write(.body(.byteBuffer(part))) }
         sentParts = body.count
@@ -147,7 +151,7 @@ extension ProxyExchange {
     func deadlinePassed() {
         guard !finished else { return }
         if let attempt = current { finishAttempt(attempt, succeeded: false, reason: "request timeout") }
-        if responseStarted {
+        if responseStarted, !withdrawPendingResponseHead() {
             finished = true
             cancelTimers()
             logAccess()

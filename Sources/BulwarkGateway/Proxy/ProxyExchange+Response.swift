@@ -1,6 +1,12 @@
 import NIOCore
 import NIOHTTP1
 
+/// An upstream response whose framing the gateway will not relay.
+struct MalformedResponse: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
+
 /// The response side: what the upstream sends, and the answers the gateway gives itself.
 extension ProxyExchange: UpstreamConnectionDelegate {
     var clientIsWritable: Bool { handler.clientIsWritable }
@@ -18,13 +24,46 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             return
         }
         if head.status.code < 200 { return }   // 1xx from upstream: the client already got its 100 Continue
+        if let problem = Self.framingProblem(head) {
+            attemptFailed(attempt, .malformedResponse(MalformedResponse(reason: problem)))
+            return
+        }
         responseStarted = true
         responseStatus = status
         var headers = head.headers
         HopByHopHeaders.strip(&headers)
         headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
         for field in rateLimitFields { headers.replaceOrAdd(name: field.name, value: field.value) }
-        handler.writeResponseHead(HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers))
+        // Held until the first body bytes, the end or the end of this read batch: a framing error found
+        // in the same batch still becomes a clean 502 instead of a cut connection.
+        pendingResponseHead = HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers)
+    }
+
+    /// Writes the response head held back by ``upstreamResponseHead(_:)``, once.
+    private func writePendingResponseHead() {
+        guard let head = pendingResponseHead else { return }
+        pendingResponseHead = nil
+        handler.writeResponseHead(head)
+    }
+
+    /// Forgets a response head no byte of which reached the client; returns whether there was one.
+    func withdrawPendingResponseHead() -> Bool {
+        guard pendingResponseHead != nil else { return false }
+        pendingResponseHead = nil
+        responseStarted = false
+        responseStatus = 0
+        return true
+    }
+
+    /// A response `Transfer-Encoding` other than a single `chunked` or `identity` (RFC 9112 §6.1, §7.1)
+    /// cannot be relayed: the gateway re-frames bodies and would mislabel any other coding.
+    static func framingProblem(_ head: HTTPResponseHead) -> String? {
+        let codings = head.headers["Transfer-Encoding"]
+        guard !codings.isEmpty else { return nil }
+        let tokens = codings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters().lowercased() }.filter { !$0.isEmpty }
+        // A single chunked is relayed re-chunked; identity alone means "read until close" (RFC 9112 §6.3).
+        if tokens == ["chunked"] || (!tokens.isEmpty && tokens.allSatisfy { $0 == "identity" }) { return nil }
+        return "Transfer-Encoding \(tokens.joined(separator: ", ")) is neither a single chunked nor identity"
     }
 
     /// Whether a response says where its body ends (RFC 9112 §6.3); otherwise it is read until the
@@ -42,12 +81,14 @@ extension ProxyExchange: UpstreamConnectionDelegate {
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {
         guard responseStarted, !finished else { return }
+        writePendingResponseHead()
         responseBytes += buffer.readableBytes
         handler.writeResponseBody(buffer)
     }
 
     func upstreamResponseEnd() {
         guard let attempt = current, responseStarted, !finished else { return }
+        writePendingResponseHead()
         finished = true
         cancelTimers()
         let reusable = attempt.responseKeepAlive && attempt.responseFramed && requestEnded && sentParts == body.count
@@ -58,7 +99,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
 
     func upstreamFailed(_ error: any Error) {
         guard let attempt = current, !finished else { return }
-        if responseStarted {
+        if responseStarted, !withdrawPendingResponseHead() {
             finished = true
             cancelTimers()
             finishAttempt(attempt, succeeded: false, reason: "connection lost mid-response: \(error)")
@@ -70,7 +111,10 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     }
 
     func upstreamReadComplete() {
-        if responseStarted, !finished { handler.flushResponse() }
+        if responseStarted, !finished {
+            writePendingResponseHead()
+            handler.flushResponse()
+        }
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {

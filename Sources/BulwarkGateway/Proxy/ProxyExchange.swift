@@ -42,6 +42,8 @@ final class ProxyExchange: @unchecked Sendable {
 
     // Response.
     var responseStarted = false
+    /// A response head accepted from the upstream but not yet written to the client.
+    var pendingResponseHead: HTTPResponseHead?
     var finished = false
     var responseStatus = 0
     var responseBytes = 0

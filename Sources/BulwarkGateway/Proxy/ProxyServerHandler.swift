@@ -250,6 +250,11 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
     func abortResponse() {
         exchange = nil
+        closing = true
+        queued.removeAll()
+        // What was written goes out first, so the client sees a response cut short (no last chunk or
+        // fewer bytes than its length), never a silent close.
+        context?.flush()
         context?.close(promise: nil)
     }
 
@@ -304,8 +309,19 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard !closing, exchange == nil || !(exchange!.responseStarted) else {
-            context.close(promise: nil)
+        if exchange != nil, !requestOpen, !closing {
+            // Bytes after a complete request are malformed: that request still gets its answer, nothing
+            // after it is read, and the connection closes after the response.
+            closeAfterResponse = true
+            queued.removeAll()
+            queuedRequests = 0
+            queuedBodyBytes = 0
+            return
+        }
+        guard !closing, !discardingRequest, exchange == nil || !(exchange!.responseStarted) else {
+            // The request was answered already (or is being answered): a second answer would be one
+            // response too many, so the connection is closed.
+            closeNow()
             return
         }
         exchange?.clientClosed()

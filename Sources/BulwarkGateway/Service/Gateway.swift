@@ -49,7 +49,7 @@ public final class Gateway: Service, Sendable {
             backend = .shared(try RedisRateLimitStore(client: client, logger: logger))
         } else {
             self.redis = nil
-            backend = .memory(InMemoryRateLimitStore())
+            backend = .memory(InMemoryRateLimitStore(metricsFactory: metricsFactory ?? MetricsSystem.factory))
         }
         let loops = Array(eventLoopGroup.makeIterator())
         self.runtime = try GatewayRuntime(
