@@ -43,6 +43,10 @@ public enum PathCanonicalizer {
         let scanned = bytes.withUTF8 { scan($0) }
         switch scanned {
         case .unchanged:
+            // The whole of a String (the usual case): share its storage instead of copying it.
+            if target.startIndex == target.base.startIndex, target.endIndex == target.base.endIndex {
+                return .canonical(target.base)
+            }
             return .canonical(String(target))
         case .rejected(let reason):
             return .rejected(reason)

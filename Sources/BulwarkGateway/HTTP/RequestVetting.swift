@@ -61,14 +61,17 @@ enum RequestVetting {
         if head.headers.count > limits.maxHeaderCount {
             return reject(.requestHeaderFieldsTooLarge, "too many header fields: \(head.headers.count) (limit \(limits.maxHeaderCount))")
         }
-        var hosts: [String] = []
+        var firstHost: String?
+        var hostCount = 0
         var lengths: [Substring] = []
         var codings: [Substring] = []
         var expectations: [String] = []
         var upgrade = false
         for (name, value) in head.headers {
             switch HeaderName.of(name) {
-            case .host: hosts.append(value)
+            case .host:
+                hostCount += 1
+                if firstHost == nil { firstHost = value }
             case .contentLength: lengths.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false))
             case .transferEncoding: codings.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false))
             case .expect: expectations.append(value)
@@ -79,7 +82,7 @@ enum RequestVetting {
         if head.method == .CONNECT { return reject(.methodNotAllowed, "CONNECT is not supported") }
         // Target: origin form, or absolute form (its authority replaces Host, RFC 9112 §3.2.2).
         var target = Substring(head.uri)
-        var host = hosts.first
+        var host = firstHost
         var absoluteForm = false
         if target == "*" {
             return reject(.badRequest, "asterisk-form request targets are not served")
@@ -92,10 +95,10 @@ enum RequestVetting {
             target = rest
             absoluteForm = true
         }
-        if head.version.major == 1, head.version.minor >= 1, hosts.isEmpty {
+        if head.version.major == 1, head.version.minor >= 1, hostCount == 0 {
             return reject(.badRequest, "an HTTP/1.1 request must carry a Host header")
         }
-        if hosts.count > 1 { return reject(.badRequest, "more than one Host header") }
+        if hostCount > 1 { return reject(.badRequest, "more than one Host header") }
         if let host, !isValidHost(host) { return reject(.badRequest, "malformed Host header") }
         // Framing.
         var framing = RequestBodyFraming.none
