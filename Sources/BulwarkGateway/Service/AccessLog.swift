@@ -52,7 +52,8 @@ final class AccessLog: Sendable {
     /// Held while writing, so batches reach the file in the order they were taken.
     private let writing = Mutex(())
     private let dropped: Counter
-    private let threadPool: NIOThreadPool
+    /// Where batches are written; NIO's shared blocking pool when nil (started only once a line is logged).
+    private let threadPool: NIOThreadPool?
 
     /// Opens `destination`.
     /// - Parameters:
@@ -82,7 +83,7 @@ final class AccessLog: Sendable {
         fileDescriptor: Int32?,
         maximumPendingBytes: Int = AccessLog.defaultMaximumPendingBytes,
         metricsFactory: (any MetricsFactory)? = nil,
-        threadPool: NIOThreadPool = .singleton
+        threadPool: NIOThreadPool? = nil
     ) {
         self.fileDescriptor = fileDescriptor
         self.maximumPendingBytes = max(maximumPendingBytes, 1)
@@ -107,7 +108,7 @@ final class AccessLog: Sendable {
         switch outcome {
         case .queued: break
         case .dropped: dropped.increment()
-        case .scheduleWriter: threadPool.submit { [self] _ in writePending() }
+        case .scheduleWriter: (threadPool ?? .singleton).submit { [self] _ in writePending() }
         }
     }
 
