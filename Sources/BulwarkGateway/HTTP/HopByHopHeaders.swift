@@ -22,31 +22,33 @@ enum HopByHopHeaders {
         var upgrade = false
         /// More distinct options than ``maximumConnectionOptions``.
         var tooMany = false
+
+        /// Adds the options of one `Connection` field value.
+        mutating func add(_ value: String) {
+            guard !tooMany else { return }
+            for token in value.split(separator: ",") {
+                let option = token.trimmingCharacters().lowercased()
+                switch option {
+                case "": continue
+                case "close": close = true
+                case "keep-alive": keepAlive = true
+                case "upgrade": upgrade = true
+                default:
+                    if TrustBoundary.protectedFromConnection.contains(option) || named.contains(option) { continue }
+                    if named.count == maximumConnectionOptions {
+                        tooMany = true
+                        return
+                    }
+                    named.insert(option)
+                }
+            }
+        }
     }
 
     /// Reads every `Connection` field of `headers`.
     static func connectionOptions(_ headers: HTTPHeaders) -> ConnectionOptions {
         var options = ConnectionOptions()
-        var distinct = 0
-        for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
-            for token in value.split(separator: ",") {
-                let option = token.trimmingCharacters().lowercased()
-                switch option {
-                case "": continue
-                case "close": options.close = true
-                case "keep-alive": options.keepAlive = true
-                case "upgrade": options.upgrade = true
-                default:
-                    if TrustBoundary.protectedFromConnection.contains(option) || options.named.contains(option) { continue }
-                    distinct += 1
-                    if distinct > maximumConnectionOptions {
-                        options.tooMany = true
-                        return options
-                    }
-                    options.named.insert(option)
-                }
-            }
-        }
+        for (name, value) in headers where HeaderName.of(name) == .connection { options.add(value) }
         return options
     }
 
@@ -61,7 +63,9 @@ enum HopByHopHeaders {
     }
 
     static func isHopByHop(_ name: String, _ options: ConnectionOptions) -> Bool {
-        let lowered = name.lowercased()
-        return fixed.contains(lowered) || options.named.contains(lowered)
+        switch HeaderName.of(name) {
+        case .connection, .hopByHop, .transferEncoding: return true
+        default: return !options.named.isEmpty && options.named.contains(name.lowercased())
+        }
     }
 }

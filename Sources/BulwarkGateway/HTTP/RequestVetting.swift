@@ -67,8 +67,10 @@ enum RequestVetting {
         var codings: [Substring] = []
         var expectations: [String] = []
         var upgrade = false
+        var connection = HopByHopHeaders.ConnectionOptions()
         for (name, value) in head.headers {
             switch HeaderName.of(name) {
+            case .connection: connection.add(value)
             case .host:
                 hostCount += 1
                 if firstHost == nil { firstHost = value }
@@ -128,7 +130,6 @@ enum RequestVetting {
         }
         if head.method == .TRACE, framing.hasBody { return reject(.badRequest, "a TRACE request must not carry a body") }
         // Connection options and expectations.
-        let connection = HopByHopHeaders.connectionOptions(head.headers)
         if connection.tooMany {
             return reject(.badRequest, "Connection names more than \(HopByHopHeaders.maximumConnectionOptions) options")
         }
