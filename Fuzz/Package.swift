@@ -13,6 +13,12 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("resp", [.product(name: "BulwarkRedis", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("config", [.product(name: "BulwarkConfig", package: bulwark), .product(name: "Resilience", package: bulwark)]),
     ("path", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark)]),
+    ("request", [
+        .product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark),
+        .product(name: "Resilience", package: bulwark), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
+    ]),
 ]
 
 let package = Package(
@@ -21,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(name: bulwark, path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: fuzzTargets.map { target in
         .executableTarget(
