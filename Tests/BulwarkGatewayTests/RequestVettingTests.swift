@@ -169,3 +169,30 @@ struct RequestVettingTests {
         }
     }
 }
+
+@Suite("Header names", .timeLimit(.minutes(1)))
+struct HeaderNameTests {
+    @Test("the fast classification agrees with the hop-by-hop and trust-boundary lists, in any case")
+    func agreesWithTheLists() {
+        for name in HopByHopHeaders.fixed {
+            let expected: HeaderName = name == "connection" ? .connection : name == "transfer-encoding" ? .transferEncoding : .hopByHop
+            #expect(HeaderName.of(name) == expected, "\(name)")
+            #expect(HeaderName.of(name.uppercased()) == expected, "\(name)")
+        }
+        for name in TrustBoundary.alwaysRemoved {
+            #expect(HeaderName.of(name) == .gatewayOwned, "\(name)")
+            #expect(HeaderName.of(name.capitalized) == .gatewayOwned, "\(name)")
+        }
+        #expect(HeaderName.of("X-Forwarded-For") == .forwardedFor)
+        #expect(HeaderName.of("x-forwarded-proto") == .forwardedProto)
+        #expect(HeaderName.of("X-FORWARDED-HOST") == .forwardedHost)
+        #expect(HeaderName.of("X-Forwarded-Anything") == .gatewayOwned)
+        #expect(HeaderName.of("Content-Length") == .contentLength)
+        #expect(HeaderName.of("Host") == .host)
+        #expect(HeaderName.of("Expect") == .expect)
+        #expect(HeaderName.of("X-Request-Id") == .requestID)
+        for other in ["Content-Type", "Accept", "X-Forwarded", "Hosts", "Te2", "", "x", "Cookie", "Forwarded-For"] {
+            #expect(HeaderName.of(other) == .other, "\(other)")
+        }
+    }
+}
