@@ -42,7 +42,9 @@ struct VettedRequest: Equatable {
     var upgradeDropped = false
 
     /// The path part of ``target``.
-    var path: Substring { target.prefix { $0 != "?" } }
+    var path: Substring {
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+    }
 }
 
 /// The checks every request head passes before anything else sees it (RFC 9112 §3, §6, §7; RFC 9110

@@ -19,7 +19,6 @@ final class ProxyExchange: @unchecked Sendable {
     var route: CompiledRoute?
     var upstreamHead: HTTPRequestHead?
     var vetted: VettedRequest?
-    var framing = RequestBodyFraming.none
     var rateLimitFields: [(name: String, value: String)] = []
 
     // Request body.
@@ -28,7 +27,6 @@ final class ProxyExchange: @unchecked Sendable {
     var sentParts = 0
     var replayable = true
     var requestEnded = false
-    var expectsContinue = false
     var continueSent = false
 
     // Attempts.
@@ -96,8 +94,6 @@ final class ProxyExchange: @unchecked Sendable {
             vetted = value
         }
         self.vetted = vetted
-        framing = vetted.framing
-        expectsContinue = vetted.expectsContinue
         if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         let maxBody = runtime.configuration.server.maxBodyBytes
         if maxBody > 0, case .length(let length) = vetted.framing, length > maxBody {
@@ -118,6 +114,12 @@ final class ProxyExchange: @unchecked Sendable {
             }
         }
     }
+
+    /// How the request body is framed (none before the head is vetted).
+    var framing: RequestBodyFraming { vetted?.framing ?? .none }
+
+    /// The client sent `Expect: 100-continue` (HTTP/1.1 and later).
+    var expectsContinue: Bool { vetted?.expectsContinue ?? false }
 
     /// The request path as logged and shown in answers: canonical once vetted, raw before.
     var loggedPath: String { vetted.map { String($0.path) } ?? Self.path(of: clientHead.uri) }

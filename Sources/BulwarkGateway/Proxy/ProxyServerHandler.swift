@@ -112,9 +112,20 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     private func closeNow() {
-        closing = true
-        queued.removeAll()
+        stopReadingRequests()
         context?.close(promise: nil)
+    }
+
+    /// The connection will close: pipelined requests still queued are dropped, and nothing more is read.
+    private func stopReadingRequests() {
+        closing = true
+        dropQueued()
+    }
+
+    private func dropQueued() {
+        queued.removeAll()
+        queuedRequests = 0
+        queuedBodyBytes = 0
     }
 
     /// The allocator for responses the gateway writes itself.
@@ -219,10 +230,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         }
         let shouldClose = closeAfterResponse
         guard let context = self.context else { return }
-        if shouldClose {
-            closing = true
-            queued.removeAll()
-        }
+        if shouldClose { stopReadingRequests() }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if shouldClose { context.close(promise: nil) }
         }
@@ -250,8 +258,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
     func abortResponse() {
         exchange = nil
-        closing = true
-        queued.removeAll()
+        stopReadingRequests()
         // What was written goes out first, so the client sees a response cut short (no last chunk or
         // fewer bytes than its length), never a silent close.
         context?.flush()
@@ -313,9 +320,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
             // Bytes after a complete request are malformed: that request still gets its answer, nothing
             // after it is read, and the connection closes after the response.
             closeAfterResponse = true
-            queued.removeAll()
-            queuedRequests = 0
-            queuedBodyBytes = 0
+            dropQueued()
             return
         }
         guard !closing, !discardingRequest, exchange == nil || !(exchange!.responseStarted) else {
@@ -348,8 +353,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// Answers with a JSON error outside any exchange (a parser error, a head that took too long) and
     /// closes the connection.
     private func respondAndClose(_ status: HTTPResponseStatus, _ message: String, context: ChannelHandlerContext) {
-        closing = true
-        queued.removeAll()
+        stopReadingRequests()
         let (head, body) = GatewayResponses.error(status, message: message, requestID: RequestID.generate(), allocator: context.channel.allocator)
         var closingHead = head
         closingHead.headers.replaceOrAdd(name: "Connection", value: "close")
