@@ -23,6 +23,8 @@ final class GatewayRuntime: Sendable {
     /// The limits every request head is vetted against.
     let vettingLimits: RequestVetting.Limits
     private let draining = Atomic<Bool>(false)
+    /// Hears about client and upstream connection objects being created and freed (leak checks).
+    let instanceObserver: (any InstanceObserver)?
 
     init(
         configuration: BulwarkConfiguration,
@@ -30,8 +32,10 @@ final class GatewayRuntime: Sendable {
         rateLimitBackend: RouteRateLimiter.Backend,
         metricsFactory: any MetricsFactory,
         logger: Logger,
-        transport: any UpstreamTransport = TCPUpstreamTransport()
+        transport: any UpstreamTransport = TCPUpstreamTransport(),
+        instanceObserver: (any InstanceObserver)? = nil
     ) throws {
+        self.instanceObserver = instanceObserver
         self.configuration = configuration
         self.logger = logger
         self.vettingLimits = RequestVetting.Limits(
@@ -61,13 +65,18 @@ final class GatewayRuntime: Sendable {
         }
         self.addresses = addresses
         var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
-        for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, transport: transport) }
+        for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, transport: transport, observer: instanceObserver) }
         self.pools = pools
     }
 
     /// The connection pool of `eventLoop`.
     func pool(for eventLoop: any EventLoop) -> UpstreamConnectionPool {
         pools[ObjectIdentifier(eventLoop)]!
+    }
+
+    /// Where to connect to `target` (nil: connect by name).
+    func address(for target: TargetState) -> SocketAddress? {
+        addresses[ObjectIdentifier(target)]
     }
 
     var allPools: [UpstreamConnectionPool] { Array(pools.values) }

@@ -48,7 +48,7 @@ extension ProxyExchange {
         if let connection = pool.idleConnection(to: target, now: now) {
             return attach(connection, to: attempt)
         }
-        let future = pool.connect(target, address: runtime.addresses[ObjectIdentifier(target)], connectTimeout: connectTimeout)
+        let future = pool.connect(target, address: runtime.address(for: target), connectTimeout: connectTimeout)
         future.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):

@@ -165,7 +165,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     /// The exchange is over: counts it and writes its access-log line.
     func logAccess() {
         let duration = Self.now() - startedAt
-        runtime.telemetry.requestCompleted(routeIndex: route?.index, method: clientHead.method.rawValue, status: responseStatus, nanoseconds: duration)
+        runtime.telemetry.requestCompleted(routeIndex: route?.telemetrySlot, method: clientHead.method.rawValue, status: responseStatus, nanoseconds: duration)
         guard runtime.accessLog.isEnabled else { return }
         runtime.accessLog.record(AccessLogEntry(
             requestID: requestID, method: clientHead.method.rawValue, path: loggedPath,

@@ -141,7 +141,7 @@ final class ProxyExchange: @unchecked Sendable {
         let style = runtime.configuration.server.rateLimitHeaders
         rateLimitFields = RateLimitHeaders.fields(for: outcome, style: style)
         let allowed = outcome.allSatisfy(\.decision.allowed)
-        if let route { runtime.telemetry.rateLimitDecision(routeIndex: route.index, allowed: allowed) }
+        if let route { runtime.telemetry.rateLimitDecision(routeIndex: route.telemetrySlot, allowed: allowed) }
         if let denied = outcome.first(where: { !$0.decision.allowed }) {
             let wait = RateLimitHeaders.seconds(RateLimitHeaders.retryAfter(outcome.map(\.decision)) ?? .zero)
             let (head, body) = GatewayResponses.rateLimited(

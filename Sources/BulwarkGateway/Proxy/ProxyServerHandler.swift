@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// The handler of one client connection: turns each request into a ``ProxyExchange``, writes what the
 /// exchange answers, and holds reads back while the upstream cannot take more of the request body.
@@ -42,16 +41,13 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// Body bytes of pipelined requests held before reading pauses.
     static let maximumQueuedBodyBytes = 64 * 1024
 
-    /// Client connection handlers alive in this process: the tests check that closed ones are freed.
-    static let live = Atomic<Int>(0)
-
     init(runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil) {
         self.runtime = runtime
         self.headTimer = headTimer
-        Self.live.add(1, ordering: .relaxed)
+        runtime.instanceObserver?.created(.clientConnection)
     }
 
-    deinit { Self.live.subtract(1, ordering: .relaxed) }
+    deinit { runtime.instanceObserver?.freed(.clientConnection) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context

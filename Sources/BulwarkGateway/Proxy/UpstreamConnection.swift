@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// Receives what an upstream connection delivers for the request currently using it.
 protocol UpstreamConnectionDelegate: AnyObject {
@@ -26,16 +25,16 @@ final class UpstreamConnection: @unchecked Sendable {
     var idleSince: Int64 = 0
     var isClosed = false
 
-    /// Connections alive in this process: the tests check that closed ones are freed.
-    static let live = Atomic<Int>(0)
+    private let observer: (any InstanceObserver)?
 
-    init(channel: any Channel, target: TargetState) {
+    init(channel: any Channel, target: TargetState, observer: (any InstanceObserver)?) {
         self.channel = channel
         self.target = target
-        Self.live.add(1, ordering: .relaxed)
+        self.observer = observer
+        observer?.created(.upstreamConnection)
     }
 
-    deinit { Self.live.subtract(1, ordering: .relaxed) }
+    deinit { observer?.freed(.upstreamConnection) }
 
     func close() {
         guard !isClosed else { return }

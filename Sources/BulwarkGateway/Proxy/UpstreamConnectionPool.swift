@@ -11,9 +11,12 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// connections after 5 s (Node's default), and reusing one that is being closed loses the request.
     static let maximumIdleNanoseconds: Int64 = 4_000_000_000
 
-    init(eventLoop: any EventLoop, transport: any UpstreamTransport = TCPUpstreamTransport()) {
+    let observer: (any InstanceObserver)?
+
+    init(eventLoop: any EventLoop, transport: any UpstreamTransport = TCPUpstreamTransport(), observer: (any InstanceObserver)? = nil) {
         self.eventLoop = eventLoop
         self.transport = transport
+        self.observer = observer
     }
 
     /// A kept-alive connection to `target` that is still usable, if there is one.
@@ -33,7 +36,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// Opens a new connection to `target`.
     func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
         transport.connect(to: target, address: address, connectTimeout: connectTimeout, on: eventLoop).flatMapThrowing { channel in
-            let connection = UpstreamConnection(channel: channel, target: target)
+            let connection = UpstreamConnection(channel: channel, target: target, observer: self.observer)
             connection.pool = self
             let handler = UpstreamResponseHandler(connection: connection)
             connection.handler = handler

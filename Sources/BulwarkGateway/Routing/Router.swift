@@ -8,6 +8,8 @@ final class CompiledRoute: Sendable {
     let settings: RouteSettings
     let cluster: UpstreamCluster
     let rateLimits: [RateLimitClass]
+    /// Where this route's statistics and metrics are kept in ``GatewayTelemetry``.
+    var telemetrySlot: Int { index }
     /// Whole-request deadline in nanoseconds.
     let timeoutNanoseconds: Int64
     /// The label used in logs: the prefix.

@@ -29,12 +29,15 @@ public final class Gateway: Service, Sendable {
     /// Builds the gateway (no sockets are opened until ``run()``).
     /// - Parameters:
     ///   - metricsFactory: where its metrics go; default the process-wide `MetricsSystem.factory`.
+    ///   - instanceObserver: told when client and upstream connection objects are created and freed
+    ///     (for leak checks); default none.
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
     public init(
         configuration: BulwarkConfiguration,
         logger: Logger = Logger(label: "bulwark.gateway"),
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        metricsFactory: (any MetricsFactory)? = nil
+        metricsFactory: (any MetricsFactory)? = nil,
+        instanceObserver: (any InstanceObserver)? = nil
     ) throws {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
@@ -54,7 +57,8 @@ public final class Gateway: Service, Sendable {
         let loops = Array(eventLoopGroup.makeIterator())
         self.runtime = try GatewayRuntime(
             configuration: configuration, eventLoops: loops, rateLimitBackend: backend,
-            metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger
+            metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger,
+            instanceObserver: instanceObserver
         )
     }
 

@@ -17,6 +17,7 @@ struct GatewayHarness {
         yaml: String,
         upstreams: [DemoUpstream] = [],
         configure: (inout BulwarkConfiguration) -> Void = { _ in },
+        instanceObserver: (any InstanceObserver)? = nil,
         _ body: (GatewayHarness) async throws -> T
     ) async throws -> T {
         var text = yaml
@@ -29,7 +30,7 @@ struct GatewayHarness {
         configure(&configuration)
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .critical
-        let gateway = try Gateway(configuration: configuration, logger: logger)
+        let gateway = try Gateway(configuration: configuration, logger: logger, instanceObserver: instanceObserver)
         let task = Task { try await gateway.run() }
         let port = await gateway.listeningPort()
         do {
