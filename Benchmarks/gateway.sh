@@ -7,9 +7,12 @@
 #     /1m.bin    a static 1 MiB file (sendfile)           ("1 MiB responses")
 #   It is load-tested directly and through the reverse proxies, each on its own port:
 #     app         BASE_PORT+1  the origin alone (ceiling: no proxy hop)
-#     nginx       BASE_PORT+2  nginx, 1 worker, upstream keepalive 64, HTTP/1.1 to the origin
-#                              (proxy_max_temp_file_size 0: large responses are relayed through its
-#                              default memory buffers, 8 x 4 KiB, never spooled to a temp file on disk)
+#     nginx       BASE_PORT+2  nginx, 1 worker, HTTP/1.1 to the origin, upstream `keepalive` of
+#                              NGINX_KEEPALIVE idle connections (default: the largest CONNECTIONS count,
+#                              256, its best setting here: with 64, nginx closes and reopens upstream
+#                              connections at 256 clients and needs about 1.7x the CPU per request);
+#                              proxy_max_temp_file_size 0: large responses are relayed through its
+#                              default memory buffers (8 x 4 KiB), never spooled to a temp file on disk
 #     haproxy     BASE_PORT+3  HAProxy, nbthread 1, mode http, http-keep-alive
 #     bulwark     BASE_PORT+4  `bulwark serve --config FILE` with its default settings (threads: 0 = one
 #                              event loop per core) except: access log off, max_connections and
@@ -64,7 +67,9 @@
 #     p99 latency     (1 KiB, each connection count)  <= 1.20 x nginx
 #     memory per idle keep-alive connection           <= 2.00 x nginx
 #   1 MiB MB/s and CPU per 1 MiB response are informational. The same ratios against HAProxy are
-#   printed without targets. "% of app" shows what each proxy hop costs in req/s.
+#   printed without targets. "% of app" shows what each proxy hop costs in req/s. An "origin" CPU
+#   per request well above the app's own means the proxy costs the origin extra work, typically new
+#   upstream connections (bulwark's `max_idle_connections` defaults to 64, fewer than 256 clients).
 #   "bulwark/baseline" (only with BULWARK_BASELINE_BIN): a change should cost at most 5 % CPU per
 #   request: cpu ratio <= 1.05. The per-round cpu ratios (bulwark and baseline ran back to back;
 #   baseline first in even rounds) are printed too, to show the noise: if they straddle 1.05, run
@@ -73,7 +78,7 @@
 #   machine; only ratios between peers measured in the same run are meaningful. Errors must be 0.
 #
 # Usage (from anywhere; as root on Debian 12 it installs wrk, nginx and haproxy if missing):
-#   bash Benchmarks/gateway.sh                       # about 8-9 minutes with the defaults
+#   bash Benchmarks/gateway.sh                       # about 6-7 minutes with the defaults
 #   ROUNDS=1 DURATION=2 IDLE_N=2000 bash Benchmarks/gateway.sh         # a quick check
 #   ROUNDS=5 DURATION=10 BULWARK_BIN=/path/to/bulwark bash Benchmarks/gateway.sh
 #   BULWARK_BASELINE_BIN=/path/to/old/bulwark ROUNDS=7 IDLE=0 bash Benchmarks/gateway.sh
@@ -83,7 +88,7 @@
 #   IDLE (1; 0 skips the idle-connection memory test), IDLE_N (10000 connections), IDLE_HOLD (5 s),
 #   BULWARK_BIN (<repo>/.build/release/bulwark; if missing, both bulwark peers are skipped),
 #   BULWARK_BASELINE_BIN (unset: no "baseline" peer; if set it must be an executable file),
-#   BULWARK_1T (1; 0 skips the bulwark-1t peer),
+#   BULWARK_1T (1; 0 skips the bulwark-1t peer), NGINX_KEEPALIVE (largest CONNECTIONS count),
 #   BASE_PORT (18000: ports BASE_PORT+1 .. +6 and +11 .. +13).
 # Linux only (reads /proc); needs python3 for the idle-connection test.
 # The script does not build bulwark: build it first with `swift build -c release` at the repo root.
@@ -123,6 +128,8 @@ done
 read -r -a conn_list <<<"$CONNECTIONS"
 ((${#conn_list[@]})) || die "CONNECTIONS must list at least one connection count"
 for c in "${conn_list[@]}"; do [[ $c =~ ^[0-9]+$ && $c -gt 0 ]] || die "CONNECTIONS must be positive integers, got '$CONNECTIONS'"; done
+NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-$(printf '%s\n' "${conn_list[@]}" | sort -n | tail -1)}
+[[ $NGINX_KEEPALIVE =~ ^[0-9]+$ && $NGINX_KEEPALIVE -gt 0 ]] || die "NGINX_KEEPALIVE must be a positive integer, got '$NGINX_KEEPALIVE'"
 [[ -r /proc/self/stat ]] || die "/proc is not available: the CPU-per-request columns need Linux /proc"
 [[ -z $BULWARK_BASELINE_BIN || -x $BULWARK_BASELINE_BIN ]] \
   || die "BULWARK_BASELINE_BIN=$BULWARK_BASELINE_BIN is not an executable file"
@@ -312,7 +319,7 @@ mkdir -p "$work/nginx"
   cat <<EOF
     upstream app {
         server 127.0.0.1:${port[app]};
-        keepalive 64;
+        keepalive $NGINX_KEEPALIVE;
         keepalive_requests 1000000;
     }
     server {
@@ -398,7 +405,7 @@ idle_seconds=0
 ((IDLE)) && idle_seconds=$((${#peers[@]} * (WARMUP + IDLE_HOLD + 8 + IDLE_N / 2500)))
 echo
 note "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -1 | cut -d' ' -f1-3), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores, open-file limit $nofile"
-note "bulwark: $(has_peer bulwark && echo "$BULWARK_BIN" || echo skipped)"
+note "bulwark: $(has_peer bulwark && echo "$BULWARK_BIN" || echo skipped); nginx upstream keepalive $NGINX_KEEPALIVE"
 has_peer baseline && note "baseline: $BULWARK_BASELINE_BIN"
 note "CPU per request from /proc/PID/stat utime+stime, CLK_TCK $CLK_TCK"
 note "tests: ${tests[*]} (wrk -t $THREADS; 1KiB = GET / with a 1 KiB body, 1MiB = GET /1m.bin; -cN = N connections)"
