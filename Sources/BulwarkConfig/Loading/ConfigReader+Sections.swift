@@ -22,7 +22,9 @@ extension ConfigReader {
             }
         }
         if let node = entries["routes"], let items = sequence(node, at: "routes") {
-            configuration.routes = items.enumerated().compactMap { readRoute($1, at: "routes[\($0)]", in: configuration) }
+            let routes = items.enumerated().map { readRoute($1, at: "routes[\($0)]", in: configuration) }
+            checkRouteNames(routes)
+            configuration.routes = routes.compactMap { $0 }
         } else if configuration.upstreams.count == 1 {
             configuration.routes = [RouteSettings(pathPrefix: "/", upstream: configuration.upstreams[0].name)]
         }
@@ -173,7 +175,7 @@ extension ConfigReader {
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
-        guard let entries = mapping(node, at: path, allowed: ["path_prefix", "methods", "upstream", "rate_limits", "timeout"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout"]) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
         if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
@@ -187,6 +189,15 @@ extension ConfigReader {
             report("\(path).upstream", "no upstream named '\(Self.shown(upstream, at: "\(path).upstream"))'\(hint)")
         }
         var route = RouteSettings(pathPrefix: prefix, upstream: upstream)
+        if let name = string(entries["name"], at: "\(path).name") {
+            if let problem = RouteSettings.nameProblem(name) {
+                report("\(path).name", "\(Self.quotedName(name))\(problem)", about: name)
+            } else if name == RouteSettings.unmatchedLabel {
+                report("\(path).name", "'\(name)' is reserved: it labels requests that matched no route")
+            } else {
+                route.name = name
+            }
+        }
         if let methods = stringList(entries["methods"], at: "\(path).methods") {
             route.methods = Set(methods.map { $0.uppercased() })
         }
@@ -198,5 +209,28 @@ extension ConfigReader {
         }
         route.timeout = duration(entries["timeout"], at: "\(path).timeout", minimum: .milliseconds(1))
         return route
+    }
+
+    /// Reports an explicit route name that is another route's label, at the name's key path. `routes` are
+    /// indexed as in the file (nil where a route could not be read). A name taken by an earlier route is
+    /// reported at the later one; a name that is the path prefix of a later unnamed route is reported at
+    /// the name. Unnamed routes sharing a prefix share their label, as they always have.
+    mutating func checkRouteNames(_ routes: [RouteSettings?]) {
+        for (index, route) in routes.enumerated() {
+            guard let name = route?.name else { continue }
+            if let earlier = routes[..<index].firstIndex(where: { $0?.label == name }) {
+                let what = routes[earlier]?.name == nil ? "the path prefix, and so the label," : "the name"
+                report("routes[\(index)].name", "'\(name)' is already \(what) of routes[\(earlier)]; route names must be unique")
+            } else if let later = routes[(index + 1)...].firstIndex(where: { $0 != nil && $0?.name == nil && $0?.pathPrefix == name }) {
+                report("routes[\(index)].name", "'\(name)' is also the path prefix, and so the label, of routes[\(later)], which has no name; name that route or choose another name")
+            }
+        }
+    }
+
+    /// `'name' ` for a message about an invalid route name, or nothing when the name holds control
+    /// characters; a long name is cut short.
+    static func quotedName(_ name: String) -> String {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { return "" }
+        return name.count > 40 ? "'\(name.prefix(40))…' " : "'\(name)' "
     }
 }

@@ -2,6 +2,12 @@ import Resilience
 
 /// One entry of `routes:`. Routes are matched in order; the first whose prefix and method match wins.
 public struct RouteSettings: Sendable, Hashable {
+    /// The route's name (`routes[].name`), or nil to go by its path prefix. See ``label``.
+    ///
+    /// A name is 1–128 printable ASCII characters without spaces, quotes or backslashes (see
+    /// ``nameProblem(_:)``), so it can stand as a Prometheus label value or a log field as it is.
+    /// Loading checks that an explicit name is no other route's ``label`` and not ``unmatchedLabel``.
+    public var name: String?
     /// Requests whose path starts with this are matched.
     public var pathPrefix: String
     /// Methods matched; nil matches every method.
@@ -13,11 +19,48 @@ public struct RouteSettings: Sendable, Hashable {
     /// Overrides the upstream's whole-request timeout for this route.
     public var timeout: Duration?
     /// Creates a route.
-    public init(pathPrefix: String, methods: Set<String>? = nil, upstream: String, rateLimits: [String] = []) {
+    public init(pathPrefix: String, methods: Set<String>? = nil, upstream: String, rateLimits: [String] = [], name: String? = nil) {
         self.pathPrefix = pathPrefix
         self.methods = methods
         self.upstream = upstream
         self.rateLimits = rateLimits
+        self.name = name
+    }
+
+    /// What the route is called in metrics (`route` label), the access log, the admin API and the
+    /// dashboard: its ``name``, or else its ``pathPrefix``. Unnamed routes that share a prefix share
+    /// this label, and so their series.
+    public var label: String { name ?? pathPrefix }
+
+    /// The label of requests that matched no route (`GatewayTelemetry.unmatchedRoute`); no route may be
+    /// named this.
+    public static let unmatchedLabel = "none"
+
+    /// The longest name allowed.
+    public static let maximumNameLength = 128
+
+    /// Why `name` cannot name a route, or nil when it can: it must be 1–``maximumNameLength`` printable
+    /// ASCII characters (`!` to `~`) other than `"`, `'`, `` ` `` and `\`. Uniqueness is not checked here.
+    public static func nameProblem(_ name: String) -> String? {
+        let rule = "a name is 1–\(maximumNameLength) printable ASCII characters without spaces, quotes or backslashes"
+        if name.isEmpty { return "must not be empty (leave the key out to use the path prefix); \(rule)" }
+        for scalar in name.unicodeScalars {
+            let what: String? = switch scalar {
+            case " ": "a space"
+            case "\"", "'", "`": "a quote (\(scalar))"
+            case "\\": "a backslash"
+            case "!"..."~": nil
+            default: "\(scalar.isASCII ? "a control" : "a non-ASCII") character (\(codePoint(scalar)))"
+            }
+            if let what { return "holds \(what); \(rule)" }
+        }
+        if name.utf8.count > maximumNameLength { return "is \(name.utf8.count) characters long; \(rule)" }
+        return nil
+    }
+
+    private static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }
 

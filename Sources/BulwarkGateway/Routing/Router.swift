@@ -12,8 +12,8 @@ final class CompiledRoute: Sendable {
     var telemetrySlot: Int { index }
     /// Whole-request deadline in nanoseconds.
     let timeoutNanoseconds: Int64
-    /// The label used in logs: the prefix.
-    var label: String { settings.pathPrefix }
+    /// The route's label in metrics, the access log and the admin API: its name, or else its prefix.
+    var label: String { settings.label }
 
     init(index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass]) {
         self.index = index

@@ -2,7 +2,7 @@
 /// rejections and the latency distribution. Read by the admin API for `/api/performance` and by the
 /// health monitor, which subtracts two snapshots to get rates over an interval.
 public struct RouteStatistics: Sendable, Hashable {
-    /// The route's label (its path prefix), or `none` for requests no route matched.
+    /// The route's label (its name, or else its path prefix), or `none` for requests no route matched.
     public var route: String
     /// Responses sent (any status).
     public var requests: UInt64 = 0
