@@ -42,9 +42,14 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(exporter.factory)
         let gateway: Gateway
         let admin: AdminService
+        var reloader: ConfigurationFileReloader?
         var scheduler: BackupScheduler?
         do {
             gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
+            if let path {
+                let overrides = commandLineOverrides()
+                reloader = ConfigurationFileReloader(gateway: gateway, path: path) { overrides.apply(to: &$0) }
+            }
             var checks: [any DependencyCheck] = []
             if let backup = configuration.backup, let schedule = backup.schedule {
                 let manager = try BackupManager(settings: backup, logger: logger)
@@ -55,7 +60,7 @@ struct Serve: AsyncParsableCommand {
             admin = try AdminService(
                 gateway: gateway, exporter: exporter, version: Bulwark.version,
                 configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
-                configurationPath: path, extraChecks: checks, logger: logger
+                configurationPath: path, extraChecks: checks, reloader: reloader, logger: logger
             )
         } catch {
             printError("error: \(error)")
@@ -64,6 +69,7 @@ struct Serve: AsyncParsableCommand {
         // Services stop in reverse order: the gateway drains first while readiness answers 503.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
         if let scheduler { services.append(.init(service: scheduler)) }
+        services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
         services.append(.init(service: gateway))
         let group = ServiceGroup(configuration: .init(
             services: services,
@@ -76,6 +82,25 @@ struct Serve: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The flags that override keys of the file, applied again to every reloaded configuration.
+    struct CommandLineOverrides: Sendable {
+        var listen: ListenAddress?
+        var adminListen: ListenAddress?
+
+        func apply(to configuration: inout BulwarkConfiguration) {
+            if let listen { configuration.server.listen = listen }
+            if let adminListen { configuration.admin.listen = adminListen }
+        }
+    }
+
+    /// `--listen` and `--admin-listen` as parsed (they were validated when the gateway started).
+    func commandLineOverrides() -> CommandLineOverrides {
+        CommandLineOverrides(
+            listen: listen.flatMap { try? ListenAddress.parse($0).get() },
+            adminListen: adminListen.flatMap { try? ListenAddress.parse($0).get() }
+        )
     }
 
     func resolveConfiguration() throws -> (BulwarkConfiguration, String?) {

@@ -29,12 +29,14 @@ public final class AdminService: Service, Sendable {
     /// - Parameters:
     ///   - configurationText: the configuration file's bytes, hashed for `/api/system`.
     ///   - environment: where the token variable is read.
+    ///   - reloader: what `POST /api/config/reload` runs (nil: the gateway has no file; it answers 409).
     /// - Throws: ``AdminListenerError`` when no token is set and `admin.listen` is not a loopback address.
     public init(
         gateway: Gateway, exporter: PrometheusExporter, version: String,
         configurationText: String?, configurationPath: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         extraChecks: [any DependencyCheck] = [],
+        reloader: ConfigurationFileReloader? = nil,
         logger: Logger = Logger(label: "bulwark.admin"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
@@ -61,7 +63,7 @@ public final class AdminService: Service, Sendable {
         self.api = AdminAPI(monitor: monitor, exporter: exporter, token: token, system: .init(
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description
-        ))
+        ), reloader: reloader)
         if token == nil, settings.enabled {
             logger.warning("admin API has no token: open to anyone on this host", metadata: [
                 "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",

@@ -5,26 +5,21 @@ import NIOCore
 import Resilience
 import Synchronization
 
-/// What every connection handler shares: routes, upstreams, rate limiting, the access log and the
-/// per-event-loop connection pools. Built once from a ``BulwarkConfiguration``.
+/// What every connection handler shares: the snapshot of routes and upstreams in force (swapped by a
+/// reload), rate limiting, the access log, telemetry and the per-event-loop connection pools.
 final class GatewayRuntime: Sendable {
-    let configuration: BulwarkConfiguration
-    let router: Router
-    let clusters: [UpstreamCluster]
-    let clientResolver: ClientAddressResolver
     let rateLimiter: RouteRateLimiter
     let accessLog: AccessLog
     let telemetry: GatewayTelemetry
     let logger: Logger
-    /// Resolved target addresses (resolved once at start; nil falls back to connecting by name).
-    let addresses: [ObjectIdentifier: SocketAddress]
     private let pools: [ObjectIdentifier: UpstreamConnectionPool]
     let connections = ConnectionTracker()
-    /// The limits every request head is vetted against.
-    let vettingLimits: RequestVetting.Limits
     private let draining = Atomic<Bool>(false)
     /// Hears about client and upstream connection objects being created and freed (leak checks).
     let instanceObserver: (any InstanceObserver)?
+    private let current: Mutex<GatewaySnapshot>
+    /// Serialises reloads and membership changes (planning, committing and swapping as one step).
+    private let changes = Mutex<Void>(())
 
     init(
         configuration: BulwarkConfiguration,
@@ -36,47 +31,61 @@ final class GatewayRuntime: Sendable {
         instanceObserver: (any InstanceObserver)? = nil
     ) throws {
         self.instanceObserver = instanceObserver
-        self.configuration = configuration
         self.logger = logger
-        self.vettingLimits = RequestVetting.Limits(
-            maxHeaderCount: configuration.server.maxHeaderCount, pathEscapes: configuration.server.pathEscapes
-        )
-        var clusters: [UpstreamCluster] = []
-        for upstream in configuration.upstreams {
-            clusters.append(try UpstreamCluster(settings: upstream, logger: logger))
-        }
-        self.clusters = clusters
-        var routes: [CompiledRoute] = []
-        for (index, route) in configuration.routes.enumerated() {
-            guard let cluster = clusters.first(where: { $0.name == route.upstream }) else {
-                throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "routes[\(index)].upstream", problem: "no upstream named '\(route.upstream)'")])
-            }
-            let limits = route.rateLimits.compactMap { configuration.rateLimitClass(named: $0) }
-            routes.append(CompiledRoute(index: index, settings: route, cluster: cluster, rateLimits: limits))
-        }
-        self.router = Router(routes: routes)
-        self.telemetry = GatewayTelemetry(routes: routes.map(\.label), upstreams: clusters.map(\.name), factory: metricsFactory)
-        self.clientResolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
+        let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
+        self.telemetry = telemetry
+        self.current = Mutex(try GatewaySnapshot.plan(configuration, previous: nil, logger: logger).commit(telemetry: telemetry))
         self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
         self.accessLog = try AccessLog(destination: configuration.server.accessLog, metricsFactory: metricsFactory)
-        var addresses: [ObjectIdentifier: SocketAddress] = [:]
-        for target in clusters.flatMap(\.targets) {
-            addresses[ObjectIdentifier(target)] = try? SocketAddress.makeAddressResolvingHost(target.target.host, port: target.target.port)
-        }
-        self.addresses = addresses
         var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
         for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, transport: transport, observer: instanceObserver) }
         self.pools = pools
     }
 
+    /// The snapshot new requests are decided with.
+    var snapshot: GatewaySnapshot { current.withLock { $0 } }
+
+    /// The configuration in force.
+    var configuration: BulwarkConfiguration { snapshot.configuration }
+    var router: Router { snapshot.router }
+    var clusters: [UpstreamCluster] { snapshot.clusters }
+    var clientResolver: ClientAddressResolver { snapshot.clientResolver }
+    /// The limits every request head is vetted against.
+    var vettingLimits: RequestVetting.Limits { snapshot.vettingLimits }
+
+    /// Where to connect to `target` (nil: connect by name).
+    func address(for target: TargetState) -> SocketAddress? { target.address }
+
+    /// Plans, commits and swaps in the snapshot for `configuration`, all or nothing; returns the
+    /// snapshot it replaced. Idle connections of targets that left are closed on their event loops.
+    func install(_ configuration: BulwarkConfiguration) throws(ConfigurationError) -> GatewaySnapshot {
+        let previous: GatewaySnapshot = try changes.withLock { _ throws(ConfigurationError) in
+            let previous = snapshot
+            let plan = try GatewaySnapshot.plan(configuration, previous: previous, logger: logger)
+            let next = try plan.commit(telemetry: telemetry)
+            current.withLock { $0 = next }
+            return previous
+        }
+        closeRetiredConnections()
+        return previous
+    }
+
+    /// Runs a membership change under the same lock as reloads, then closes what it retired.
+    func changeMembership<T>(_ change: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {
+        let result = try changes.withLock { _ throws(ConfigurationError) in try change() }
+        closeRetiredConnections()
+        return result
+    }
+
+    private func closeRetiredConnections() {
+        for pool in pools.values {
+            pool.eventLoop.execute { pool.closeRetired() }
+        }
+    }
+
     /// The connection pool of `eventLoop`.
     func pool(for eventLoop: any EventLoop) -> UpstreamConnectionPool {
         pools[ObjectIdentifier(eventLoop)]!
-    }
-
-    /// Where to connect to `target` (nil: connect by name).
-    func address(for target: TargetState) -> SocketAddress? {
-        addresses[ObjectIdentifier(target)]
     }
 
     var allPools: [UpstreamConnectionPool] { Array(pools.values) }

@@ -21,11 +21,7 @@ final class GatewayServer: Sendable {
     }
 
     static func bind(runtime: GatewayRuntime, group: any EventLoopGroup) async throws -> GatewayServer {
-        let server = runtime.configuration.server
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = server.maxHeaderBytes
-        limits.maxHeaderFieldSize = server.maxHeaderBytes
-        let decoderLimits = limits
+        let listen = runtime.configuration.server.listen
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -33,6 +29,8 @@ final class GatewayServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Read per connection: a reload changes the limits of the connections after it.
+                    let server = runtime.configuration.server
                     guard runtime.connections.add(channel, limit: server.maxConnections) else {
                         runtime.telemetry.connectionRejected()
                         channel.close(promise: nil)
@@ -48,14 +46,21 @@ final class GatewayServer: Sendable {
                         withErrorHandling: false,
                         withOutboundHeaderValidation: true,
                         withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
+                        withDecoderLimitConfiguration: Self.decoderLimits(server)
                     )
                     try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer))
                 }
             }
-            .bind(host: server.listen.host, port: server.listen.port)
+            .bind(host: listen.host, port: listen.port)
             .get()
         return GatewayServer(runtime: runtime, group: group, channel: channel)
+    }
+
+    private static func decoderLimits(_ server: ServerSettings) -> NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = server.maxHeaderBytes
+        limits.maxHeaderFieldSize = server.maxHeaderBytes
+        return limits
     }
 
     /// Stops accepting, asks every connection to finish its current request, and waits up to

@@ -24,6 +24,10 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         let key = ObjectIdentifier(target)
         while let connection = idle[key]?.popLast() {
             if connection.isClosed || !connection.channel.isActive { continue }
+            if target.isRetired {
+                connection.close()
+                continue
+            }
             if now - connection.idleSince > Self.maximumIdleNanoseconds {
                 connection.close()
                 continue
@@ -48,6 +52,10 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// Returns a connection after a complete exchange.
     func release(_ connection: UpstreamConnection, maximumIdle: Int, now: Int64) {
         guard !connection.isClosed, connection.channel.isActive else { return }
+        guard !connection.target.isRetired else {
+            connection.close()
+            return
+        }
         let key = ObjectIdentifier(connection.target)
         var stack = idle[key] ?? []
         guard stack.count < maximumIdle else {
@@ -63,6 +71,14 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     func remove(_ connection: UpstreamConnection) {
         let key = ObjectIdentifier(connection.target)
         idle[key]?.removeAll { $0 === connection }
+    }
+
+    /// Closes the idle connections of targets that left their upstream.
+    func closeRetired() {
+        for (key, stack) in idle where stack.first?.target.isRetired ?? false {
+            for connection in stack { connection.close() }
+            idle[key] = nil
+        }
     }
 
     /// Closes every idle connection (shutdown).

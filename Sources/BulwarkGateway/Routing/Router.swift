@@ -9,14 +9,15 @@ final class CompiledRoute: Sendable {
     let cluster: UpstreamCluster
     let rateLimits: [RateLimitClass]
     /// Where this route's statistics and metrics are kept in ``GatewayTelemetry``.
-    var telemetrySlot: Int { index }
+    let telemetrySlot: Int
     /// Whole-request deadline in nanoseconds.
     let timeoutNanoseconds: Int64
     /// The route's label in metrics, the access log and the admin API: its name, or else its prefix.
     var label: String { settings.label }
 
-    init(index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass]) {
+    init(index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass], telemetrySlot: Int) {
         self.index = index
+        self.telemetrySlot = telemetrySlot
         self.settings = settings
         self.cluster = cluster
         self.rateLimits = rateLimits

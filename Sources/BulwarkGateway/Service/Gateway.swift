@@ -18,8 +18,9 @@ import Synchronization
 /// try await group.run()
 /// ```
 public final class Gateway: Service, Sendable {
-    /// The configuration it runs.
-    public let configuration: BulwarkConfiguration
+    /// The configuration in force (after a reload, the reloaded one; keys that need a restart keep the
+    /// values the gateway started with).
+    public var configuration: BulwarkConfiguration { runtime.configuration }
     let runtime: GatewayRuntime
     let group: any EventLoopGroup
     let logger: Logger
@@ -42,7 +43,6 @@ public final class Gateway: Service, Sendable {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
             : MultiThreadedEventLoopGroup.singleton)
-        self.configuration = configuration
         self.logger = logger
         self.group = eventLoopGroup
         let backend: RouteRateLimiter.Backend
@@ -60,6 +60,7 @@ public final class Gateway: Service, Sendable {
             metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger,
             instanceObserver: instanceObserver
         )
+        self.healthChecks = HealthCheckSupervisor(group: eventLoopGroup, logger: logger)
     }
 
     /// The upstreams at run time (targets, health, breakers), for the admin API and tests.
@@ -75,6 +76,9 @@ public final class Gateway: Service, Sendable {
 
     /// Whether a graceful shutdown has begun (readiness then fails).
     public var isDraining: Bool { runtime.isDraining }
+
+    /// The health-check loops of the upstreams in force (restarted for upstreams a reload rebuilds).
+    let healthChecks: HealthCheckSupervisor
 
     /// The Redis client shared rate limits use, when `redis:` is configured (for health checks).
     public var redisClient: RedisClient? { redis }
@@ -95,11 +99,9 @@ public final class Gateway: Service, Sendable {
             "routes": "\(runtime.router.routes.count)",
         ])
         started.set(port)
+        healthChecks.run(for: runtime.clusters)
+        defer { healthChecks.stopAll() }
         await withTaskGroup(of: Void.self) { tasks in
-            for cluster in runtime.clusters {
-                guard let check = cluster.settings.healthCheck else { continue }
-                tasks.addTask { await HealthChecker(cluster: cluster, settings: check, group: self.group, logger: self.logger).run() }
-            }
             tasks.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(200))

@@ -1,4 +1,5 @@
 import BulwarkConfig
+import NIOCore
 import Resilience
 import Synchronization
 
@@ -6,16 +7,21 @@ import Synchronization
 /// passive health, its circuit breaker, and requests in flight. Decisions live in the pure machines
 /// (``ActiveHealth``, ``OutlierDetector``, the core `CircuitBreaker`); this class only guards them.
 public final class TargetState: Sendable {
-    /// Index within its upstream.
+    /// Its number within its upstream: the position in the configured list for the targets the upstream
+    /// started with, then increasing for each one that joins at run time (never reused).
     public let index: Int
     /// The address.
     public let target: TargetURL
     /// The upstream's name.
     public let upstreamName: String
+    /// The address its host resolved to when it joined (nil: resolution failed; connects go by name).
+    let address: SocketAddress?
     /// The per-target breaker (nil when disabled).
     public let breaker: CircuitBreaker?
     private let health: Mutex<Health>
     private let inFlightCounter = Atomic<Int>(0)
+    /// Set when the target left its upstream: its connections are closed instead of kept for reuse.
+    private let retiredFlag = Atomic<Bool>(false)
     /// Fast-path flag: true while the target is actively healthy and not ejected (breaker state is
     /// checked separately, at admission).
     private let available = Atomic<Bool>(true)
@@ -38,9 +44,10 @@ public final class TargetState: Sendable {
         public var latency: Duration
     }
 
-    init(index: Int, upstream: UpstreamSettings, breaker: CircuitBreaker?) {
+    init(index: Int, target: TargetURL, upstream: UpstreamSettings, breaker: CircuitBreaker?) {
         self.index = index
-        self.target = upstream.targets[index]
+        self.target = target
+        self.address = try? SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
         self.upstreamName = upstream.name
         self.breaker = breaker
         let check = upstream.healthCheck
@@ -54,6 +61,11 @@ public final class TargetState: Sendable {
             )
         ))
     }
+
+    /// Whether the target has left its upstream (requests in flight to it still finish).
+    public var isRetired: Bool { retiredFlag.load(ordering: .relaxed) }
+
+    func retire() { retiredFlag.store(true, ordering: .relaxed) }
 
     /// Requests currently sent to this target.
     public var inFlight: Int { inFlightCounter.load(ordering: .relaxed) }

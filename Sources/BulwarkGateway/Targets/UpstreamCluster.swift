@@ -3,58 +3,158 @@ import Logging
 import Resilience
 import Synchronization
 
-/// One upstream at run time: its targets' shared state, the balancer and the retry budget.
+/// One upstream at run time: its targets' shared state, the balancer and the retry budget. Its
+/// membership can change while it runs (``setTargets(_:)``, ``addTarget(_:)``, ``removeTarget(_:)``):
+/// a target that leaves gets no new requests, and the requests already sent to it finish.
 public final class UpstreamCluster: Sendable {
-    /// The configuration it was built from.
+    /// The configuration it was built from (its `targets` are the ones it started with).
     public let settings: UpstreamSettings
-    /// Its targets, in configuration order.
-    public let targets: [TargetState]
     /// Retries allowed relative to requests.
     let retryBudget: RetryBudget
     let backoff: Backoff
+    private let members: Mutex<Members>
     private let roundRobinCounter = Atomic<Int>(0)
     private let logger: Logger
 
+    private struct Members {
+        var targets: [TargetState]
+        var nextIndex: Int
+    }
+
     /// The upstream's name.
     public var name: String { settings.name }
+
+    /// Its current targets, in the order they joined.
+    public var targets: [TargetState] { members.withLock { $0.targets } }
 
     init(settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) {
         self.settings = settings
         self.logger = logger
         var states: [TargetState] = []
-        for index in settings.targets.indices {
-            var breaker: CircuitBreaker?
-            let options = settings.circuitBreaker
-            if options.enabled {
-                breaker = try CircuitBreaker(CircuitBreakerConfiguration(
-                    name: "\(settings.name)/\(settings.targets[index].authority)",
-                    failureRateThreshold: options.failureRate,
-                    // Long downloads are not failures: the slow-call rule is off for targets.
-                    slowCallDurationThreshold: .seconds(365 * 86_400),
-                    slidingWindow: .timeBased(options.window),
-                    minimumNumberOfCalls: options.minimumCalls,
-                    openDuration: options.openDuration,
-                    maximumOpenDuration: max(options.openDuration, CircuitBreakerConfiguration.Defaults.maximumOpenDuration),
-                    permittedCallsInHalfOpen: options.halfOpenCalls,
-                    logger: logger
-                ))
-            }
-            states.append(TargetState(index: index, upstream: settings, breaker: breaker))
+        for (index, target) in settings.targets.enumerated() {
+            states.append(try Self.makeTarget(target, index: index, settings: settings, logger: logger))
         }
-        self.targets = states
+        self.members = Mutex(Members(targets: states, nextIndex: states.count))
         self.retryBudget = RetryBudget(percent: settings.retry.budgetPercent, minimumPerSecond: settings.retry.budgetMinimumPerSecond)
         self.backoff = Backoff.exponential(base: max(settings.retry.backoffBase, .nanoseconds(1)), maximum: settings.retry.backoffMaximum).jittered(.full)
+    }
+
+    private static func makeTarget(_ target: TargetURL, index: Int, settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) -> TargetState {
+        var breaker: CircuitBreaker?
+        let options = settings.circuitBreaker
+        if options.enabled {
+            breaker = try CircuitBreaker(CircuitBreakerConfiguration(
+                name: "\(settings.name)/\(target.authority)",
+                failureRateThreshold: options.failureRate,
+                // Long downloads are not failures: the slow-call rule is off for targets.
+                slowCallDurationThreshold: .seconds(365 * 86_400),
+                slidingWindow: .timeBased(options.window),
+                minimumNumberOfCalls: options.minimumCalls,
+                openDuration: options.openDuration,
+                maximumOpenDuration: max(options.openDuration, CircuitBreakerConfiguration.Defaults.maximumOpenDuration),
+                permittedCallsInHalfOpen: options.halfOpenCalls,
+                logger: logger
+            ))
+        }
+        return TargetState(index: index, target: target, upstream: settings, breaker: breaker)
+    }
+
+    // MARK: Membership
+
+    /// What a membership change did: the targets that joined and the ones that left.
+    public struct MembershipChange: Sendable {
+        /// Targets added, with fresh health state.
+        public var joined: [TargetState] = []
+        /// Targets removed; requests in flight to them finish, their idle connections are closed.
+        public var left: [TargetState] = []
+    }
+
+    /// Makes `targets` the upstream's members: targets already present (same scheme, host and port)
+    /// keep their state (health, breaker, ejection, pooled connections); new ones join; the rest leave.
+    @discardableResult
+    public func setTargets(_ targets: [TargetURL]) throws(ConfigurationError) -> MembershipChange {
+        let wanted = Self.unique(targets)
+        var fresh: [TargetURL: TargetState] = [:]
+        let existing = Set(self.targets.map(\.target))
+        let reservedIndex = members.withLock { members in
+            defer { members.nextIndex += wanted.count }
+            return members.nextIndex
+        }
+        for (offset, target) in wanted.enumerated() where !existing.contains(target) {
+            fresh[target] = try Self.makeTarget(target, index: reservedIndex + offset, settings: settings, logger: logger)
+        }
+        let change = members.withLock { members in
+            var change = MembershipChange()
+            var next: [TargetState] = []
+            let keep = Set(wanted)
+            for state in members.targets {
+                if keep.contains(state.target) { next.append(state) } else { change.left.append(state) }
+            }
+            let present = Set(next.map(\.target))
+            for target in wanted where !present.contains(target) {
+                // Made outside the lock; a concurrent change may have added it meanwhile.
+                guard let state = fresh[target] else { continue }
+                next.append(state)
+                change.joined.append(state)
+            }
+            members.targets = next
+            return change
+        }
+        for state in change.left { state.retire() }
+        log(change)
+        return change
+    }
+
+    /// Adds `target` unless it is a member already; returns whether it joined.
+    @discardableResult
+    public func addTarget(_ target: TargetURL) throws(ConfigurationError) -> Bool {
+        let current = targets.map(\.target)
+        guard !current.contains(target) else { return false }
+        return try !setTargets(current + [target]).joined.isEmpty
+    }
+
+    /// Removes `target` if it is a member; returns whether it left. Requests in flight to it finish.
+    @discardableResult
+    public func removeTarget(_ target: TargetURL) -> Bool {
+        let change = members.withLock { members in
+            var change = MembershipChange()
+            members.targets.removeAll { state in
+                guard state.target == target else { return false }
+                change.left.append(state)
+                return true
+            }
+            return change
+        }
+        for state in change.left { state.retire() }
+        log(change)
+        return !change.left.isEmpty
+    }
+
+    private static func unique(_ targets: [TargetURL]) -> [TargetURL] {
+        var seen = Set<TargetURL>()
+        return targets.filter { seen.insert($0).inserted }
+    }
+
+    private func log(_ change: MembershipChange) {
+        for state in change.joined {
+            logger.notice("target joined", metadata: ["upstream": "\(name)", "target": "\(state.target.authority)"])
+        }
+        for state in change.left {
+            logger.notice("target left; requests in flight to it finish", metadata: ["upstream": "\(name)", "target": "\(state.target.authority)", "in_flight": "\(state.inFlight)"])
+        }
     }
 
     /// Chooses a target for an attempt, preferring ones this request has not tried. Returns nil when no
     /// target is available (all unhealthy, ejected or behind open breakers).
     func pick(at now: Int64, tried: UInt64) -> (TargetState, CircuitBreakerPermit?)? {
+        let targets = self.targets
         var rejected: UInt64 = 0
         for _ in 0..<targets.count {
-            let eligible: (Int) -> Bool = { index in
-                rejected & (1 << UInt64(index % 64)) == 0 && self.targets[index].isAvailable(at: now)
+            let eligible: (Int) -> Bool = { position in
+                rejected & (1 << UInt64(position % 64)) == 0 && targets[position].isAvailable(at: now)
             }
-            let excluded: (Int) -> Bool = { tried & (1 << UInt64($0 % 64)) != 0 }
+            // `tried` holds the targets' own numbers (see ``TargetState/index``), not positions.
+            let excluded: (Int) -> Bool = { tried & (1 << UInt64(targets[$0].index % 64)) != 0 }
             let chosen: Int?
             switch settings.balancer {
             case .roundRobin:
@@ -64,7 +164,7 @@ public final class UpstreamCluster: Sendable {
                 let available = targets.indices.filter(eligible)
                 let fresh = available.filter { !excluded($0) }
                 var random = SystemRandomNumberGenerator()
-                chosen = LoadBalancer.leastRequest(candidates: fresh.isEmpty ? available : fresh, inFlight: { self.targets[$0].inFlight }, random: &random)
+                chosen = LoadBalancer.leastRequest(candidates: fresh.isEmpty ? available : fresh, inFlight: { targets[$0].inFlight }, random: &random)
             }
             guard let index = chosen else { return nil }
             let target = targets[index]
@@ -80,6 +180,7 @@ public final class UpstreamCluster: Sendable {
 
     /// Whether another target may be ejected under `max_ejection_percent` (one is always allowed).
     func mayEject(at now: Int64) -> Bool {
+        let targets = self.targets
         let ejected = targets.reduce(0) { $0 + ($1.isEjected(at: now) ? 1 : 0) }
         let cap = max(1, targets.count * settings.outlierDetection.maxEjectionPercent / 100)
         return ejected < cap

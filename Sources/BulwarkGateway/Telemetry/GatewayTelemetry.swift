@@ -14,16 +14,22 @@ public final class GatewayTelemetry: Sendable {
     public static let unmatchedRoute = "none"
 
     private let factory: any MetricsFactory
-    private let routeLabels: [String]
-    private let statistics: [StatisticsBox]
-    private let timers: [CoreMetrics.Timer]
-    private let rateLimitCounters: [(allowed: Counter, rejected: Counter)]
-    private let retryCounters: [String: Counter]
+    /// Per-label series, created once per label and kept across reloads, so a route that survives a
+    /// reload keeps counting where it was. Slot 0 is ``unmatchedRoute``.
+    private let slots: Mutex<Slots>
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private let retryCounters = Mutex<[String: Counter]>([:])
     private let inFlightCount = Atomic<Int>(0)
     private let rejectedConnections: Counter
     private let rejectedConnectionCount = Atomic<Int>(0)
     private let retryCount = Atomic<Int>(0)
+
+    private struct Slots {
+        var series: [RouteSeries] = []
+        var byLabel: [String: Int] = [:]
+        /// The slots of the routes in force, in route order.
+        var active: [Int] = []
+    }
 
     private struct RequestKey: Hashable {
         var route: Int
@@ -31,30 +37,59 @@ public final class GatewayTelemetry: Sendable {
         var status: Int
     }
 
-    private final class StatisticsBox: Sendable {
-        let value: Mutex<RouteStatistics>
-        init(route: String) { value = Mutex(RouteStatistics(route: route)) }
+    /// One route label's statistics and metrics.
+    private final class RouteSeries: Sendable {
+        let label: String
+        let statistics: Mutex<RouteStatistics>
+        let timer: CoreMetrics.Timer
+        let allowed: Counter
+        let rejected: Counter
+
+        init(label: String, factory: any MetricsFactory) {
+            self.label = label
+            statistics = Mutex(RouteStatistics(route: label))
+            timer = CoreMetrics.Timer(label: "bulwark_http_request_duration_seconds", dimensions: [("route", label)], factory: factory)
+            allowed = Counter(label: "bulwark_http_rate_limit_decisions_total", dimensions: [("route", label), ("decision", "allowed")], factory: factory)
+            rejected = Counter(label: "bulwark_http_rate_limit_decisions_total", dimensions: [("route", label), ("decision", "rejected")], factory: factory)
+        }
     }
 
     /// Creates telemetry for routes labelled `routes` (in order) and upstreams named `upstreams`.
     public init(routes: [String], upstreams: [String], factory: any MetricsFactory) {
         self.factory = factory
-        let labels = routes + [Self.unmatchedRoute]
-        self.routeLabels = labels
-        self.statistics = labels.map { StatisticsBox(route: $0) }
-        self.timers = labels.map {
-            CoreMetrics.Timer(label: "bulwark_http_request_duration_seconds", dimensions: [("route", $0)], factory: factory)
-        }
-        self.rateLimitCounters = labels.map {
-            (Counter(label: "bulwark_http_rate_limit_decisions_total", dimensions: [("route", $0), ("decision", "allowed")], factory: factory),
-             Counter(label: "bulwark_http_rate_limit_decisions_total", dimensions: [("route", $0), ("decision", "rejected")], factory: factory))
-        }
-        var retries: [String: Counter] = [:]
-        for upstream in upstreams {
-            retries[upstream] = Counter(label: "bulwark_upstream_retries_total", dimensions: [("upstream", upstream)], factory: factory)
-        }
-        self.retryCounters = retries
+        self.slots = Mutex(Slots(series: [RouteSeries(label: Self.unmatchedRoute, factory: factory)], byLabel: [Self.unmatchedRoute: 0]))
         self.rejectedConnections = Counter(label: "bulwark_connections_rejected_total", factory: factory)
+        _ = activate(routes: routes)
+        activate(upstreams: upstreams)
+    }
+
+    /// Creates the retry series of `upstreams` (so they show as 0 before the first retry).
+    func activate(upstreams: [String]) {
+        retryCounters.withLock { counters in
+            for upstream in upstreams where counters[upstream] == nil {
+                counters[upstream] = Counter(label: "bulwark_upstream_retries_total", dimensions: [("upstream", upstream)], factory: factory)
+            }
+        }
+    }
+
+    /// Makes `labels` the routes in force (after a start or a reload) and returns each one's slot, the
+    /// value to pass as `routeIndex`. A label seen before keeps its series.
+    func activate(routes labels: [String]) -> [Int] {
+        slots.withLock { slots in
+            let chosen = labels.map { label in
+                if let slot = slots.byLabel[label] { return slot }
+                slots.series.append(RouteSeries(label: label, factory: factory))
+                slots.byLabel[label] = slots.series.count - 1
+                return slots.series.count - 1
+            }
+            var seen = Set<Int>()
+            slots.active = chosen.filter { seen.insert($0).inserted }
+            return chosen
+        }
+    }
+
+    private func series(_ slot: Int?) -> RouteSeries {
+        slots.withLock { $0.series[slot ?? 0] }
     }
 
     /// Client connections closed at once because `server.max_connections` were open.
@@ -73,26 +108,28 @@ public final class GatewayTelemetry: Sendable {
 
     /// Per-route statistics since start, in route order, then requests no route matched.
     public func routeStatistics() -> [RouteStatistics] {
-        statistics.map { box in box.value.withLock { $0 } }
+        let series = slots.withLock { slots in (slots.active + [0]).map { slots.series[$0] } }
+        return series.map { one in one.statistics.withLock { $0 } }
     }
 
     func requestStarted() { inFlightCount.add(1, ordering: .relaxed) }
     func requestEnded() { inFlightCount.subtract(1, ordering: .relaxed) }
 
-    /// A response finished (or was abandoned) on route `routeIndex` (nil: no route matched).
+    /// A response finished (or was abandoned) on the route in slot `routeIndex` (nil: no route matched).
     func requestCompleted(routeIndex: Int?, method: String, status: Int, nanoseconds: Int64) {
-        let index = routeIndex ?? routeLabels.count - 1
-        statistics[index].value.withLock { stats in
+        let series = series(routeIndex)
+        let slot = routeIndex ?? 0
+        series.statistics.withLock { stats in
             stats.requests += 1
             if status >= 500 { stats.serverErrors += 1 }
             stats.latency.record(nanoseconds: nanoseconds)
         }
-        timers[index].recordNanoseconds(nanoseconds)
-        let key = RequestKey(route: index, method: Self.methodLabel(method), status: status)
+        series.timer.recordNanoseconds(nanoseconds)
+        let key = RequestKey(route: slot, method: Self.methodLabel(method), status: status)
         let counter = requestCounters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: "bulwark_http_requests_total", dimensions: [
-                ("route", routeLabels[index]), ("method", key.method), ("status", String(status)),
+                ("route", series.label), ("method", key.method), ("status", String(status)),
             ], factory: factory)
             counters[key] = counter
             return counter
@@ -100,20 +137,27 @@ public final class GatewayTelemetry: Sendable {
         counter.increment()
     }
 
-    /// The route's rate limits decided.
+    /// The rate limits of the route in slot `routeIndex` decided.
     func rateLimitDecision(routeIndex: Int, allowed: Bool) {
+        let series = series(routeIndex)
         if allowed {
-            rateLimitCounters[routeIndex].allowed.increment()
+            series.allowed.increment()
         } else {
-            rateLimitCounters[routeIndex].rejected.increment()
-            statistics[routeIndex].value.withLock { $0.rateLimited += 1 }
+            series.rejected.increment()
+            series.statistics.withLock { $0.rateLimited += 1 }
         }
     }
 
     /// A retry was sent to `upstream`.
     func retried(upstream: String) {
         retryCount.add(1, ordering: .relaxed)
-        retryCounters[upstream]?.increment()
+        let counter = retryCounters.withLock { counters in
+            if let counter = counters[upstream] { return counter }
+            let counter = Counter(label: "bulwark_upstream_retries_total", dimensions: [("upstream", upstream)], factory: factory)
+            counters[upstream] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Standard methods keep their name; anything else is `OTHER`, so a client cannot grow the label set.

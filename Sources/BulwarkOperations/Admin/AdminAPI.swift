@@ -13,8 +13,11 @@ struct AdminAPI: Sendable {
     let token: AdminToken?
     let system: SystemFacts
     let exposure: AdminExposure
+    /// What `POST /api/config/reload` runs (nil without a configuration file).
+    let reloader: ConfigurationFileReloader?
 
-    init(monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts) {
+    init(monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, reloader: ConfigurationFileReloader? = nil) {
+        self.reloader = reloader
         self.monitor = monitor
         self.exporter = exporter
         self.token = token
@@ -75,6 +78,8 @@ struct AdminAPI: Sendable {
             return only([.GET], request) { alerts(request) }
         case "/api/system":
             return only([.GET], request) { systemInfo() }
+        case "/api/config/reload":
+            return only([.POST], request) { reloadConfiguration() }
         default:
             break
         }

@@ -1,0 +1,42 @@
+import BulwarkConfig
+import Logging
+import Resilience
+import Synchronization
+
+/// Re-reads the configuration file a gateway was started from and reloads the gateway with it: the one
+/// path SIGHUP (``ReloadOnHangup``) and `POST /api/config/reload` share. Reloads run one at a time.
+public final class ConfigurationFileReloader: Sendable {
+    /// The file it reads.
+    public let path: String
+    private let gateway: Gateway
+    private let overrides: @Sendable (inout BulwarkConfiguration) -> Void
+    private let serial = Mutex<Void>(())
+
+    /// - Parameters:
+    ///   - path: the configuration file.
+    ///   - overrides: applied to every loaded configuration before it is checked, e.g. the command
+    ///     line's `--listen`, so a flag is not undone (nor reported as changed) by a reload.
+    public init(gateway: Gateway, path: String, overrides: @escaping @Sendable (inout BulwarkConfiguration) -> Void = { _ in }) {
+        self.gateway = gateway
+        self.path = path
+        self.overrides = overrides
+    }
+
+    /// Reads and validates the whole file; applies it if it is valid, changes nothing otherwise.
+    @discardableResult
+    public func reload() -> ReloadOutcome {
+        serial.withLock { _ in
+            var configuration: BulwarkConfiguration
+            do throws(ConfigurationError) {
+                configuration = try BulwarkConfiguration.load(path: path)
+            } catch {
+                return gateway.rejected(error.issues)
+            }
+            overrides(&configuration)
+            if configuration.routes.isEmpty {
+                return gateway.rejected([ConfigurationIssue(keyPath: "routes", problem: "no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route)")])
+            }
+            return gateway.reload(configuration)
+        }
+    }
+}

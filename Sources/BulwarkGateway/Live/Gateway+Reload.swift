@@ -1,0 +1,85 @@
+import BulwarkConfig
+import Logging
+import Resilience
+
+extension Gateway {
+    /// Puts `configuration` in force for every new request, or changes nothing if it is invalid.
+    ///
+    /// Routes, upstreams, targets, rate limits, policies and server limits apply at once; requests in
+    /// flight finish on the routes and upstreams they started with. An upstream whose settings are the
+    /// same apart from its targets keeps its targets' health, breakers and pooled connections, and only
+    /// its membership changes. Keys that cannot change while running (see ``ReloadOutcome/needsRestart``:
+    /// `server.listen`, `server.threads`, `server.access_log`, `admin`, `redis`, `alerts`, `backup`) keep
+    /// their running values and are logged as "needs restart". Every problem is logged with its key path.
+    ///
+    /// ```swift
+    /// let outcome = gateway.reload(try BulwarkConfiguration.load(path: "bulwark.yaml"))
+    /// if outcome.status == .rejected { print(outcome.problems) }
+    /// ```
+    @discardableResult
+    public func reload(_ configuration: BulwarkConfiguration) -> ReloadOutcome {
+        let running = runtime.configuration
+        let (needsRestart, applicable) = RestartOnlyKeys.separate(running: running, loaded: configuration)
+        for key in needsRestart {
+            logger.warning("configuration key changed but needs restart; the running value stays in force", metadata: ["key": "\(key)"])
+        }
+        guard applicable != running else {
+            logger.notice("configuration reloaded: nothing changed")
+            return ReloadOutcome(status: .unchanged, needsRestart: needsRestart)
+        }
+        let changes = ConfigurationChanges.describe(from: running, to: applicable)
+        do {
+            _ = try runtime.install(applicable)
+        } catch {
+            return rejected(error.issues, needsRestart: needsRestart)
+        }
+        healthChecks.run(for: runtime.clusters)
+        logger.notice("configuration reloaded", metadata: ["changes": "\(changes.joined(separator: "; "))"])
+        return ReloadOutcome(status: .applied, needsRestart: needsRestart, changes: changes)
+    }
+
+    /// Logs and reports a configuration that cannot be put in force (e.g. one that failed to load).
+    public func rejected(_ problems: [ConfigurationIssue], needsRestart: [String] = []) -> ReloadOutcome {
+        logger.error("configuration reload rejected; the running configuration stays in force", metadata: ["problems": "\(problems.count)"])
+        for issue in problems {
+            logger.error("configuration problem", metadata: ["key": "\(issue.keyPath)", "problem": "\(issue.problem)"])
+        }
+        return ReloadOutcome(status: .rejected, problems: problems, needsRestart: needsRestart)
+    }
+
+    // MARK: Membership
+
+    /// Makes `targets` the members of upstream `upstream` until the next reload or membership change.
+    /// Targets already present keep their state; new ones join; the others leave, and requests in flight
+    /// to them finish. This is what DNS re-resolution and supervised app instances use.
+    /// - Throws: ``ConfigurationError`` when there is no such upstream or a target's breaker settings fail.
+    @discardableResult
+    public func setTargets(_ targets: [TargetURL], ofUpstream upstream: String) throws(ConfigurationError) -> UpstreamCluster.MembershipChange {
+        try runtime.changeMembership { () throws(ConfigurationError) in
+            try cluster(named: upstream).setTargets(targets)
+        }
+    }
+
+    /// Adds `target` to upstream `upstream`; returns whether it joined (false: it was a member already).
+    @discardableResult
+    public func addTarget(_ target: TargetURL, toUpstream upstream: String) throws(ConfigurationError) -> Bool {
+        try runtime.changeMembership { () throws(ConfigurationError) in
+            try cluster(named: upstream).addTarget(target)
+        }
+    }
+
+    /// Removes `target` from upstream `upstream`; returns whether it left. Requests in flight finish.
+    @discardableResult
+    public func removeTarget(_ target: TargetURL, fromUpstream upstream: String) throws(ConfigurationError) -> Bool {
+        try runtime.changeMembership { () throws(ConfigurationError) in
+            try cluster(named: upstream).removeTarget(target)
+        }
+    }
+
+    private func cluster(named name: String) throws(ConfigurationError) -> UpstreamCluster {
+        guard let cluster = runtime.clusters.first(where: { $0.name == name }) else {
+            throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "upstreams.\(name)", problem: "no upstream named '\(name)'")])
+        }
+        return cluster
+    }
+}

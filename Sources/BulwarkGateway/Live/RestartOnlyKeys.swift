@@ -1,0 +1,26 @@
+import BulwarkConfig
+
+/// The keys a running gateway cannot change: the listeners, the thread count, where the access log
+/// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups).
+/// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
+enum RestartOnlyKeys {
+    /// The key paths whose value differs between `running` and `loaded`, and `loaded` with those keys
+    /// put back to their `running` values (everything else as loaded).
+    static func separate(running: BulwarkConfiguration, loaded: BulwarkConfiguration) -> (needsRestart: [String], applicable: BulwarkConfiguration) {
+        var applicable = loaded
+        var changed: [String] = []
+        func keep<Value: Equatable>(_ keyPath: String, _ path: WritableKeyPath<BulwarkConfiguration, Value>) {
+            guard running[keyPath: path] != loaded[keyPath: path] else { return }
+            changed.append(keyPath)
+            applicable[keyPath: path] = running[keyPath: path]
+        }
+        keep("server.listen", \.server.listen)
+        keep("server.threads", \.server.threads)
+        keep("server.access_log", \.server.accessLog)
+        keep("admin", \.admin)
+        keep("redis", \.redis)
+        keep("alerts", \.alerts)
+        keep("backup", \.backup)
+        return (changed, applicable)
+    }
+}
