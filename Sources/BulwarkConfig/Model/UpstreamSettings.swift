@@ -10,7 +10,7 @@ public struct UpstreamSettings: Sendable, Hashable {
         /// `upstreams.NAME.balancer`
         public static let balancer = BalancerKind.roundRobin
         /// `upstreams.NAME.max_idle_connections` per target and event loop.
-        public static let maxIdleConnections = 64
+        public static let maxIdleConnections = 256
     }
 
     /// The name routes refer to.
