@@ -102,6 +102,13 @@ public final class Gateway: Service, Sendable {
         healthChecks.run(for: runtime.clusters)
         defer { healthChecks.stopAll() }
         await withTaskGroup(of: Void.self) { tasks in
+            let runtime = self.runtime
+            tasks.addTask {
+                await TargetAddressRefresher(
+                    targets: { runtime.clusters.flatMap(\.targets) }, interval: TargetAddressRefresher.defaultInterval,
+                    resolve: TargetAddressRefresher.systemResolve, logger: self.logger
+                ).run()
+            }
             tasks.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(200))

@@ -14,8 +14,10 @@ public final class TargetState: Sendable {
     public let target: TargetURL
     /// The upstream's name.
     public let upstreamName: String
-    /// The address its host resolved to when it joined (nil: resolution failed; connects go by name).
-    let address: SocketAddress?
+    /// Where new connections go: the address its host last resolved to (nil: resolution failed, and
+    /// connects go by name). Refreshed by ``TargetAddressRefresher`` for targets named by a host name.
+    var address: SocketAddress? { resolved.withLock { $0 } }
+    private let resolved: Mutex<SocketAddress?>
     /// The per-target breaker (nil when disabled).
     public let breaker: CircuitBreaker?
     private let health: Mutex<Health>
@@ -47,7 +49,7 @@ public final class TargetState: Sendable {
     init(index: Int, target: TargetURL, upstream: UpstreamSettings, breaker: CircuitBreaker?) {
         self.index = index
         self.target = target
-        self.address = try? SocketAddress.makeAddressResolvingHost(target.host, port: target.port)
+        self.resolved = Mutex(try? SocketAddress.makeAddressResolvingHost(target.host, port: target.port))
         self.upstreamName = upstream.name
         self.breaker = breaker
         let check = upstream.healthCheck
@@ -60,6 +62,15 @@ public final class TargetState: Sendable {
                 maximumEjection: outlier.maxEjectionTime
             )
         ))
+    }
+
+    /// Records a fresh resolution of the target's host; returns the previous address when it changed.
+    func addressResolved(_ address: SocketAddress) -> SocketAddress?? {
+        resolved.withLock { current in
+            guard current != address else { return nil }
+            defer { current = address }
+            return .some(current)
+        }
     }
 
     /// Whether the target has left its upstream (requests in flight to it still finish).
