@@ -1,0 +1,41 @@
+import NIOHTTP1
+import Resilience
+
+/// The route's and upstream's settings that decide one request's attempts, captured when the request
+/// starts so that it finishes on them even if the configuration is reloaded meanwhile.
+struct ExchangePolicy: Equatable, Sendable {
+    /// Whether the route has rate limits to check before any attempt.
+    var checksRateLimits: Bool
+    /// The whole-request deadline, in nanoseconds from admission.
+    var requestTimeout: Int64
+    /// The deadline for a response head on one attempt, in nanoseconds (nil: none).
+    var perTryTimeout: Int64?
+    /// `retry.attempts`: attempts including the first.
+    var maxAttempts: Int
+    /// Whether the request's method is listed in `retry.methods`.
+    var retriesMethod: Bool
+    /// `retry.on_status`.
+    var retryStatuses: Set<Int>
+    /// `retry.buffer_limit`: the most request body bytes kept for a replay, and the most buffered
+    /// while no connection takes them.
+    var replayBufferLimit: Int
+    /// The delay between attempts.
+    var backoff: Backoff
+}
+
+extension ExchangePolicy {
+    /// The policy of `route` for a request with `method`.
+    init(route: CompiledRoute, method: HTTPMethod) {
+        let retry = route.cluster.settings.retry
+        self.init(
+            checksRateLimits: !route.rateLimits.isEmpty,
+            requestTimeout: route.timeoutNanoseconds,
+            perTryTimeout: retry.perTryTimeout?.nanoseconds,
+            maxAttempts: retry.attempts,
+            retriesMethod: retry.methods.contains(method.rawValue),
+            retryStatuses: retry.statuses,
+            replayBufferLimit: retry.bufferLimit,
+            backoff: route.cluster.backoff
+        )
+    }
+}

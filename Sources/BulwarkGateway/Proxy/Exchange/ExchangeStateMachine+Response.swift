@@ -1,0 +1,85 @@
+import NIOCore
+import NIOHTTP1
+
+/// The response side: what the upstream sends for the attempt in use.
+extension ExchangeStateMachine {
+    /// The upstream sent a response head.
+    mutating func upstreamHeadReceived(_ head: HTTPResponseHead) -> Action {
+        guard case .awaitingHead(var attempt) = state else { return .none }
+        attempt.headReceived = true
+        attempt.keepAlive = head.isKeepAlive
+        attempt.framed = ResponseFraming.isFramed(head, method: method)
+        state = .awaitingHead(attempt)
+        let status = Int(head.status.code)
+        if policy?.retryStatuses.contains(status) ?? false {
+            // Not relayed if another attempt is made: dropped with its connection.
+            return attemptFailed(attempt, .status(status), head: head)
+        }
+        return responseHeadAccepted(head, attempt: attempt)
+    }
+
+    /// A head that is not retried: informational ones are skipped, one whose framing cannot be relayed
+    /// fails the attempt, any other is held for the client.
+    mutating func responseHeadAccepted(_ head: HTTPResponseHead, attempt: Attempt) -> Action {
+        if head.status.code < 200 {
+            // The client already got its 100 Continue from the gateway, if it asked.
+            state = .awaitingHead(attempt)
+            return .cancelPerTryTimer
+        }
+        if let problem = ResponseFraming.problem(head) {
+            return attemptFailed(attempt, .malformedResponse(problem))
+        }
+        responseStatus = Int(head.status.code)
+        // Held until the first body bytes, the end or the end of this read batch: a framing error found
+        // in the same batch still becomes a clean 502 instead of a cut connection.
+        state = .streaming(attempt, heldHead: head)
+        return .cancelPerTryTimer
+    }
+
+    /// The upstream sent a part of the response body.
+    mutating func upstreamBodyReceived(_ part: ByteBuffer) -> Action {
+        guard case .streaming(let attempt, let head) = state else { return .none }
+        state = .streaming(attempt, heldHead: nil)
+        responseBytes += part.readableBytes
+        return .forwardResponseBody(part, head: head)
+    }
+
+    /// The upstream's read batch ended.
+    mutating func upstreamReadCompleted() -> Action {
+        guard case .streaming(let attempt, let head) = state else { return .none }
+        state = .streaming(attempt, heldHead: nil)
+        return .flushResponse(head: head)
+    }
+
+    /// The upstream sent the end of the response: the exchange succeeded (a 5xx still counts as the
+    /// target's failure).
+    mutating func upstreamEnded() -> Action {
+        guard case .streaming(let attempt, let head) = state else { return .none }
+        let outcome: AttemptSettlement.Outcome = responseStatus < 500 ? .succeeded : .failed(.status(responseStatus))
+        // Reused only when the whole request went on it and the response ended where it said it would.
+        let reusable = attempt.keepAlive && attempt.framed && body.ended
+        end()
+        return .finishResponse(
+            head: head,
+            AttemptSettlement(attempt: attempt.number, outcome: outcome, reusesConnection: reusable),
+            completion(close: false)
+        )
+    }
+
+    /// The upstream connection failed or closed (`malformed`: its bytes were not HTTP).
+    mutating func upstreamFailed(_ detail: String, malformed: Bool) -> Action {
+        let failure: AttemptFailure = malformed ? .malformedResponse(detail) : .connectionLost(detail)
+        switch state {
+        case .streaming(let attempt, heldHead: nil):
+            return abort(AttemptSettlement(attempt: attempt.number, outcome: .failed(.lostMidResponse(detail)), reusesConnection: false))
+        case .streaming(let attempt, heldHead: .some):
+            // No byte of the held head reached the client: withdrawn, the failure is the attempt's.
+            responseStatus = 0
+            return attemptFailed(attempt, failure)
+        case .awaitingHead(let attempt):
+            return attemptFailed(attempt, failure)
+        default:
+            return .none
+        }
+    }
+}

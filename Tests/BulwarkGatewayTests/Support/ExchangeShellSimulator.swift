@@ -1,0 +1,312 @@
+@testable import BulwarkGateway
+import NIOCore
+import NIOHTTP1
+import Resilience
+
+/// Plays ``ProxyExchange``'s part around an ``ExchangeStateMachine``: performs its actions the way the
+/// shell does (a pick takes a permit, a connect resolves later, timers fire later, the budget answers at
+/// once), feeds it random client, upstream and timer events from a seed, and writes down every breach of
+/// the machine's invariants.
+struct ExchangeShellSimulator {
+    private(set) var machine: ExchangeStateMachine
+    private var random: RandomSource.Generator
+    /// Every invariant broken, in order.
+    private(set) var violations: [String] = []
+    /// The events fed and actions performed, for the failure message.
+    private(set) var trace: [String] = []
+    /// The kinds of action performed (`retry`, `finishResponse`…), to see what the sequences reach.
+    private(set) var actionsSeen: Set<String> = []
+
+    // What the shell holds.
+    private var permitHeld = false
+    private var permitAttempt: Int?
+    private var permitsTaken = 0
+    private var permitsSettled = 0
+    private var connectionAttempt: Int?
+    private var pendingConnects: [Int] = []
+    private var perTryTimers: Set<Int> = []
+    private var deadlineScheduled = false
+    private var backoffScheduled = false
+    private var rateLimitPending = false
+    private var clientEnded = false
+
+    // What went where.
+    private var headsSent: [Int: Int] = [:]
+    private var responseHeadsWritten = 0
+    private var responsesEnded = 0
+    /// The client got its answer (or went away): nothing may go upstream after this.
+    private var clientDone = false
+
+    init(seed: UInt64) {
+        random = RandomSource.seeded(seed).generator
+        let methods: [HTTPMethod] = [.GET, .HEAD, .PUT, .POST]
+        machine = ExchangeStateMachine(method: methods.randomElement(using: &random)!)
+    }
+
+    /// Starts the exchange, then feeds `steps` random events, then closes the client if the exchange
+    /// is still running and lets every pending connection arrive.
+    mutating func run(steps: Int) {
+        start()
+        for _ in 0..<steps { step() }
+        if !clientDone { feed("client closed at the end", machine.clientClosed()) }
+        while let attempt = pendingConnects.popLast() { connectionArrived(attempt) }
+        if permitHeld || permitsTaken != permitsSettled {
+            violate("\(permitsTaken) permits taken, \(permitsSettled) settled")
+        }
+    }
+
+    private mutating func start() {
+        switch Int.random(in: 0..<20, using: &random) {
+        case 0:
+            feed("head rejected", machine.headRejected(.badRequest, message: "bad"))
+        default:
+            let framings: [RequestBodyFraming] = [.none, .length(Int.random(in: 0...3_000, using: &random)), .chunked]
+            let request = ExchangeRequest(
+                framing: framings.randomElement(using: &random)!,
+                expectsContinue: Bool.random(using: &random),
+                maxBodyBytes: [0, 0, 2_000].randomElement(using: &random)!
+            )
+            let backoffs: [Backoff] = [.constant(.zero), .constant(.milliseconds(5)), .exponential(base: .milliseconds(1), maximum: .milliseconds(8)).jittered(.full)]
+            let policy = ExchangePolicy(
+                checksRateLimits: Bool.random(using: &random),
+                requestTimeout: 1_000_000_000,
+                perTryTimeout: Bool.random(using: &random) ? 100_000_000 : nil,
+                maxAttempts: Int.random(in: 1...4, using: &random),
+                retriesMethod: Bool.random(using: &random),
+                retryStatuses: [502, 503, 504],
+                replayBufferLimit: [0, 100, 1_000, 65_536].randomElement(using: &random)!,
+                backoff: backoffs.randomElement(using: &random)!
+            )
+            let routed = Int.random(in: 0..<20, using: &random) != 0
+            feed("head accepted", machine.headAccepted(request, policy: routed ? policy : nil, now: 0))
+        }
+    }
+
+    // MARK: Random events
+
+    private enum Event: CaseIterable {
+        case clientBody, clientEnd, clientClosed, bodyStalled
+        case upstreamHead, upstreamBody, upstreamEnd, upstreamFailed, upstreamReadComplete
+        case connectResolved, perTryFired, staleTimerFired, deadlineFired, backoffFired, rateLimitAnswered
+    }
+
+    private mutating func step() {
+        var possible: [Event] = [.clientBody, .staleTimerFired]
+        if !clientEnded { possible += [.clientEnd, .clientBody] }
+        if Int.random(in: 0..<25, using: &random) == 0 { possible += [.clientClosed, .bodyStalled] }
+        if connectionAttempt != nil {
+            possible += [.upstreamHead, .upstreamHead, .upstreamBody, .upstreamBody, .upstreamEnd, .upstreamReadComplete, .upstreamReadComplete]
+            if Int.random(in: 0..<4, using: &random) == 0 { possible.append(.upstreamFailed) }
+        }
+        if !pendingConnects.isEmpty { possible += [.connectResolved, .connectResolved] }
+        if !perTryTimers.isEmpty { possible.append(.perTryFired) }
+        if deadlineScheduled, Int.random(in: 0..<8, using: &random) == 0 { possible.append(.deadlineFired) }
+        if backoffScheduled { possible += [.backoffFired, .backoffFired] }
+        if rateLimitPending { possible += [.rateLimitAnswered, .rateLimitAnswered] }
+        fire(possible.randomElement(using: &random)!)
+    }
+
+    private mutating func fire(_ event: Event) {
+        switch event {
+        case .clientBody:
+            let part = ByteBuffer(repeating: 0x61, count: Int.random(in: 1...600, using: &random))
+            feed("client body \(part.readableBytes)", machine.requestBodyReceived(part))
+        case .clientEnd:
+            clientEnded = true
+            feed("client end", machine.requestEnded())
+        case .clientClosed:
+            feed("client closed", machine.clientClosed())
+        case .bodyStalled:
+            feed("body stalled", machine.requestBodyFailed(.requestTimeout, message: "stalled"))
+        case .upstreamHead:
+            let statuses: [UInt] = [100, 103, 200, 200, 204, 304, 404, 500, 502, 503, 504]
+            var headers = HTTPHeaders()
+            switch Int.random(in: 0..<5, using: &random) {
+            case 0: headers.add(name: "Content-Length", value: "5")
+            case 1: headers.add(name: "Transfer-Encoding", value: "chunked")
+            case 2: headers.add(name: "Transfer-Encoding", value: "gzip")
+            case 3: headers.add(name: "Connection", value: "close")
+            default: break
+            }
+            let status = HTTPResponseStatus(statusCode: Int(statuses.randomElement(using: &random)!))
+            feed("upstream head \(status.code)", machine.upstreamHeadReceived(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
+        case .upstreamBody:
+            feed("upstream body", machine.upstreamBodyReceived(ByteBuffer(repeating: 0x62, count: 3)))
+        case .upstreamEnd:
+            feed("upstream end", machine.upstreamEnded())
+        case .upstreamFailed:
+            let malformed = Bool.random(using: &random)
+            feed("upstream failed (malformed: \(malformed))", machine.upstreamFailed("reset", malformed: malformed))
+        case .upstreamReadComplete:
+            feed("upstream read complete", machine.upstreamReadCompleted())
+        case .connectResolved:
+            let attempt = pendingConnects.remove(at: Int.random(in: 0..<pendingConnects.count, using: &random))
+            if Bool.random(using: &random) {
+                connectionArrived(attempt)
+            } else {
+                feed("connect \(attempt) failed", machine.connectFailed(attempt: attempt, "refused"))
+            }
+        case .perTryFired:
+            let attempt = perTryTimers.randomElement(using: &random)!
+            perTryTimers.remove(attempt)
+            feed("per-try \(attempt) fired", machine.perTryTimeoutFired(attempt: attempt))
+        case .staleTimerFired:
+            // A timer whose cancel lost the race: machines must shrug off late timers.
+            let attempt = Int.random(in: 0...max(1, machine.attempts), using: &random)
+            feed("late per-try \(attempt) fired", machine.perTryTimeoutFired(attempt: attempt))
+        case .deadlineFired:
+            deadlineScheduled = false
+            feed("deadline fired", machine.deadlinePassed())
+        case .backoffFired:
+            backoffScheduled = false
+            feed("backoff over", machine.backoffElapsed())
+        case .rateLimitAnswered:
+            rateLimitPending = false
+            if Bool.random(using: &random) {
+                feed("rate limit allowed", machine.rateLimitAllowed(now: 1))
+            } else {
+                feed("rate limit denied", machine.rateLimitDenied(policy: "p", retryAfterSeconds: 1))
+            }
+        }
+    }
+
+    // MARK: The shell's part
+
+    private mutating func feed(_ event: String, _ action: ExchangeStateMachine.Action) {
+        trace.append(event)
+        perform(action)
+    }
+
+    /// Does what the shell does for `action`, checking the invariants on the way.
+    mutating func perform(_ action: ExchangeStateMachine.Action) {
+        if action != .none { trace.append("  → \(action)") }
+        actionsSeen.insert(String("\(action)".prefix { $0 != "(" }))
+        switch action {
+        case .none:
+            break
+        case .checkRateLimit:
+            rateLimitPending = true
+        case .admit:
+            if deadlineScheduled { violate("admitted twice") }
+            deadlineScheduled = true
+            pick()
+        case .pickTarget:
+            pick()
+        case .connect(let attempt, let perTryDeadline):
+            goingUpstream("connect")
+            if !permitHeld { violate("connect without a picked target") }
+            permitAttempt = attempt
+            if perTryDeadline != nil { perTryTimers = [attempt] }
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                connectionArrived(attempt)   // an idle connection from the pool
+            } else {
+                pendingConnects.append(attempt)
+            }
+        case .forwardRequestBody, .sendRequestEnd:
+            goingUpstream("request body")
+            if connectionAttempt == nil { violate("request body with no connection") }
+        case .askRetryBudget:
+            let granted = Bool.random(using: &random)
+            trace.append("budget \(granted ? "granted" : "denied")")
+            perform(machine.retryBudgetAnswered(granted: granted, using: &random))
+        case .retry(let settlement, let delay):
+            settle(settlement)
+            if delay <= .zero {
+                perform(machine.backoffElapsed())
+            } else {
+                backoffScheduled = true
+            }
+        case .cancelPerTryTimer:
+            perTryTimers = []
+        case .forwardResponseBody(_, let head), .flushResponse(let head):
+            writeResponseHead(head)
+        case .finishResponse(let head, let settlement, _):
+            writeResponseHead(head)
+            ended()
+            settle(settlement)
+        case .answer(_, let settlement, _):
+            if responseHeadsWritten > 0 { violate("an answer after a relayed response head") }
+            if let settlement { settle(settlement) }
+            ended()
+        case .abortResponse(let settlement):
+            if let settlement { settle(settlement) }
+            ended()
+        case .abandon(let settlement):
+            if clientDone { violate("abandoned after the end") }
+            clientDone = true
+            cancelTimers()
+            if let settlement { settle(settlement) }
+        case .settle(let settlement):
+            settle(settlement)
+        }
+    }
+
+    private mutating func pick() {
+        goingUpstream("pick")
+        if permitHeld { violate("a target picked while another's permit is held") }
+        if Int.random(in: 0..<6, using: &random) == 0 {
+            trace.append("no target")
+            return perform(machine.noTargetAvailable())
+        }
+        permitHeld = true
+        permitAttempt = nil
+        permitsTaken += 1
+        let number = Int.random(in: 0..<4, using: &random)
+        trace.append("picked \(number)")
+        perform(machine.targetPicked(number: number, now: 1))
+    }
+
+    private mutating func connectionArrived(_ attempt: Int) {
+        let decision = machine.connected(attempt: attempt)
+        trace.append("connection \(attempt) arrived → \(decision)")
+        guard case .sendRequest = decision else { return }
+        goingUpstream("request head")
+        if permitAttempt != attempt { violate("attempt \(attempt) sent without its permit") }
+        headsSent[attempt, default: 0] += 1
+        if headsSent[attempt]! > 1 { violate("request head sent twice to attempt \(attempt)") }
+        connectionAttempt = attempt
+    }
+
+    private mutating func settle(_ settlement: AttemptSettlement) {
+        if !permitHeld { violate("settled with no permit held (twice?): \(settlement)") }
+        if settlement.attempt != (permitAttempt ?? 0) {
+            violate("settled attempt \(settlement.attempt), but the permit is attempt \(permitAttempt ?? 0)'s")
+        }
+        permitHeld = false
+        permitAttempt = nil
+        permitsSettled += 1
+        connectionAttempt = nil
+        perTryTimers = []
+    }
+
+    private mutating func writeResponseHead(_ head: HTTPResponseHead?) {
+        if head != nil {
+            responseHeadsWritten += 1
+            if responseHeadsWritten > 1 { violate("two response heads") }
+        } else if responseHeadsWritten == 0 {
+            violate("response bytes before any head")
+        }
+        if clientDone, head != nil { violate("a response head after the end") }
+    }
+
+    private mutating func ended() {
+        responsesEnded += 1
+        if responsesEnded > 1 || clientDone { violate("a second end of the response") }
+        clientDone = true
+        cancelTimers()
+    }
+
+    private mutating func cancelTimers() {
+        deadlineScheduled = false
+        backoffScheduled = false
+        perTryTimers = []
+    }
+
+    private mutating func goingUpstream(_ what: String) {
+        if clientDone { violate("\(what) after the client got its answer") }
+    }
+
+    private mutating func violate(_ problem: String) {
+        violations.append(problem)
+    }
+}
