@@ -1,8 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
-/// The handler of one client connection: turns each request into a ``ProxyExchange``, writes what the
-/// exchange answers, and holds reads back while the upstream cannot take more of the request body.
+/// The handler of one client connection: a thin shell around ``ClientConnectionStateMachine``. It turns
+/// NIO callbacks and the exchange's calls into the machine's events, with the time, and performs the
+/// actions the machine returns: start a ``ProxyExchange`` per request, hand it the body, write what it
+/// answers, read or hold reads, arm the idle and body-idle timers, answer errors and close.
 final class ProxyServerHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -13,37 +15,21 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// so keeping it would leak both (and the channel) for every connection.
     private(set) var context: ChannelHandlerContext?
     private(set) var peerAddress = "unknown"
+    private var machine: ClientConnectionStateMachine
     private var exchange: ProxyExchange?
-    /// Parts of a request that was already answered (an early error); they are dropped, up to
-    /// `server.discard_body_limit` bytes, after which the connection is closed.
-    private var discardingRequest = false
-    private var discardBudget = 0
-    /// The connection is closing: nothing more is read or answered.
-    private var closing = false
-    private var closeAfterResponse = false
-    private var readPending = false
-    private var quiescing = false
-    /// Whether the request being read has not reached its end yet.
-    private var requestOpen = false
-    /// Parts of pipelined requests that arrived while an earlier response was in progress.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
-    private var queuedRequests = 0
-    private var queuedBodyBytes = 0
-    /// Set while ``drainQueue()`` runs: a response finished inside it continues the same loop instead
-    /// of recursing (thousands of pipelined requests answered locally must not grow the stack).
-    private var drainingQueue = false
     private var idleTimer: Scheduled<Void>?
-    private var lastActivity: NIODeadline = .now()
     private var bodyTimer: Scheduled<Void>?
-    private var lastBodyActivity: NIODeadline = .now()
     private let headTimer: RequestHeadTimer?
+    /// Monotonic nanoseconds, on the same time base as the event loop's scheduled tasks.
+    private let clock: () -> UInt64
 
-    /// Body bytes of pipelined requests held before reading pauses.
-    static let maximumQueuedBodyBytes = 64 * 1024
-
-    init(runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil) {
+    /// A handler for one connection, held to the limits `runtime` has when it is made. `clock` is the
+    /// monotonic time in nanoseconds (tests on an `EmbeddedEventLoop` pass the loop's time).
+    init(runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil, clock: @escaping () -> UInt64 = { NIODeadline.now().uptimeNanoseconds }) {
         self.runtime = runtime
         self.headTimer = headTimer
+        self.clock = clock
+        self.machine = ClientConnectionStateMachine(limits: ClientConnectionLimits(runtime.configuration.server))
         runtime.instanceObserver?.created(.clientConnection)
     }
 
@@ -52,23 +38,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress?.ipAddress { peerAddress = address }
-        armIdleTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.idleTimeout.nanoseconds))
-    }
-
-    /// One timer per connection, re-armed lazily (not per request): closes the connection once it has
-    /// been idle for `server.idle_timeout`.
-    private func armIdleTimer(in delay: TimeAmount) {
-        guard let context else { return }
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            guard let self, let context = self.context else { return }
-            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.idleTimeout.nanoseconds)
-            let idleFor = NIODeadline.now() - self.lastActivity
-            if self.exchange == nil, !self.requestOpen, idleFor >= timeout {
-                context.close(promise: nil)
-            } else {
-                self.armIdleTimer(in: self.exchange == nil && !self.requestOpen ? timeout - idleFor : timeout)
-            }
-        }
+        perform(machine.connectionStarted(now: clock()))
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -79,56 +49,15 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         self.context = nil
     }
 
-    /// One lazily re-armed timer while a request body is open: a body that stalls (no bytes for
-    /// `server.body_idle_timeout` while the gateway is reading) gets 408, or the connection is closed.
-    private func armBodyTimer(in delay: TimeAmount) {
-        guard let context else { return }
-        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            guard let self else { return }
-            self.bodyTimer = nil
-            guard self.requestOpen, !self.closing else { return }
-            let timeout = TimeAmount.nanoseconds(self.runtime.configuration.server.bodyIdleTimeout.nanoseconds)
-            let idleFor = NIODeadline.now() - self.lastBodyActivity
-            if self.readPending || idleFor < timeout {
-                // Reads held back by the gateway (backpressure) are not the client's stall.
-                self.armBodyTimer(in: self.readPending ? timeout : timeout - idleFor)
-            } else {
-                self.bodyStalled()
-            }
-        }
-    }
-
-    private func bodyStalled() {
-        let seconds = runtime.configuration.server.bodyIdleTimeout.humanReadable
-        if let exchange {
-            exchange.failRequest(.requestTimeout, "the request body stalled for \(seconds)")
-        } else {
-            closeNow()
-        }
-    }
-
-    private func closeNow() {
-        stopReadingRequests()
-        context?.close(promise: nil)
-    }
-
-    /// The connection will close: pipelined requests still queued are dropped, and nothing more is read.
-    private func stopReadingRequests() {
-        closing = true
-        dropQueued()
-    }
-
-    private func dropQueued() {
-        queued.removeAll()
-        queuedRequests = 0
-        queuedBodyBytes = 0
-    }
-
     /// The allocator for responses the gateway writes itself.
     var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
 
     /// Whether the client's socket takes more writes now (false once the connection is gone).
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    private var upstreamBackpressure: Bool { exchange?.shouldHoldClientReads ?? false }
+
+    // MARK: Channel events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -137,73 +66,63 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         case .end: headTimer?.requestEnded()
         case .body: break
         }
-        if closing { return }
-        // A pipelined request waits until the response before it is complete (HTTP/1.1 order).
-        if !queued.isEmpty || (exchange != nil && !requestOpen && !discardingRequest) {
-            queued.append(part)
-            switch part {
-            case .head: queuedRequests += 1
-            case .body(let buffer): queuedBodyBytes += buffer.readableBytes
-            case .end: break
-            }
-            return
-        }
-        handle(part)
+        perform(machine.requestPartReceived(part, now: clock()))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if requestOpen, bodyTimer == nil, !closing {
-            armBodyTimer(in: TimeAmount.nanoseconds(runtime.configuration.server.bodyIdleTimeout.nanoseconds))
-        }
+        perform(machine.readComplete(now: clock()))
         context.fireChannelReadComplete()
     }
 
-    private func handle(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            requestOpen = true
-            lastActivity = .now()
-            lastBodyActivity = lastActivity
-            discardingRequest = false
-            let exchange = ProxyExchange(handler: self, head: head)
-            self.exchange = exchange
-            exchange.start()
-        case .body(let buffer):
-            lastBodyActivity = .now()
-            if discardingRequest {
-                discardBudget -= buffer.readableBytes
-                if discardBudget < 0 { closeNow() }
-            } else {
-                exchange?.requestBody(buffer)
-            }
-        case .end:
-            requestOpen = false
-            if discardingRequest {
-                discardingRequest = false
-                if exchange == nil, closeAfterResponse { closeNow() }
-            } else {
-                exchange?.requestEnd()
-            }
+    func read(context: ChannelHandlerContext) {
+        perform(machine.readRequested(upstreamBackpressure: upstreamBackpressure))
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        perform(machine.writabilityChanged(isWritable: context.channel.isWritable))
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        perform(machine.clientClosed())
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is RequestHeadTimer.RequestHeadTimedOut {
+            perform(machine.headTimedOut())
+        } else if event is ChannelShouldQuiesceEvent {
+            perform(machine.quiesceRequested())
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        perform(machine.errorCaught(ClientConnectionError(error)))
     }
 
     // MARK: Called by the exchange
 
     func writeResponseHead(_ head: HTTPResponseHead) {
-        var head = head
-        if runtime.isDraining || quiescing || closeAfterResponse {
-            head.headers.replaceOrAdd(name: "Connection", value: "close")
-            closeAfterResponse = true
+        switch machine.responseHeadReady(gatewayDraining: runtime.isDraining) {
+        case .writeResponseHead(let connectionClose):
+            var head = head
+            if connectionClose { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+            context?.write(wrapOutboundOut(.head(head)), promise: nil)
+        case let action:
+            perform(action)
         }
-        context?.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 
     func writeInformationalHead(_ head: HTTPResponseHead) {
+        guard machine.mayWriteInformationalHead else { return }
         context?.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
     }
 
     /// Writes a body part; ``flushResponse()`` (at the end of each upstream read batch) sends it.
     func writeResponseBody(_ buffer: ByteBuffer) {
+        guard machine.isWritingResponse else { return }
         context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
 
@@ -214,147 +133,127 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     /// `server.discard_body_limit`, and otherwise the connection is closed.
     func finishResponse(requestComplete: Bool, close: Bool, unreadBody: Int? = 0) {
         exchange = nil
-        if close { closeAfterResponse = true }
-        if !requestComplete {
-            let limit = runtime.configuration.server.discardBodyLimit
-            if let unread = unreadBody, unread >= limit {
-                closeAfterResponse = true
-            } else {
-                discardingRequest = true
-                discardBudget = limit
-            }
-        }
-        let shouldClose = closeAfterResponse
-        guard let context = self.context else { return }
-        if shouldClose { stopReadingRequests() }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if shouldClose { context.close(promise: nil) }
-        }
-        lastActivity = .now()
-        if !shouldClose { drainQueue() }
+        perform(machine.responseFinished(close: close, unreadBody: requestComplete ? 0 : unreadBody, now: clock()))
         resumeReading()
-    }
-
-    /// Handles pipelined parts that waited, until one of them starts a response that is still open.
-    /// A loop, never a recursion: a response finished inside it lets the same loop go on.
-    private func drainQueue() {
-        guard !drainingQueue else { return }
-        drainingQueue = true
-        defer { drainingQueue = false }
-        while !closing, exchange == nil || requestOpen, let part = queued.popFirst() {
-            switch part {
-            case .head: queuedRequests -= 1
-            case .body(let buffer): queuedBodyBytes -= buffer.readableBytes
-            case .end: break
-            }
-            handle(part)
-        }
     }
 
     /// The response was cut short (an upstream failed mid-body): the client must see a broken message.
     func abortResponse() {
         exchange = nil
-        stopReadingRequests()
-        // What was written goes out first, so the client sees a response cut short (no last chunk or
-        // fewer bytes than its length), never a silent close.
-        context?.flush()
-        context?.close(promise: nil)
+        perform(machine.responseAborted())
     }
 
     /// Marks the connection to close after the current response (e.g. `Connection: close` or HTTP/1.0).
-    func closeAfterCurrentResponse() { closeAfterResponse = true }
+    func closeAfterCurrentResponse() { machine.closeAfterResponseRequested() }
 
+    /// Reads again if a read was held back and nothing holds it back any more.
     func resumeReading() {
-        guard readPending else { return }
-        readPending = false
-        context?.read()
+        perform(machine.readResumptionRequested(upstreamBackpressure: upstreamBackpressure, now: clock()))
     }
 
+    // MARK: Actions
 
-    // MARK: Channel events
-
-    func read(context: ChannelHandlerContext) {
-        if queuedRequests >= runtime.configuration.server.maxPipelinedRequests
-            || queuedBodyBytes > Self.maximumQueuedBodyBytes
-            || (exchange?.shouldHoldClientReads ?? false) {
-            readPending = true
-        } else {
-            context.read()
+    private func perform(_ action: ClientConnectionAction) {
+        switch action {
+        case .none, .queued, .holdReads:
+            break
+        case .startExchange(let head):
+            guard context != nil else { return }
+            let exchange = ProxyExchange(handler: self, head: head)
+            self.exchange = exchange
+            exchange.start()
+        case .forwardBody(let buffer):
+            exchange?.requestBody(buffer)
+        case .forwardEnd:
+            exchange?.requestEnd()
+        case .read:
+            context?.read()
+        case .writeResponseHead:
+            break  // only returned to writeResponseHead(_:), which has the head
+        case .writeResponseEnd(let thenClose, let deliverQueued):
+            writeResponseEnd(thenClose: thenClose)
+            if deliverQueued { deliverQueuedParts() }
+        case .answerAndClose(let error, let cancelExchange):
+            if cancelExchange { abandonExchange() }
+            answerAndClose(error)
+        case .failStalledBody:
+            exchange?.failRequest(.requestTimeout, "the request body stalled for \(runtime.configuration.server.bodyIdleTimeout.humanReadable)")
+        case .notifyExchangeWritable:
+            exchange?.clientBecameWritable()
+        case .cancelExchange:
+            abandonExchange()
+        case .flushAndClose:
+            // What was written goes out first, so the client sees a response cut short (no last chunk
+            // or fewer bytes than its length), never a silent close.
+            context?.flush()
+            context?.close(promise: nil)
+        case .close:
+            context?.close(promise: nil)
+        case .armIdleTimer(let deadline):
+            idleTimer = schedule(at: deadline) { $0.machine.idleTimerFired(now: $1) }
+        case .armBodyTimer(let deadline):
+            bodyTimer = schedule(at: deadline) { $0.machine.bodyTimerFired(now: $1) }
         }
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { exchange?.clientBecameWritable() }
-        context.fireChannelWritabilityChanged()
+    /// Hands queued pipelined parts over until a response is in progress again. A loop, never a
+    /// recursion: a response finished inside it lets the same loop go on.
+    private func deliverQueuedParts() {
+        while true {
+            let action = machine.nextQueuedPart(now: clock())
+            if case .none = action { return }
+            perform(action)
+        }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    private func writeResponseEnd(thenClose: Bool) {
+        guard let context else { return }
+        guard thenClose else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func abandonExchange() {
         exchange?.clientClosed()
         exchange = nil
-        context.fireChannelInactive()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is RequestHeadTimer.RequestHeadTimedOut {
-            if exchange == nil, !requestOpen, !closing {
-                respondAndClose(.requestTimeout, "the request head was not complete within \(runtime.configuration.server.headerTimeout.humanReadable)", context: context)
-            } else {
-                closeAfterResponse = true
-            }
-            return
-        }
-        if event is ChannelShouldQuiesceEvent {
-            quiescing = true
-            if exchange == nil { context.close(promise: nil) } else { closeAfterResponse = true }
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if exchange != nil, !requestOpen, !closing {
-            // Bytes after a complete request are malformed: that request still gets its answer, nothing
-            // after it is read, and the connection closes after the response.
-            closeAfterResponse = true
-            dropQueued()
-            return
-        }
-        guard !closing, !discardingRequest, exchange == nil || !(exchange!.responseStarted) else {
-            // The request was answered already (or is being answered): a second answer would be one
-            // response too many, so the connection is closed.
-            closeNow()
-            return
-        }
-        exchange?.clientClosed()
-        exchange = nil
-        let status: HTTPResponseStatus
-        let message: String
-        switch error as? HTTPParserError {
-        case .headerOverflow?:
-            status = .requestHeaderFieldsTooLarge
-            message = "request header fields too large (limit \(runtime.configuration.server.maxHeaderBytes) bytes)"
-        case .unexpectedContentLength?:
-            status = .badRequest
-            message = "ambiguous framing: a request must not carry both Content-Length and Transfer-Encoding"
-        case .some(let parserError):
-            status = .badRequest
-            message = "malformed request: \(parserError)"
-        case nil:
-            context.close(promise: nil)
-            return
-        }
-        respondAndClose(status, message, context: context)
     }
 
     /// Answers with a JSON error outside any exchange (a parser error, a head that took too long) and
     /// closes the connection.
-    private func respondAndClose(_ status: HTTPResponseStatus, _ message: String, context: ChannelHandlerContext) {
-        stopReadingRequests()
-        let (head, body) = GatewayResponses.error(status, message: message, requestID: RequestID.generate(), allocator: context.channel.allocator)
+    private func answerAndClose(_ error: ClientConnectionError) {
+        guard let context, let status = error.status else {
+            context?.close(promise: nil)
+            return
+        }
+        let (head, body) = GatewayResponses.error(status, message: message(for: error), requestID: RequestID.generate(), allocator: context.channel.allocator)
         var closingHead = head
         closingHead.headers.replaceOrAdd(name: "Connection", value: "close")
         context.write(wrapOutboundOut(.head(closingHead)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func message(for error: ClientConnectionError) -> String {
+        let server = runtime.configuration.server
+        switch error {
+        case .headTimedOut: return "the request head was not complete within \(server.headerTimeout.humanReadable)"
+        case .headerFieldsTooLarge: return "request header fields too large (limit \(server.maxHeaderBytes) bytes)"
+        case .ambiguousFraming: return "ambiguous framing: a request must not carry both Content-Length and Transfer-Encoding"
+        case .malformedRequest(let description): return "malformed request: \(description)"
+        case .connectionFailed: return "connection failed"
+        }
+    }
+
+    /// Arms a timer for `deadline` on the injected clock; when it fires, `fired` is the machine's event.
+    private func schedule(at deadline: UInt64, fired: @escaping (ProxyServerHandler, UInt64) -> ClientConnectionAction) -> Scheduled<Void>? {
+        guard let context else { return nil }
+        let now = clock()
+        let delay = TimeAmount.nanoseconds(Int64(clamping: deadline > now ? deadline - now : 0))
+        return context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self else { return }
+            self.perform(fired(self, self.clock()))
+        }
     }
 }
