@@ -27,6 +27,10 @@ final class GatewayServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Each connection keeps its last read buffer for the next read: start it small (a request
+            // head is usually well under 512 bytes; it grows after a full read), so an idle keep-alive
+            // connection holds 512 bytes instead of 2 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Read per connection: a reload changes the limits of the connections after it.
