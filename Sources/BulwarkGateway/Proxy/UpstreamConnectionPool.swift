@@ -6,7 +6,14 @@ import NIOHTTP1
 final class UpstreamConnectionPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     let transport: any UpstreamTransport
-    private var idle: [ObjectIdentifier: [UpstreamConnection]] = [:]
+    /// Per target, a stack of idle connections. A class per target, so taking and returning a
+    /// connection changes its array in place: mutating an array inside a dictionary went through two
+    /// non-inlined `_modify` accessors (heap-allocated coroutine frames) and copied the array on return.
+    private var idle: [ObjectIdentifier: IdleStack] = [:]
+
+    private final class IdleStack {
+        var connections: [UpstreamConnection] = []
+    }
     /// Idle connections older than this are not reused: many app servers close idle keep-alive
     /// connections after 5 s (Node's default), and reusing one that is being closed loses the request.
     static let maximumIdleNanoseconds: Int64 = 4_000_000_000
@@ -21,8 +28,8 @@ final class UpstreamConnectionPool: @unchecked Sendable {
 
     /// A kept-alive connection to `target` that is still usable, if there is one.
     func idleConnection(to target: TargetState, now: Int64) -> UpstreamConnection? {
-        let key = ObjectIdentifier(target)
-        while let connection = idle[key]?.popLast() {
+        guard let stack = idle[ObjectIdentifier(target)] else { return nil }
+        while let connection = stack.connections.popLast() {
             if connection.isClosed || !connection.channel.isActive { continue }
             if target.isRetired {
                 connection.close()
@@ -57,33 +64,38 @@ final class UpstreamConnectionPool: @unchecked Sendable {
             return
         }
         let key = ObjectIdentifier(connection.target)
-        var stack = idle[key] ?? []
-        guard stack.count < maximumIdle else {
+        let stack: IdleStack
+        if let existing = idle[key] {
+            stack = existing
+        } else {
+            stack = IdleStack()
+            idle[key] = stack
+        }
+        guard stack.connections.count < maximumIdle else {
             connection.close()
             return
         }
         connection.idleSince = now
-        stack.append(connection)
-        idle[key] = stack
+        stack.connections.append(connection)
     }
 
     /// Forgets a connection that closed.
     func remove(_ connection: UpstreamConnection) {
         let key = ObjectIdentifier(connection.target)
-        idle[key]?.removeAll { $0 === connection }
+        idle[key]?.connections.removeAll { $0 === connection }
     }
 
     /// Closes the idle connections of targets that left their upstream.
     func closeRetired() {
-        for (key, stack) in idle where stack.first?.target.isRetired ?? false {
-            for connection in stack { connection.close() }
+        for (key, stack) in idle where stack.connections.first?.target.isRetired ?? false {
+            for connection in stack.connections { connection.close() }
             idle[key] = nil
         }
     }
 
     /// Closes every idle connection (shutdown).
     func closeAll() {
-        for connection in idle.values.joined() { connection.close() }
+        for connection in idle.values.flatMap(\.connections) { connection.close() }
         idle.removeAll()
     }
 }
