@@ -206,3 +206,40 @@ final class StopFlag: Sendable {
     func set() { flag.store(true, ordering: .relaxed) }
     var isSet: Bool { flag.load(ordering: .relaxed) }
 }
+
+/// Rate limits are policies like any other: a reload that raises or lowers one applies to the next request.
+@Suite("Live configuration: rate limits", .timeLimit(.minutes(1)))
+struct LiveRateLimitTests {
+    static func yaml(port: Int, requests: Int) -> String {
+        """
+        upstreams:
+          app:
+            targets: ["http://127.0.0.1:\(port)"]
+        rate_limits:
+          tight: { requests: \(requests), per: 1m }
+        routes:
+          - { name: limited, path_prefix: /, upstream: app, rate_limits: [tight] }
+        """
+    }
+
+    @Test("a raised limit lets the next request through; a lowered one counts afresh and then refuses")
+    func changedLimitApplies() async throws {
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        try await GatewayHarness.with(yaml: Self.yaml(port: app.port, requests: 2), upstreams: [app]) { gateway in
+            #expect(try await gateway.get("/a").status == 200)
+            #expect(try await gateway.get("/b").status == 200)
+            #expect(try await gateway.get("/c").status == 429)
+            var raised = try BulwarkConfiguration.parse(yaml: Self.yaml(port: app.port, requests: 100))
+            raised.server.listen = gateway.gateway.configuration.server.listen
+            raised.server.accessLog = .off
+            #expect(gateway.gateway.reload(raised).status == .applied)
+            #expect(try await gateway.get("/d").status == 200)
+            var lowered = raised
+            lowered.rateLimits["tight"]?.policy = try #require(BulwarkConfiguration.parse(yaml: Self.yaml(port: app.port, requests: 1)).rateLimits["tight"]?.policy)
+            #expect(gateway.gateway.reload(lowered).status == .applied)
+            // A changed policy counts afresh (the reload's documented rule): one more, then refused.
+            #expect(try await gateway.get("/e").status == 200)
+            #expect(try await gateway.get("/f").status == 429)
+        }
+    }
+}

@@ -38,6 +38,13 @@ final class RouteRateLimiter: Sendable {
         }
     }
 
+    /// A prefix that changes with the policy's numbers (limit, window, burst, algorithm), so a reload that
+    /// changes a policy under the same name starts its keys afresh, as Envoy's token buckets do: a raised
+    /// limit is not held back by state counted under the old one. Unchanged policies keep their state.
+    static func generation(of policy: RateLimitPolicy) -> String {
+        "\(policy.limit)/\(policy.window.components.seconds).\(policy.window.components.attoseconds / 1_000_000_000)/\(policy.burst)/\(policy.algorithm.rawValue)|"
+    }
+
     /// Bytes of the SHA-256 digest kept in a header key: 128 bits, so that distinct values collide
     /// with negligible probability.
     static let headerKeyDigestBytes = 16
@@ -64,7 +71,7 @@ final class RouteRateLimiter: Sendable {
         _ classes: [RateLimitClass], clientAddress: String, headers: HTTPHeaders,
         on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
     ) {
-        let keys = classes.map { Self.key(for: $0, clientAddress: clientAddress, headers: headers) }
+        let keys = classes.map { Self.generation(of: $0.policy) + Self.key(for: $0, clientAddress: clientAddress, headers: headers) }
         switch backend {
         case .memory(let store):
             completion(zip(classes, keys).map { ($0.policy, store.decide(key: $1, policy: $0.policy)) })
