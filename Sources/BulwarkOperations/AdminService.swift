@@ -59,7 +59,7 @@ public final class AdminService: Service, Sendable {
             dependencies: checks, notifier: notifier, version: version,
             instance: Self.hostname(), externalURL: adminURL, logger: logger
         )
-        let hash = configurationText.map { "sha256:" + SHA256.hash(data: Array($0.utf8)).map { String(format: "%02x", $0) }.joined() } ?? "none"
+        let hash = configurationText.map(AdminAPI.SystemFacts.hash) ?? "none"
         self.api = AdminAPI(monitor: monitor, exporter: exporter, token: token, system: .init(
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description

@@ -34,6 +34,12 @@ struct ReloadBinaryTests {
         return Running(run: run, port: port, adminPort: adminPort)
     }
 
+    static func configHash(adminPort: Int) async throws -> String {
+        let system = try await RawHTTP.request("GET", "/api/system", port: adminPort)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(system.body.utf8)) as? [String: Any])
+        return try #require(body["config_hash"] as? String)
+    }
+
     /// Two apps answering "first" and "second", and `bulwark serve` on a file pointing at the first.
     static func withTwoApps(_ body: (Running, String, DemoUpstream, DemoUpstream) async throws -> Void) async throws {
         let first = try await DemoUpstream.start { _ in DemoReply(body: "first") }
@@ -80,6 +86,7 @@ struct ReloadBinaryTests {
         try await Self.withTwoApps { server, path, first, second in
 
             #expect(try await RawHTTP.request("GET", "/api/config/reload", port: server.adminPort).status == 405)
+            let hashBefore = try await Self.configHash(adminPort: server.adminPort)
             try Self.config(target: second.port).replacingOccurrences(of: "access_log: \"off\"", with: "access_log: stdout")
                 .write(toFile: path, atomically: true, encoding: .utf8)
             let applied = try await RawHTTP.request("POST", "/api/config/reload", port: server.adminPort, headers: [("X-Bulwark-Admin", "1")])
@@ -87,6 +94,8 @@ struct ReloadBinaryTests {
             let body = try #require(try JSONSerialization.jsonObject(with: Data(applied.body.utf8)) as? [String: Any])
             #expect(body["status"] as? String == "applied")
             #expect(body["needs_restart"] as? [String] == ["server.access_log"])
+            let hashAfter = try await Self.configHash(adminPort: server.adminPort)
+            #expect(hashAfter != hashBefore, "/api/system shows the hash of the file in force")
             #expect(try await RawHTTP.request("GET", "/", port: server.port).body == "second")
 
             try "routes:\n  - { path_prefix: /, upstream: missing }\n".write(toFile: path, atomically: true, encoding: .utf8)

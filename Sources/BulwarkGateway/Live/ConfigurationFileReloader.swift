@@ -1,4 +1,5 @@
 import BulwarkConfig
+import Foundation
 import Logging
 import Resilience
 import Synchronization
@@ -11,6 +12,10 @@ public final class ConfigurationFileReloader: Sendable {
     private let gateway: Gateway
     private let overrides: @Sendable (inout BulwarkConfiguration) -> Void
     private let serial = Mutex<Void>(())
+    private let applied = Mutex<String?>(nil)
+
+    /// The text of the file as last put in force by a reload (nil until a reload applied one).
+    public var appliedText: String? { applied.withLock { $0 } }
 
     /// - Parameters:
     ///   - path: the configuration file.
@@ -27,8 +32,14 @@ public final class ConfigurationFileReloader: Sendable {
     public func reload() -> ReloadOutcome {
         serial.withLock { _ in
             var configuration: BulwarkConfiguration
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                return gateway.rejected([ConfigurationIssue(keyPath: "(file)", problem: "cannot read \(path): \(error.localizedDescription)")])
+            }
             do throws(ConfigurationError) {
-                configuration = try BulwarkConfiguration.load(path: path)
+                configuration = try BulwarkConfiguration.parse(yaml: text, environment: ProcessInfo.processInfo.environment)
             } catch {
                 return gateway.rejected(error.issues)
             }
@@ -36,7 +47,9 @@ public final class ConfigurationFileReloader: Sendable {
             if configuration.routes.isEmpty {
                 return gateway.rejected([ConfigurationIssue(keyPath: "routes", problem: "no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route)")])
             }
-            return gateway.reload(configuration)
+            let outcome = gateway.reload(configuration)
+            if outcome.status != .rejected { applied.withLock { $0 = text } }
+            return outcome
         }
     }
 }

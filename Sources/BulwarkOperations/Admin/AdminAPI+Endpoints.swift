@@ -152,7 +152,7 @@ extension AdminAPI {
             version: monitor.version, uptime_seconds: Date().timeIntervalSince(monitor.startedAt), started_at: monitor.startedAt,
             pid: getpid(), rss_bytes: process.residentBytes, cpu_seconds: process.cpuSeconds,
             cpu_percent: metrics["cpu_percent"] ?? 0, open_files: process.openFiles, threads: process.threads,
-            config_hash: system.configurationHash, config_path: system.configurationPath,
+            config_hash: reloader?.appliedText.map(SystemFacts.hash) ?? system.configurationHash, config_path: system.configurationPath,
             hostname: String(decoding: hostname.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
             listen: system.listen, admin_listen: system.adminListen
         ))

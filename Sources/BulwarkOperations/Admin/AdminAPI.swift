@@ -1,4 +1,5 @@
 import BulwarkConfig
+import Crypto
 import BulwarkGateway
 import Foundation
 import NIOHTTP1
@@ -31,6 +32,12 @@ struct AdminAPI: Sendable {
         var configurationPath: String?
         var listen: String
         var adminListen: String
+
+        /// `sha256:` and the hex digest of a configuration file's text (after a reload, of the file
+        /// that reload put in force).
+        static func hash(_ text: String) -> String {
+            "sha256:" + SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
     }
 
     var gateway: Gateway { monitor.gateway }
