@@ -53,8 +53,10 @@ final class ProxyExchange: @unchecked Sendable {
     /// Vets and routes the head, taking from the runtime everything the request will use, then lets the
     /// machine decide.
     func start() {
-        let configuration = runtime.configuration
-        let resolver = runtime.clientResolver
+        // One read of the snapshot in force: routes, limits and trusted proxies all from the same reload.
+        let snapshot = runtime.snapshot
+        let server = snapshot.configuration.server
+        let resolver = snapshot.clientResolver
         let peer = handler.peerAddress
         let clientAddress = resolver.clientAddress(peer: peer, forwardedFor: clientHead.headers["X-Forwarded-For"])
         var context = ExchangeContext(
@@ -64,13 +66,13 @@ final class ProxyExchange: @unchecked Sendable {
             pool: runtime.pool(for: eventLoop),
             accessLog: runtime.accessLog,
             rateLimiter: runtime.rateLimiter,
-            rateLimitHeaderStyle: configuration.server.rateLimitHeaders
+            rateLimitHeaderStyle: server.rateLimitHeaders
         )
         if !clientHead.isKeepAlive || clientHead.version.major < 1 || (clientHead.version.major == 1 && clientHead.version.minor == 0) {
             handler.closeAfterCurrentResponse()
         }
         let vetted: VettedRequest
-        switch RequestVetting.vet(clientHead, limits: runtime.vettingLimits) {
+        switch RequestVetting.vet(clientHead, limits: snapshot.vettingLimits) {
         case .failure(let rejection):
             self.context = context
             return perform(machine.headRejected(rejection.status, message: rejection.message))
@@ -79,7 +81,7 @@ final class ProxyExchange: @unchecked Sendable {
         }
         if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         context.loggedPath = String(vetted.path)
-        let route = runtime.router.route(method: clientHead.method, path: vetted.path)
+        let route = snapshot.router.route(method: clientHead.method, path: vetted.path)
         if let route {
             context.route = route
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
@@ -89,7 +91,7 @@ final class ProxyExchange: @unchecked Sendable {
         }
         self.context = context
         let request = ExchangeRequest(
-            framing: vetted.framing, expectsContinue: vetted.expectsContinue, maxBodyBytes: configuration.server.maxBodyBytes
+            framing: vetted.framing, expectsContinue: vetted.expectsContinue, maxBodyBytes: server.maxBodyBytes
         )
         perform(machine.headAccepted(request, policy: route.map { ExchangePolicy(route: $0, method: clientHead.method) }, now: Self.now()))
     }
