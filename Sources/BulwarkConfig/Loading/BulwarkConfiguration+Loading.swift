@@ -20,13 +20,17 @@ extension BulwarkConfiguration {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> BulwarkConfiguration {
-        let text: String
+        try parse(yaml: try readFile(path: path), environment: environment)
+    }
+
+    /// The text of the configuration file at `path` (what ``load(path:environment:)`` parses).
+    /// - Throws: ``ConfigurationError`` with one problem at key path `(file)` when it cannot be read.
+    public static func readFile(path: String) throws(ConfigurationError) -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "(file)", problem: "cannot read \(path): \(Self.reason(error))")])
         }
-        return try parse(yaml: text, environment: environment)
     }
 
     /// Parses and validates YAML text.

@@ -13,10 +13,7 @@ enum ConfigurationChanges {
                 lines.append("upstreams.\(upstream.name): added")
                 continue
             }
-            var policies = before, policiesNew = upstream
-            policies.targets = []
-            policiesNew.targets = []
-            if policies != policiesNew { lines.append("upstreams.\(upstream.name): settings changed (rebuilt)") }
+            if !before.hasSamePolicies(as: upstream) { lines.append("upstreams.\(upstream.name): settings changed (rebuilt)") }
             let joined = Set(upstream.targets).subtracting(before.targets).count
             let left = Set(before.targets).subtracting(upstream.targets).count
             if joined + left > 0 { lines.append("upstreams.\(upstream.name).targets: +\(joined) -\(left)") }

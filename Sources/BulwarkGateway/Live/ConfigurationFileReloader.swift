@@ -33,12 +33,8 @@ public final class ConfigurationFileReloader: Sendable {
         serial.withLock { _ in
             var configuration: BulwarkConfiguration
             let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                return gateway.rejected([ConfigurationIssue(keyPath: "(file)", problem: "cannot read \(path): \(error.localizedDescription)")])
-            }
             do throws(ConfigurationError) {
+                text = try BulwarkConfiguration.readFile(path: path)
                 configuration = try BulwarkConfiguration.parse(yaml: text, environment: ProcessInfo.processInfo.environment)
             } catch {
                 return gateway.rejected(error.issues)

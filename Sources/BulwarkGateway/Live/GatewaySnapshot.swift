@@ -65,7 +65,7 @@ final class GatewaySnapshot: Sendable {
         var membership: [(cluster: UpstreamCluster, targets: [TargetURL])] = []
         for upstream in configuration.upstreams {
             if let old = previous?.clusters.first(where: { $0.name == upstream.name }),
-               Self.sameApartFromTargets(old.settings, upstream) {
+               old.settings.hasSamePolicies(as: upstream) {
                 clusters.append(old)
                 membership.append((old, upstream.targets))
                 continue
@@ -89,11 +89,15 @@ final class GatewaySnapshot: Sendable {
         let dropped = (previous?.clusters ?? []).filter { !kept.contains(ObjectIdentifier($0)) }
         return Plan(configuration: configuration, clusters: clusters, membership: membership, dropped: dropped)
     }
+}
 
-    private static func sameApartFromTargets(_ a: UpstreamSettings, _ b: UpstreamSettings) -> Bool {
-        var a = a, b = b
-        a.targets = []
-        b.targets = []
-        return a == b
+extension UpstreamSettings {
+    /// Whether `other` is the same upstream apart from its targets: a reload then keeps the running
+    /// upstream and only changes its members.
+    func hasSamePolicies(as other: UpstreamSettings) -> Bool {
+        var mine = self, theirs = other
+        mine.targets = []
+        theirs.targets = []
+        return mine == theirs
     }
 }

@@ -49,12 +49,6 @@ final class GatewayRuntime: Sendable {
     var configuration: BulwarkConfiguration { snapshot.configuration }
     var router: Router { snapshot.router }
     var clusters: [UpstreamCluster] { snapshot.clusters }
-    var clientResolver: ClientAddressResolver { snapshot.clientResolver }
-    /// The limits every request head is vetted against.
-    var vettingLimits: RequestVetting.Limits { snapshot.vettingLimits }
-
-    /// Where to connect to `target` (nil: connect by name).
-    func address(for target: TargetState) -> SocketAddress? { target.address }
 
     /// Plans, commits and swaps in the snapshot for `configuration`, all or nothing; returns the
     /// snapshot it replaced. Idle connections of targets that left are closed on their event loops.

@@ -10,7 +10,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             return connectionArrived(connection, attempt: attempt)
         }
         let connectTimeout = TimeAmount.nanoseconds(cluster.settings.connectTimeout.nanoseconds)
-        let future = context.pool.connect(target, address: runtime.address(for: target), connectTimeout: connectTimeout)
+        let future = context.pool.connect(target, address: target.address, connectTimeout: connectTimeout)
         future.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):
