@@ -38,7 +38,7 @@ final class RouteRateLimiter: Sendable {
         }
     }
 
-    /// A prefix that changes with the policy's numbers (limit, window, burst, algorithm), so a reload that
+    /// A prefix (made once per route, see ``RouteRateLimit``) that changes with the policy's numbers (limit, window, burst, algorithm), so a reload that
     /// changes a policy under the same name starts its keys afresh, as Envoy's token buckets do: a raised
     /// limit is not held back by state counted under the old one. Unchanged policies keep their state.
     static func generation(of policy: RateLimitPolicy) -> String {
@@ -66,24 +66,25 @@ final class RouteRateLimiter: Sendable {
         }
     }
 
-    /// Decides every class for a request; `completion` runs on `eventLoop`.
+    /// Decides every class of a route for a request; `completion` runs on `eventLoop`.
     func check(
-        _ classes: [RateLimitClass], clientAddress: String, headers: HTTPHeaders,
+        _ limits: [RouteRateLimit], clientAddress: String, headers: HTTPHeaders,
         on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
     ) {
-        let keys = classes.map { Self.generation(of: $0.policy) + Self.key(for: $0, clientAddress: clientAddress, headers: headers) }
+        let keys = limits.map { $0.keyPrefix + Self.key(for: $0.rateLimitClass, clientAddress: clientAddress, headers: headers) }
         switch backend {
         case .memory(let store):
-            completion(zip(classes, keys).map { ($0.policy, store.decide(key: $1, policy: $0.policy)) })
+            completion(zip(limits, keys).map { ($0.rateLimitClass.policy, store.decide(key: $1, policy: $0.rateLimitClass.policy)) })
         case .shared(let store):
             let logger = self.logger
             Task {
                 var outcome: Outcome = []
-                for (rateLimit, key) in zip(classes, keys) {
+                for (limit, key) in zip(limits, keys) {
+                    let policy = limit.rateLimitClass.policy
                     do {
-                        outcome.append((rateLimit.policy, try await store.acquire(key: key, policy: rateLimit.policy, cost: 1)))
+                        outcome.append((policy, try await store.acquire(key: key, policy: policy, cost: 1)))
                     } catch {
-                        logger.warning("rate-limit store failed; admitting the request", metadata: ["policy": "\(rateLimit.policy.name)", "error": "\(error)"])
+                        logger.warning("rate-limit store failed; admitting the request", metadata: ["policy": "\(policy.name)", "error": "\(error)"])
                     }
                 }
                 let result = outcome
@@ -91,4 +92,11 @@ final class RouteRateLimiter: Sendable {
             }
         }
     }
+}
+
+/// A rate-limit class as a route applies it, with its store-key prefix (``RouteRateLimiter/generation(of:)``)
+/// made once when the route is built rather than for every request.
+struct RouteRateLimit: Sendable {
+    let rateLimitClass: RateLimitClass
+    let keyPrefix: String
 }

@@ -7,7 +7,7 @@ final class CompiledRoute: Sendable {
     let index: Int
     let settings: RouteSettings
     let cluster: UpstreamCluster
-    let rateLimits: [RateLimitClass]
+    let rateLimits: [RouteRateLimit]
     /// Where this route's statistics and metrics are kept in ``GatewayTelemetry``.
     let telemetrySlot: Int
     /// Whole-request deadline in nanoseconds.
@@ -20,7 +20,7 @@ final class CompiledRoute: Sendable {
         self.telemetrySlot = telemetrySlot
         self.settings = settings
         self.cluster = cluster
-        self.rateLimits = rateLimits
+        self.rateLimits = rateLimits.map { RouteRateLimit(rateLimitClass: $0, keyPrefix: RouteRateLimiter.generation(of: $0.policy)) }
         self.timeoutNanoseconds = (settings.timeout ?? cluster.settings.timeout).nanoseconds
     }
 
