@@ -2,28 +2,22 @@ import BulwarkTestSupport
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// One raw TCP connection kept open across writes, for tests that send a request in pieces and watch
 /// what the gateway answers and whether it closes. A channel handler collects every byte read.
 final class RawConnection: Sendable {
-    private final class Received: Sendable {
-        let state = Mutex<(bytes: [UInt8], closed: Bool)>(([], false))
-    }
-
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
-        let received: Received
-        init(_ received: Received) { self.received = received }
+        let received: ByteLog
+        init(_ received: ByteLog) { self.received = received }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            received.state.withLock { $0.bytes += bytes }
+            received.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            received.state.withLock { $0.closed = true }
+            received.markClosed()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -32,10 +26,10 @@ final class RawConnection: Sendable {
     }
 
     private let channel: any Channel
-    private let received: Received
+    private let received: ByteLog
 
     init(port: Int) async throws {
-        let received = Received()
+        let received = ByteLog()
         self.received = received
         channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -50,21 +44,21 @@ final class RawConnection: Sendable {
     func send(_ bytes: [UInt8]) async throws { try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get() }
 
     /// Everything read so far.
-    var bytes: [UInt8] { received.state.withLock { $0.bytes } }
+    var bytes: [UInt8] { received.snapshot.bytes }
     var text: String { String(decoding: bytes, as: UTF8.self) }
     /// Whether the server closed the connection.
-    var closed: Bool { received.state.withLock { $0.closed } }
+    var closed: Bool { received.snapshot.closed }
 
     /// Waits until `condition` holds for the text received, or the server closes, or `timeout` passes.
     @discardableResult
     func wait(timeout: Duration = .seconds(10), until condition: (String) -> Bool = { _ in false }) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let (text, closed) = received.state.withLock { (String(decoding: $0.bytes, as: UTF8.self), $0.closed) }
-            if closed || condition(text) { return text }
-            try await Task.sleep(for: .milliseconds(10))
+        while true {
+            let now = received.snapshot
+            let text = String(decoding: now.bytes, as: UTF8.self)
+            if now.closed || condition(text) || ContinuousClock.now >= deadline { return text }
+            await received.waitForChange(after: now.version, until: deadline)
         }
-        return text
     }
 
     /// Waits for the server to close the connection; returns whether it did within `timeout`.
