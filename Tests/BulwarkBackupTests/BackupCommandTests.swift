@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The `bulwark backup` command line contract (cron jobs rely on it), run as the built binary.
-@Suite(.enabled(if: PostgresServer.shouldRun), .timeLimit(.minutes(2)), .serialized)
+@Suite(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"), .timeLimit(.minutes(2)), .serialized)
 struct BackupCommandTests {
     static var binary: String {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

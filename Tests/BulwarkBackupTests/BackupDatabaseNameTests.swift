@@ -29,7 +29,7 @@ struct BackupDatabaseNameTests {
         #expect(try DatabaseURL(parsing: "postgres://u@h/app").databaseConnectionString == "dbname='app'")
     }
 
-    @Test(.enabled(if: PostgresServer.shouldRun))
+    @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func restoreIntoANameThatLooksLikeAConnectionStringRestoresIntoThatName() async throws {
         try await BackupHarness.with { harness async throws in
             let manifest = try await harness.manager.run()
@@ -50,7 +50,7 @@ struct BackupDatabaseNameTests {
         }
     }
 
-    @Test(.enabled(if: PostgresServer.shouldRun))
+    @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func aSourceWithSuchANameIsBackedUpAndDeepVerifiedLiterally() async throws {
         try await BackupHarness.with { harness async throws in
             let name = "x host=/nonexistent dbname=app"
@@ -67,7 +67,7 @@ struct BackupDatabaseNameTests {
         }
     }
 
-    @Test(.enabled(if: PostgresServer.shouldRun))
+    @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func aNonASCIIDatabaseNameStillGivesASafeID() async throws {
         try await BackupHarness.with { harness async throws in
             try harness.server.psql("CREATE DATABASE \"Grüße\"")

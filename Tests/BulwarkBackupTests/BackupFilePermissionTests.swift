@@ -101,7 +101,7 @@ struct BackupFilePermissionTests {
         #expect(permissions(partial.path) == 0o600)
     }
 
-    @Test(.enabled(if: PostgresServer.shouldRun))
+    @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func aBackupItsManifestAndItsDirectoryAreOwnerOnly() async throws {
         try await BackupHarness.with { harness async throws in
             let manifest = try await harness.manager.run()
@@ -115,7 +115,7 @@ struct BackupFilePermissionTests {
         }
     }
 
-    @Test(.enabled(if: MotoServer.shouldRun))
+    @Test(.enabled(if: MotoServer.shouldRun, "moto_server is not installed (pip install moto[server])"))
     func anArchiveDownloadedFromS3Is0600() async throws {
         let moto = try await MotoServer()
         defer { moto.stop() }

@@ -61,7 +61,7 @@ struct BackupManifestPathTests {
 
     /// `list`, `verify`, `restore` and `prune`, run as the binary, on a directory with unsafe manifests
     /// whose paths point at files outside it: each is skipped with a warning and nothing outside changes.
-    @Test(.enabled(if: PostgresServer.shouldRun))
+    @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func theCommandsSkipUnsafeManifestsAndLeaveFilesOutsideAlone() throws {
         let root = try makeScratchDirectory("manifests")
         defer { try? FileManager.default.removeItem(at: root) }

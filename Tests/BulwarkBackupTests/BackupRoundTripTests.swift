@@ -6,7 +6,7 @@ import Logging
 import Testing
 
 /// Backups of a real PostgreSQL: round trip, corruption, refusal rules and failures.
-@Suite(.enabled(if: PostgresServer.shouldRun), .timeLimit(.minutes(2)), .serialized)
+@Suite(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"), .timeLimit(.minutes(2)), .serialized)
 struct BackupRoundTripTests {
     @Test func aBackupRestoresIntoANewDatabaseWithIdenticalData() async throws {
         try await BackupHarness.with { harness async throws in

@@ -7,7 +7,7 @@ import Logging
 import Testing
 
 /// The scheduler `bulwark serve` runs: staleness on a manual timeline, and a run that records success.
-@Suite(.enabled(if: PostgresServer.shouldRun), .timeLimit(.minutes(1)))
+@Suite(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"), .timeLimit(.minutes(1)))
 struct BackupSchedulerTests {
     @Test func stalenessFollowsTheScheduleAndARunResetsIt() async throws {
         try await BackupHarness.with { harness async throws in

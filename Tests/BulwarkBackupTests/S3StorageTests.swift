@@ -59,7 +59,7 @@ final class MotoServer: Sendable {
     }
 }
 
-@Suite(.enabled(if: MotoServer.shouldRun), .timeLimit(.minutes(2)), .serialized)
+@Suite(.enabled(if: MotoServer.shouldRun, "moto_server is not installed (pip install moto[server])"), .timeLimit(.minutes(2)), .serialized)
 struct S3StorageTests {
     static let credentials = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
 
