@@ -5,7 +5,7 @@ extension ConfigReader {
     mutating func readUpstream(name: String, _ node: Node) -> UpstreamSettings {
         let path = "upstreams.\(name)"
         var upstream = UpstreamSettings(name: name, targets: [])
-        let keys = ["targets", "balancer", "timeout", "connect_timeout", "max_idle_connections", "health_check", "retry", "outlier_detection", "circuit_breaker"]
+        let keys = ["targets", "balancer", "timeout", "connect_timeout", "max_idle_connections", "health_check", "retry", "outlier_detection", "circuit_breaker", "tls", "host", "resolve_interval"]
         guard let entries = mapping(node, at: path, allowed: keys) else { return upstream }
         if let targets = stringList(entries["targets"], at: "\(path).targets") {
             upstream.targets = targets.enumerated().compactMap { index, text in
@@ -16,7 +16,7 @@ extension ConfigReader {
                     return nil
                 }
             }
-            if targets.isEmpty { report("\(path).targets", "must list at least one target, e.g. [\"http://127.0.0.1:3000\"]") }
+            if targets.isEmpty { report("\(path).targets", "must list at least one target, e.g. [\"http://127.0.0.1:3000\"] or [\"https://api.vendor.com\"]") }
         } else {
             report("\(path).targets", "missing: list the app's addresses, e.g. [\"http://127.0.0.1:3000\"]")
         }
@@ -32,6 +32,7 @@ extension ConfigReader {
         if let node = entries["retry"] { upstream.retry = readRetry(node, at: "\(path).retry") }
         if let node = entries["outlier_detection"] { upstream.outlierDetection = readOutlierDetection(node, at: "\(path).outlier_detection") }
         if let node = entries["circuit_breaker"] { upstream.circuitBreaker = readBreaker(node, at: "\(path).circuit_breaker") }
+        readUpstreamTLS(entries, at: path, into: &upstream)
         return upstream
     }
 

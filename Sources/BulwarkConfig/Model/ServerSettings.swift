@@ -71,6 +71,14 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxConnections: Int = Defaults.maxConnections
     /// What to do with a path holding `%2F`, `%5C` or a `..` that climbs above the root. Default `reject` (400).
     public var pathEscapes: PathEscapePolicy = Defaults.pathEscapes
+    /// HTTPS on the listener; nil (the default) serves plain HTTP.
+    public var tls: ServerTLSSettings?
+    /// A second, plain-HTTP listener answering every request with 308 to the same URL on https.
+    /// Needs `tls`. Default none.
+    public var redirectHTTP: ListenAddress?
+    /// `max-age` of the `Strict-Transport-Security` field added to every HTTPS response. Needs `tls`.
+    /// Default none (no field).
+    public var hsts: Duration?
 
     /// Creates settings with every default.
     public init() {}

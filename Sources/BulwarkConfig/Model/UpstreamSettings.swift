@@ -11,6 +11,8 @@ public struct UpstreamSettings: Sendable, Hashable {
         public static let balancer = BalancerKind.roundRobin
         /// `upstreams.NAME.max_idle_connections` per target and event loop.
         public static let maxIdleConnections = 256
+        /// `upstreams.NAME.resolve_interval`
+        public static let resolveInterval = Duration.seconds(30)
     }
 
     /// The name routes refer to.
@@ -33,11 +35,22 @@ public struct UpstreamSettings: Sendable, Hashable {
     public var outlierDetection = OutlierDetectionSettings()
     /// The circuit breaker each target gets.
     public var circuitBreaker = TargetBreakerSettings()
+    /// TLS to the `https://` targets. Default: verified against the system trust store, SNI from the target.
+    public var tls = UpstreamTLSSettings()
+    /// The `Host` sent upstream; nil means per target: `target` for `https://`, `client` for `http://`.
+    public var host: UpstreamHostHeader?
+    /// How often target host names are resolved again. Default 30 s.
+    public var resolveInterval: Duration = Defaults.resolveInterval
 
     /// Creates an upstream with default policies.
     public init(name: String, targets: [TargetURL]) {
         self.name = name
         self.targets = targets
+    }
+
+    /// The `Host` rule for `target`: the configured one, else `target` for https and `client` for http.
+    public func hostHeader(for target: TargetURL) -> UpstreamHostHeader {
+        host ?? (target.scheme == .https ? .target : .client)
     }
 }
 

@@ -15,6 +15,9 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// `host:port`, with IPv6 addresses in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+    /// The host as written in a URL or `Host` field: IPv6 addresses in brackets.
+    public var hostPart: String { host.contains(":") ? "[\(host)]" : host }
+
     /// Whether the address only accepts connections from this machine.
     public var isLoopback: Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")

@@ -1,6 +1,6 @@
 import BulwarkConfig
 
-/// The keys a running gateway cannot change: the listeners, the thread count, where the access log
+/// The keys a running gateway cannot change: the listeners (and whether the public one speaks TLS), the thread count, where the access log
 /// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups).
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
@@ -16,6 +16,13 @@ enum RestartOnlyKeys {
         }
         keep("server.listen", \.server.listen)
         keep("server.threads", \.server.threads)
+        keep("server.redirect_http", \.server.redirectHTTP)
+        // Certificates, versions and the client CA reload live; turning HTTPS on or off changes the listener.
+        if (running.server.tls == nil) != (loaded.server.tls == nil) {
+            changed.append("server.tls")
+            applicable.server.tls = running.server.tls
+            applicable.server.hsts = running.server.hsts
+        }
         keep("server.access_log", \.server.accessLog)
         keep("admin", \.admin)
         keep("redis", \.redis)
