@@ -1,5 +1,6 @@
 import ArgumentParser
 import BulwarkConfig
+import BulwarkGateway
 
 /// `bulwark check`: validates a configuration file and exits 0 (valid) or 1 (every problem listed).
 struct Check: ParsableCommand {
@@ -16,6 +17,13 @@ struct Check: ParsableCommand {
             }
             if !configuration.upstreams.isEmpty, configuration.routes.isEmpty {
                 printError("error: \(path): 1 problem:\n  routes: missing: with several upstreams, list which routes go to which (bulwark serve needs at least one route)")
+                throw ExitCode(1)
+            }
+            // Certificates and keys are read as the gateway would read them at start.
+            let tlsProblems = Gateway.tlsProblems(in: configuration)
+            if !tlsProblems.isEmpty {
+                let lines = tlsProblems.map { "  \($0.keyPath): \($0.problem)" }.joined(separator: "\n")
+                printError("error: \(path): \(tlsProblems.count) problem\(tlsProblems.count == 1 ? "" : "s"):\n\(lines)")
                 throw ExitCode(1)
             }
             let targets = configuration.upstreams.reduce(0) { $0 + $1.targets.count }

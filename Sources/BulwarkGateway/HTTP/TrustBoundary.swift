@@ -1,6 +1,7 @@
 /// The headers a client must never set for the upstream: the gateway sets them itself, or identity is
 /// derived from them. Kept in one place so every feature that sets an identity header (claims,
-/// client-certificate subject, audit actor) joins this list, and so `Connection` can never name them.
+/// client-certificate subject, audit actor) joins this list (a configured name, such as
+/// `server.tls.client_subject_header`, is removed where the request head is built: ``UpstreamRequestHead``), and so `Connection` can never name them.
 enum TrustBoundary {
     /// Removed from every client request on every route, whoever the peer is. `X-Real-IP` is then set
     /// by the gateway from the resolved client address.

@@ -14,6 +14,12 @@ enum UpstreamRequestHead {
         /// The resolved client address (`X-Real-IP`).
         var clientAddress: String
         var requestID: String
+        /// `https` when the client connected over TLS, else `http` (`X-Forwarded-Proto`, unless a trusted
+        /// proxy said otherwise).
+        var scheme = "http"
+        /// `server.tls.client_subject_header` and the verified client certificate's subject: the field is
+        /// removed from the client's request and set only from the certificate.
+        var clientSubject: (header: String, value: String?)?
     }
 
     static func make(from head: HTTPRequestHead, vetted: VettedRequest, origin: Origin) -> HTTPRequestHead {
@@ -23,6 +29,7 @@ enum UpstreamRequestHead {
         var forwardedProto: String?
         var forwardedHost: String?
         let named = vetted.connection.named
+        let subjectHeader = origin.clientSubject?.header.lowercased()
         for (name, value) in head.headers {
             switch HeaderName.of(name) {
             case .connection, .hopByHop, .contentLength, .transferEncoding, .gatewayOwned, .requestID:
@@ -42,6 +49,7 @@ enum UpstreamRequestHead {
                 continue
             case .other:
                 if !named.isEmpty, named.contains(name.lowercased()) { continue }
+                if let subjectHeader, name.lowercased() == subjectHeader { continue }
             }
             headers.add(name: name, value: value)
         }
@@ -53,10 +61,11 @@ enum UpstreamRequestHead {
         }
         let existing = forwardedFor.joined(separator: ", ")
         headers.add(name: "X-Forwarded-For", value: existing.isEmpty ? origin.peer : "\(existing), \(origin.peer)")
-        headers.add(name: "X-Forwarded-Proto", value: forwardedProto ?? "http")
+        headers.add(name: "X-Forwarded-Proto", value: forwardedProto ?? origin.scheme)
         if let host = forwardedHost ?? vetted.host { headers.add(name: "X-Forwarded-Host", value: host) }
         headers.add(name: "X-Real-IP", value: origin.clientAddress)
         headers.add(name: "X-Request-ID", value: origin.requestID)
+        if let subject = origin.clientSubject, let value = subject.value { headers.add(name: subject.header, value: value) }
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: vetted.target, headers: headers)
     }
 }

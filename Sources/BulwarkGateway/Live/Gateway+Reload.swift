@@ -1,11 +1,13 @@
 import BulwarkConfig
+import Foundation
 import Logging
 import Resilience
 
 extension Gateway {
     /// Puts `configuration` in force for every new request, or changes nothing if it is invalid.
     ///
-    /// Routes, upstreams, targets, rate limits, policies and server limits apply at once; requests in
+    /// Routes, upstreams, targets, rate limits, policies, server limits and the listener's TLS
+    /// certificates (read again from their files) apply at once; requests in
     /// flight finish on the routes and upstreams they started with. An upstream whose settings are the
     /// same apart from its targets keeps its targets' health, breakers and pooled connections, and only
     /// its membership changes. Keys that cannot change while running (see ``ReloadOutcome/needsRestart``:
@@ -23,15 +25,26 @@ extension Gateway {
         for key in needsRestart {
             logger.warning("configuration key changed but needs restart; the running value stays in force", metadata: ["key": "\(key)"])
         }
-        guard applicable != running else {
+        // The listener's certificate files are read again even when the file itself is unchanged.
+        let certificates: ServerTLSMaterial?
+        do {
+            certificates = try runtime.certificates.prepare(applicable.server.tls, now: Date())
+        } catch {
+            return rejected(error.issues, needsRestart: needsRestart)
+        }
+        guard applicable != running || certificates != nil else {
             logger.notice("configuration reloaded: nothing changed")
             return ReloadOutcome(status: .unchanged, needsRestart: needsRestart)
         }
-        let changes = ConfigurationChanges.describe(from: running, to: applicable)
+        var changes = ConfigurationChanges.describe(from: running, to: applicable)
         do {
-            _ = try runtime.install(applicable)
+            if applicable != running { _ = try runtime.install(applicable) }
         } catch {
             return rejected(error.issues, needsRestart: needsRestart)
+        }
+        if let certificates {
+            runtime.certificates.install(certificates)
+            changes.append("server.tls: certificates reloaded")
         }
         healthChecks.run(for: runtime.clusters)
         logger.notice("configuration reloaded", metadata: ["changes": "\(changes.joined(separator: "; "))"])

@@ -12,6 +12,8 @@ final class GatewayRuntime: Sendable {
     let accessLog: AccessLog
     let telemetry: GatewayTelemetry
     let logger: Logger
+    /// The HTTPS listener's certificates (none when it speaks plain HTTP).
+    let certificates: ListenerCertificates
     private let pools: [ObjectIdentifier: UpstreamConnectionPool]
     let connections = ConnectionTracker()
     private let draining = Atomic<Bool>(false)
@@ -34,6 +36,7 @@ final class GatewayRuntime: Sendable {
         self.logger = logger
         let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
         self.telemetry = telemetry
+        self.certificates = try ListenerCertificates(settings: configuration.server.tls, telemetry: TLSTelemetry(factory: metricsFactory))
         self.current = Mutex(try GatewaySnapshot.plan(configuration, previous: nil, logger: logger).commit(telemetry: telemetry))
         self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
         self.accessLog = try AccessLog(destination: configuration.server.accessLog, metricsFactory: metricsFactory)

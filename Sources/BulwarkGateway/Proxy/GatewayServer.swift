@@ -3,9 +3,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The public listener: accepts connections and gives each an HTTP/1.1 pipeline ending in a
-/// ``ProxyServerHandler``.
+/// ``ProxyServerHandler`` — behind TLS (the certificates in force when it is accepted) when
+/// `server.tls` is set.
 final class GatewayServer: Sendable {
     let runtime: GatewayRuntime
     let group: any EventLoopGroup
@@ -41,6 +43,13 @@ final class GatewayServer: Sendable {
                         return
                     }
                     let pipeline = channel.pipeline.syncOperations
+                    var security: ConnectionSecurity?
+                    if let material = runtime.certificates.material {
+                        let connectionSecurity = ConnectionSecurity(hsts: server.hsts, clientSubjectHeader: material.settings.clientSubjectHeader)
+                        try pipeline.addHandler(NIOSSLServerHandler(context: material.context))
+                        try pipeline.addHandler(TLSConnectionHandler(security: connectionSecurity, telemetry: runtime.certificates.telemetry))
+                        security = connectionSecurity
+                    }
                     let headTimer = RequestHeadTimer(timeout: .nanoseconds(server.headerTimeout.nanoseconds))
                     try pipeline.addHandler(headTimer)
                     // No pipelining assistant: it stops reading between requests (an epoll_ctl pair per
@@ -52,7 +61,7 @@ final class GatewayServer: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: Self.decoderLimits(server)
                     )
-                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer))
+                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer, security: security))
                 }
             }
             .bind(host: listen.host, port: listen.port)

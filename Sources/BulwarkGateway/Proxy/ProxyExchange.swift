@@ -85,7 +85,9 @@ final class ProxyExchange: @unchecked Sendable {
         if let route {
             context.route = route
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
-                peer: peer, peerIsTrusted: resolver.isTrusted(peer), clientAddress: clientAddress, requestID: context.requestID
+                peer: peer, peerIsTrusted: resolver.isTrusted(peer), clientAddress: clientAddress, requestID: context.requestID,
+                scheme: handler.security == nil ? "http" : "https",
+                clientSubject: handler.security?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) }
             ))
             context.addsHost = vetted.host == nil
         }

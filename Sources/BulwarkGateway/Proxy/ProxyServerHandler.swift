@@ -20,14 +20,20 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     private var idleTimer: Scheduled<Void>?
     private var bodyTimer: Scheduled<Void>?
     private let headTimer: RequestHeadTimer?
+    /// What TLS established for this connection; nil on plain HTTP.
+    let security: ConnectionSecurity?
     /// Monotonic nanoseconds, on the same time base as the event loop's scheduled tasks.
     private let clock: () -> UInt64
 
     /// A handler for one connection, held to the limits `runtime` has when it is made. `clock` is the
     /// monotonic time in nanoseconds (tests on an `EmbeddedEventLoop` pass the loop's time).
-    init(runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil, clock: @escaping () -> UInt64 = { NIODeadline.now().uptimeNanoseconds }) {
+    init(
+        runtime: GatewayRuntime, headTimer: RequestHeadTimer? = nil, security: ConnectionSecurity? = nil,
+        clock: @escaping () -> UInt64 = { NIODeadline.now().uptimeNanoseconds }
+    ) {
         self.runtime = runtime
         self.headTimer = headTimer
+        self.security = security
         self.clock = clock
         self.machine = ClientConnectionStateMachine(limits: ClientConnectionLimits(runtime.configuration.server))
         runtime.instanceObserver?.created(.clientConnection)
@@ -109,6 +115,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         case .writeResponseHead(let connectionClose):
             var head = head
             if connectionClose { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+            if let hsts = security?.strictTransportSecurity { head.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
             context?.write(wrapOutboundOut(.head(head)), promise: nil)
         case let action:
             perform(action)

@@ -1,0 +1,76 @@
+import BulwarkConfig
+import Foundation
+import Logging
+import Resilience
+import Synchronization
+
+/// The HTTPS listener's certificates in force, and how they change: a reload prepares new material from
+/// the files (nothing changes if that fails), then installs it; connections accepted afterwards shake
+/// hands with it, and open ones keep theirs.
+final class ListenerCertificates: Sendable {
+    private let current: Mutex<ServerTLSMaterial?>
+    let telemetry: TLSTelemetry
+
+    /// Loads `settings` (nil: plain HTTP).
+    /// - Throws: ``ConfigurationError`` with the key path of every problem.
+    init(settings: ServerTLSSettings?, telemetry: TLSTelemetry, now: Date = Date()) throws(ConfigurationError) {
+        self.telemetry = telemetry
+        let material = try settings.map { settings throws(ConfigurationError) in try ServerTLSMaterial.load(settings, now: now) }
+        self.current = Mutex(material)
+        if let material { telemetry.certificatesLoaded(material.certificates) }
+    }
+
+    /// The material new connections use; nil when the listener speaks plain HTTP.
+    var material: ServerTLSMaterial? { current.withLock { $0 } }
+
+    /// New material for `settings` when they or the files they name changed since the material in force
+    /// was read; nil when nothing changed (or the listener is plain HTTP).
+    /// - Throws: ``ConfigurationError`` when a file is missing, unreadable, expired or mismatched.
+    func prepare(_ settings: ServerTLSSettings?, now: Date) throws(ConfigurationError) -> ServerTLSMaterial? {
+        guard let settings, let running = material else { return nil }
+        guard settings != running.settings || running.filesChanged() else { return nil }
+        return try ServerTLSMaterial.load(settings, now: now)
+    }
+
+    /// Puts `material` in force for new connections.
+    func install(_ material: ServerTLSMaterial) {
+        current.withLock { $0 = material }
+        telemetry.certificatesLoaded(material.certificates)
+    }
+
+    /// What `/health` and alerts show.
+    var statuses: [TLSCertificateStatus] {
+        (material?.certificates ?? []).map { certificate in
+            TLSCertificateStatus(
+                index: certificate.index, hosts: TLSTelemetry.hosts(of: certificate), subject: certificate.subject,
+                file: certificate.settings.certificate, notValidAfter: certificate.notValidAfter
+            )
+        }
+    }
+
+    /// Checks the files every `interval` (`server.tls.reload_interval`, read each round) and installs
+    /// what changed; a failed load keeps the certificates in force and is logged once per change of the
+    /// files' content.
+    func watch(settings: @escaping @Sendable () -> ServerTLSSettings?, logger: Logger) async {
+        var lastRejected: [String: Data]?
+        while !Task.isCancelled {
+            let interval = settings()?.reloadInterval ?? ServerTLSSettings.Defaults.reloadInterval
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            guard let tls = settings() else { continue }
+            do {
+                guard let fresh = try prepare(tls, now: Date()) else { continue }
+                install(fresh)
+                lastRejected = nil
+                logger.notice("TLS certificates reloaded: their files changed", metadata: ["certificates": "\(fresh.certificates.count)"])
+            } catch {
+                let contents = Dictionary(uniqueKeysWithValues: tls.files.map { ($0, TLSFiles.contents($0) ?? Data()) })
+                guard contents != lastRejected else { continue }
+                lastRejected = contents
+                logger.error("TLS certificate files changed but cannot be used; the certificates in force stay", metadata: [
+                    "problems": "\(error.issues.map { "\($0.keyPath): \($0.problem)" }.joined(separator: "; "))",
+                ])
+            }
+        }
+    }
+}

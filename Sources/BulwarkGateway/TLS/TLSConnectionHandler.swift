@@ -1,0 +1,53 @@
+import NIOCore
+import NIOSSL
+import NIOTLS
+import X509
+
+/// Sits after `NIOSSLServerHandler` on an HTTPS connection: when the handshake completes it records the
+/// verified client certificate's subject in the connection's ``ConnectionSecurity``; when it fails it
+/// counts the reason and closes the connection. Removes itself once the handshake is over.
+final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let security: ConnectionSecurity
+    private let telemetry: TLSTelemetry
+    private var handshakeDone = false
+
+    init(security: ConnectionSecurity, telemetry: TLSTelemetry) {
+        self.security = security
+        self.telemetry = telemetry
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            handshakeDone = true
+            // Only a certificate BoringSSL verified against `client_ca` gets this far (the listener
+            // requires one when `client_ca` is set), so its subject can be passed on.
+            if security.clientSubjectHeader != nil,
+               let peer = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+               let leaf = try? Certificate(derEncoded: peer.toDERBytes()) {
+                security.clientSubject = leaf.subject.description
+            }
+            context.fireUserInboundEventTriggered(event)
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !handshakeDone else { return context.fireErrorCaught(error) }
+        handshakeDone = true
+        telemetry.handshakeFailed(ListenerHandshakeFailure.classify(error))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !handshakeDone {
+            handshakeDone = true
+            telemetry.handshakeFailed(.clientClosed)
+        }
+        context.fireChannelInactive()
+    }
+}
