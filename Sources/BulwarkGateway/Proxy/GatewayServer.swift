@@ -47,7 +47,10 @@ final class GatewayServer: Sendable {
                     if let material = runtime.certificates.material {
                         let connectionSecurity = ConnectionSecurity(hsts: server.hsts, clientSubjectHeader: material.settings.clientSubjectHeader)
                         try pipeline.addHandler(NIOSSLServerHandler(context: material.context))
-                        try pipeline.addHandler(TLSConnectionHandler(security: connectionSecurity, telemetry: runtime.certificates.telemetry))
+                        try pipeline.addHandler(TLSConnectionHandler(
+                            security: connectionSecurity, telemetry: runtime.certificates.telemetry,
+                            timeout: .nanoseconds(server.headerTimeout.nanoseconds)
+                        ))
                         security = connectionSecurity
                     }
                     let headTimer = RequestHeadTimer(timeout: .nanoseconds(server.headerTimeout.nanoseconds))

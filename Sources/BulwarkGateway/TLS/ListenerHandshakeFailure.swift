@@ -16,6 +16,8 @@ enum ListenerHandshakeFailure: String, CaseIterable, Sendable {
     case certificateRejectedByClient = "certificate_rejected_by_client"
     /// Not TLS at all (e.g. plain HTTP sent to the HTTPS port).
     case notTLS = "not_tls"
+    /// The handshake did not complete within `server.header_timeout`.
+    case handshakeTimeout = "handshake_timeout"
     /// The client closed the connection mid-handshake.
     case clientClosed = "client_closed"
     /// Anything else.

@@ -5,18 +5,39 @@ import X509
 
 /// Sits after `NIOSSLServerHandler` on an HTTPS connection: when the handshake completes it records the
 /// verified client certificate's subject in the connection's ``ConnectionSecurity``; when it fails it
-/// counts the reason and closes the connection. Removes itself once the handshake is over.
+/// counts the reason and closes the connection; when it has not completed within `timeout`
+/// (`server.header_timeout`) it counts `handshake_timeout` and closes, so a client stalling mid-handshake
+/// holds no connection longer than one stalling mid-head. Removes itself once the handshake is over.
 final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let security: ConnectionSecurity
     private let telemetry: TLSTelemetry
+    private let timeout: TimeAmount
     private var handshakeDone = false
+    private var timer: Scheduled<Void>?
 
-    init(security: ConnectionSecurity, telemetry: TLSTelemetry) {
+    init(security: ConnectionSecurity, telemetry: TLSTelemetry, timeout: TimeAmount) {
         self.security = security
         self.telemetry = telemetry
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = loopBound.value
+            guard !handler.handshakeDone else { return }
+            handler.handshakeDone = true
+            handler.telemetry.handshakeFailed(.handshakeTimeout)
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
