@@ -73,7 +73,7 @@ import Testing
 
     @Test func rulesFollowTheirThresholds() {
         let settings = AlertSettings()
-        var observation = Observation()
+        var observation = Observation(now: Self.t0)
         observation.residentBytes = 450_000_000
         observation.targets = [
             .init(upstream: "app", target: "h:1", serving: false, ejected: true, activelyHealthy: true, breaker: "closed"),

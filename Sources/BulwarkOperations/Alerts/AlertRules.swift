@@ -12,6 +12,7 @@ import Foundation
 /// | `target_unavailable` | `upstream/host:port` | warning |
 /// | `no_healthy_target` | upstream | critical |
 /// | `backup_stale` | `backup` | critical (the last successful backup is older than the schedule allows) |
+/// | `certificate_expiring` | the certificate's hosts | warning within 14 days, error within 3 days or expired (see ``certificateConditions(for:)``) |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -67,6 +68,7 @@ public enum AlertRules {
                 ))
             }
         }
+        conditions += certificateConditions(for: observation)
         return conditions
     }
 

@@ -1,8 +1,12 @@
+import BulwarkGateway
 import Foundation
 
 /// What the health monitor saw at one evaluation; the alert rules and the health report are computed
 /// from it, so both are pure functions of the same facts.
 public struct Observation: Sendable, Hashable {
+    /// When it was seen: the rules and checks that depend on the date (certificate expiry) read this,
+    /// never the clock.
+    public var now: Date
     /// Resident memory of the process, in bytes.
     public var residentBytes: Int?
     /// Every upstream target.
@@ -11,9 +15,15 @@ public struct Observation: Sendable, Hashable {
     public var dependencies: [DependencyObservation] = []
     /// Requests and 5xx per route over the error-rate window.
     public var routeTraffic: [RouteTraffic] = []
+    /// The certificates the HTTPS listener serves (empty for a plain HTTP listener).
+    public var certificates: [TLSCertificateStatus] = []
+    /// Failed TLS handshakes on the listener so far, by reason.
+    public var handshakeFailures: [String: Int] = [:]
 
-    /// An empty observation.
-    public init() {}
+    /// An empty observation made at `now`.
+    public init(now: Date) {
+        self.now = now
+    }
 
     /// One target.
     public struct TargetObservation: Sendable, Hashable {

@@ -132,9 +132,9 @@ extension DashboardPage {
       }
       function healthClass(word) {
         var w = str(word).toLowerCase();
-        if (w === "healthy" || w === "closed" || w === "online") return "ok";
-        if (w === "degraded" || w === "half_open" || w === "ejected") return "warn";
-        if (w === "unhealthy" || w === "open" || w === "forced_open") return "bad";
+        if (w === "healthy" || w === "closed" || w === "online" || w === "ok") return "ok";
+        if (w === "degraded" || w === "half_open" || w === "ejected" || w === "warning") return "warn";
+        if (w === "unhealthy" || w === "open" || w === "forced_open" || w === "error") return "bad";
         return "muted";
       }
       // rows: array of arrays of cells; a cell is a string or {text, cls}.
@@ -180,11 +180,26 @@ extension DashboardPage {
         r.textContent = h.ready ? "ready" : "not ready";
         r.className = h.ready ? "ok" : "bad";
         $("draining").textContent = h.draining ? "draining" : "";
+        renderTLS(h.tls || null);
         if (!changed("checks", h.checks)) return;
         fillTable("checks", (h.checks || []).map(function (c) {
           return [str(c.name), str(c.kind), { text: str(c.status), cls: healthClass(c.status) },
             isNum(c.latency_ms) ? num(c.latency_ms) + " ms" : "\u2014", str(c.message)];
         }), "No health checks configured");
+      }
+      // The HTTPS listener's certificates and failed handshakes; hidden for a plain HTTP listener.
+      function renderTLS(tls) {
+        if (!changed("tls", tls)) return;
+        $("tls-section").hidden = !tls;
+        if (!tls) return;
+        fillTable("tls", (tls.certificates || []).map(function (c) {
+          var hosts = (c.hosts || []).join(", ") || str(c.subject);
+          return [hosts, when(c.not_after), isNum(c.days_left) ? String(c.days_left) : "\u2014",
+            { text: str(c.status), cls: healthClass(c.status) }];
+        }), "No certificates");
+        var failures = tls.handshake_failures || {}, reasons = Object.keys(failures).sort();
+        $("tls-failures").textContent = "Failed handshakes: " + (reasons.length
+          ? reasons.map(function (r) { return r + " " + failures[r]; }).join(" \u00b7 ") : "none");
       }
       function renderSystem(sys) {
         var parts = ["v" + str(sys.version), "up " + duration(sys.uptime_seconds)];

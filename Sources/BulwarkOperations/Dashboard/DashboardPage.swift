@@ -1,7 +1,8 @@
 /// The admin dashboard: one self-contained page (no CDN, works offline) served at `GET /` on the admin listener.
 ///
 /// Plain HTML, CSS and vanilla JavaScript with inline SVG charts; it polls the admin JSON API
-/// (`/health`, `/api/...`) every 2 s and renders each section independently.
+/// (`/health`, `/api/...`) every 2 s and renders each section independently. The TLS section shows
+/// only when `/health` has a `tls` part (an HTTPS listener).
 enum DashboardPage {
     /// The page's HTML, CSS and JavaScript.
     static let html: String = #"""
@@ -55,6 +56,11 @@ enum DashboardPage {
         <h2>Health checks</h2>
         <table id="checks"><thead><tr><th>Name</th><th>Kind</th><th>Status</th><th class="num">Latency</th><th>Message</th></tr></thead><tbody></tbody></table>
         <p class="err" id="err-checks"></p>
+      </section>
+      <section id="tls-section" hidden>
+        <h2>TLS certificates</h2>
+        <table id="tls"><thead><tr><th>Hosts</th><th>Expires</th><th class="num">Days left</th><th>Status</th></tr></thead><tbody></tbody></table>
+        <p id="tls-failures" class="meta"></p>
       </section>
       <section>
         <h2>Targets</h2>

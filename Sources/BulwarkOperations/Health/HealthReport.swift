@@ -84,9 +84,12 @@ public struct HealthReport: Sendable, Hashable, Codable {
     public var checkedAt: Date
     /// Every check.
     public var checks: [Check]
+    /// The HTTPS listener's certificates and handshake failures; nil (and absent from the JSON) when
+    /// the listener speaks plain HTTP.
+    public var tls: TLS?
 
     enum CodingKeys: String, CodingKey {
-        case status, score, ready, draining, version, checks
+        case status, score, ready, draining, version, checks, tls
         case uptimeSeconds = "uptime_seconds", checkedAt = "checked_at"
     }
 }
@@ -97,7 +100,9 @@ public struct HealthReport: Sendable, Hashable, Codable {
 ///   minus 5 per open warning, 10 per open error and 20 per open critical alert, within 0…100.
 /// - `UNHEALTHY` when some route has no target able to serve (readiness fails); the score is then at
 ///   most 40.
-/// - `DEGRADED` when any check is not healthy, any alert is open, or the process is draining.
+/// - `DEGRADED` when any check is not healthy, any alert is open, or the process is draining. (A
+///   certificate with 3 days or less left degrades the `tls` check; one within 14 days opens a
+///   `certificate_expiring` warning. Neither ever makes the instance `UNHEALTHY`.)
 /// - `HEALTHY` otherwise.
 public enum HealthScoring {
     /// The status and score.
@@ -123,7 +128,8 @@ public enum HealthScoring {
         return (status, score)
     }
 
-    /// The checks for an observation: one per target and one per dependency.
+    /// The checks for an observation: one per target, one per dependency, and `tls` when the listener
+    /// serves certificates (see ``tlsCheck(for:)``).
     public static func checks(for observation: Observation, slowAfter: Duration) -> [HealthReport.Check] {
         var checks: [HealthReport.Check] = []
         for target in observation.targets {
@@ -148,6 +154,7 @@ public enum HealthScoring {
                 checks.append(.init(name: dependency.name, kind: dependency.kind, status: .healthy, latencyMs: latency, message: dependency.kind == "backup" ? "last backup within the schedule" : "reachable"))
             }
         }
+        if let tls = tlsCheck(for: observation) { checks.append(tls) }
         return checks
     }
 }

@@ -29,6 +29,8 @@ enum MetricHelp {
         "bulwark_backup_last_success_timestamp_seconds": "When the last successful backup finished, since the Unix epoch.",
         "bulwark_backup_duration_seconds": "Duration of the last backup run.",
         "bulwark_backup_size_bytes": "Size of the last backup archive.",
+        "bulwark_tls_certificate_expiry_timestamp_seconds": "When the HTTPS listener's certificate for the host stops being valid, since the Unix epoch.",
+        "bulwark_tls_handshake_failures_total": "Failed TLS handshakes on the HTTPS listener, by reason.",
     ]
 
     static func text(for name: String) -> String {

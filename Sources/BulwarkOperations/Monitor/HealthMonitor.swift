@@ -79,6 +79,7 @@ public final class HealthMonitor: Sendable {
     public func evaluate() async {
         await checkDependencies()
         let now = ContinuousClock.now
+        let date = Date()
         let routes = gateway.telemetry.routeStatistics()
         let observation = state.withLock { state in
             state.trafficWindow.append((now, routes))
@@ -86,10 +87,10 @@ public final class HealthMonitor: Sendable {
             // Keep one entry at or before the window's start to subtract from.
             while state.trafficWindow.count > 2, state.trafficWindow[1].at <= horizon { state.trafficWindow.removeFirst() }
             let base = state.trafficWindow.first?.routes ?? []
-            return observe(routes: routes, windowBase: base, state: state)
+            return observe(routes: routes, windowBase: base, state: state, at: date)
         }
         let conditions = AlertRules.conditions(for: observation, settings: settings)
-        let changes = state.withLock { $0.book.evaluate(conditions, at: Date()) }
+        let changes = state.withLock { $0.book.evaluate(conditions, at: date) }
         for change in changes { announce(change) }
     }
 
@@ -126,11 +127,13 @@ public final class HealthMonitor: Sendable {
 
     // MARK: Observation
 
-    /// What the gateway and process look like now.
-    func observe(routes: [RouteStatistics], windowBase: [RouteStatistics], state: State) -> Observation {
-        var observation = Observation()
+    /// What the gateway and process look like at `date`.
+    func observe(routes: [RouteStatistics], windowBase: [RouteStatistics], state: State, at date: Date) -> Observation {
+        var observation = Observation(now: date)
         observation.residentBytes = state.lastSample?.process.residentBytes ?? ProcessSample.current().residentBytes
         observation.targets = Self.targets(of: gateway)
+        observation.certificates = gateway.tlsCertificates
+        observation.handshakeFailures = gateway.tlsHandshakeFailures
         observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
         observation.routeTraffic = routes.map { current in
             let base = windowBase.first { $0.route == current.route } ?? RouteStatistics(route: current.route)
@@ -167,10 +170,13 @@ public final class HealthMonitor: Sendable {
     /// `GET /health`.
     public func healthReport() -> HealthReport {
         let now = Gateway.monotonicNow()
+        let date = Date()
         let routesServable = gateway.routes.allSatisfy { $0.upstream.hasAvailableTarget(at: now) }
         let (observation, openAlerts) = state.withLock { state in
-            var observation = Observation()
+            var observation = Observation(now: date)
             observation.targets = Self.targets(of: gateway)
+            observation.certificates = gateway.tlsCertificates
+            observation.handshakeFailures = gateway.tlsHandshakeFailures
             observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
             return (observation, state.book.openAlerts.map(\.severity))
         }
@@ -178,7 +184,8 @@ public final class HealthMonitor: Sendable {
         let (status, score) = HealthScoring.evaluate(checks: checks, routesServable: routesServable, draining: gateway.isDraining, openAlerts: openAlerts)
         return HealthReport(
             status: status, score: score, ready: routesServable && !gateway.isDraining, draining: gateway.isDraining,
-            version: version, uptimeSeconds: Date().timeIntervalSince(startedAt), checkedAt: Date(), checks: checks
+            version: version, uptimeSeconds: date.timeIntervalSince(startedAt), checkedAt: date, checks: checks,
+            tls: HealthScoring.tls(for: observation)
         )
     }
 
