@@ -21,8 +21,8 @@ struct TargetAddressRefresherTests {
         return TargetState(index: 0, target: parsed, upstream: settings, breaker: nil)
     }
 
-    static func refresher(_ targets: [TargetState], _ lookups: Lookups) -> TargetAddressRefresher {
-        TargetAddressRefresher(targets: { targets }, interval: .seconds(30), resolve: { host, _ in
+    static func refresher(_ lookups: Lookups) -> TargetAddressRefresher {
+        TargetAddressRefresher(upstreams: { [] }, resolve: { host, _ in
             lookups.asked.withLock { $0.append(host) }
             return lookups.answers.withLock { $0[host] }
         }, logger: Logger(label: "test"))
@@ -35,10 +35,10 @@ struct TargetAddressRefresherTests {
         let lookups = Lookups()
         let moved = try SocketAddress(ipAddress: "127.0.0.2", port: 8081)
         lookups.answers.withLock { $0["localhost"] = moved }
-        await Self.refresher([named], lookups).refreshOnce()
+        await Self.refresher(lookups).refresh([named])
         #expect(named.address == moved)
         lookups.answers.withLock { $0 = [:] }
-        await Self.refresher([named], lookups).refreshOnce()
+        await Self.refresher(lookups).refresh([named])
         #expect(named.address == moved, "a failed lookup keeps the last good address")
     }
 
@@ -49,7 +49,7 @@ struct TargetAddressRefresherTests {
         let retired = try Self.target("http://localhost:8082")
         retired.retire()
         let lookups = Lookups()
-        await Self.refresher([literal, v6, retired], lookups).refreshOnce()
+        await Self.refresher(lookups).refresh([literal, v6, retired])
         #expect(lookups.asked.withLock { $0 } == [])
         #expect(TargetAddressRefresher.isHostName("app.internal"))
         #expect(!TargetAddressRefresher.isHostName("10.0.0.1"))

@@ -73,7 +73,11 @@ final class GatewaySnapshot: Sendable {
             do {
                 clusters.append(try UpstreamCluster(settings: upstream, logger: logger))
             } catch {
-                issues += error.issues.map { ConfigurationIssue(keyPath: "upstreams.\(upstream.name).circuit_breaker (\($0.keyPath))", problem: $0.problem) }
+                // TLS problems carry their own key path (`upstreams.NAME.tls.ca`); the breaker's are its own names.
+                issues += error.issues.map { issue in
+                    issue.keyPath.hasPrefix("upstreams.") ? issue
+                        : ConfigurationIssue(keyPath: "upstreams.\(upstream.name).circuit_breaker (\(issue.keyPath))", problem: issue.problem)
+                }
             }
         }
         for (index, route) in configuration.routes.enumerated() {

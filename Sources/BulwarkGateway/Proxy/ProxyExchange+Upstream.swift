@@ -30,9 +30,12 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             self.connection = connection
             connection.handler.delegate = self
             guard var head = context?.upstreamHead else { return }
-            if context?.addsHost == true, let target {
+            if let host = connection.target.hostOverride {
+                // `upstreams.NAME.host`: `target` or a name (X-Forwarded-Host keeps the client's).
+                head.headers.replaceOrAdd(name: "Host", value: host)
+            } else if context?.addsHost == true {
                 // An HTTP/1.0 request without Host goes upstream as HTTP/1.1, which must carry one.
-                head.headers.add(name: "Host", value: target.target.authority)
+                head.headers.add(name: "Host", value: connection.target.target.authority)
             }
             connection.handler.write(.head(head))
             for part in body { connection.handler.write(.body(.byteBuffer(part))) }

@@ -19,6 +19,9 @@ protocol UpstreamConnectionDelegate: AnyObject {
 final class UpstreamConnection: @unchecked Sendable {
     let channel: any Channel
     let target: TargetState
+    /// The address it was opened to (nil: by name); once the target's name resolves elsewhere, the
+    /// connection is closed when it falls idle instead of being reused.
+    let address: SocketAddress?
     var handler: UpstreamResponseHandler!
     weak var pool: UpstreamConnectionPool?
     /// When it was last returned to the pool (monotonic nanoseconds).
@@ -27,9 +30,10 @@ final class UpstreamConnection: @unchecked Sendable {
 
     private let observer: (any InstanceObserver)?
 
-    init(channel: any Channel, target: TargetState, observer: (any InstanceObserver)?) {
+    init(channel: any Channel, target: TargetState, address: SocketAddress? = nil, observer: (any InstanceObserver)?) {
         self.channel = channel
         self.target = target
+        self.address = address
         self.observer = observer
         observer?.created(.upstreamConnection)
     }

@@ -31,7 +31,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         guard let stack = idle[ObjectIdentifier(target)] else { return nil }
         while let connection = stack.connections.popLast() {
             if connection.isClosed || !connection.channel.isActive { continue }
-            if target.isRetired {
+            if target.isRetired || !target.isCurrent(connection.address) {
                 connection.close()
                 continue
             }
@@ -44,10 +44,11 @@ final class UpstreamConnectionPool: @unchecked Sendable {
         return nil
     }
 
-    /// Opens a new connection to `target`.
+    /// Opens a new connection to `target` at `address` (by name when nil); for an `https://` target
+    /// the future completes once the TLS handshake succeeded.
     func connect(_ target: TargetState, address: SocketAddress?, connectTimeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
         transport.connect(to: target, address: address, connectTimeout: connectTimeout, on: eventLoop).flatMapThrowing { channel in
-            let connection = UpstreamConnection(channel: channel, target: target, observer: self.observer)
+            let connection = UpstreamConnection(channel: channel, target: target, address: address, observer: self.observer)
             connection.pool = self
             let handler = UpstreamResponseHandler(connection: connection)
             connection.handler = handler
@@ -59,7 +60,7 @@ final class UpstreamConnectionPool: @unchecked Sendable {
     /// Returns a connection after a complete exchange.
     func release(_ connection: UpstreamConnection, maximumIdle: Int, now: Int64) {
         guard !connection.isClosed, connection.channel.isActive else { return }
-        guard !connection.target.isRetired else {
+        guard !connection.target.isRetired, connection.target.isCurrent(connection.address) else {
             connection.close()
             return
         }

@@ -98,6 +98,9 @@ public final class Gateway: Service, Sendable {
             "upstreams": "\(runtime.clusters.map(\.name).joined(separator: ","))",
             "routes": "\(runtime.router.routes.count)",
         ])
+        for cluster in runtime.clusters where cluster.skipsTLSVerification {
+            logger.warning("upstream TLS certificates are not verified (tls.verify: false): anyone on the path can impersonate its targets", metadata: ["upstream": "\(cluster.name)"])
+        }
         started.set(port)
         healthChecks.run(for: runtime.clusters)
         defer { healthChecks.stopAll() }
@@ -105,8 +108,7 @@ public final class Gateway: Service, Sendable {
             let runtime = self.runtime
             tasks.addTask {
                 await TargetAddressRefresher(
-                    targets: { runtime.clusters.flatMap(\.targets) }, interval: TargetAddressRefresher.defaultInterval,
-                    resolve: TargetAddressRefresher.systemResolve, logger: self.logger
+                    upstreams: { runtime.clusters }, resolve: TargetAddressRefresher.systemResolve, logger: self.logger
                 ).run()
             }
             tasks.addTask {

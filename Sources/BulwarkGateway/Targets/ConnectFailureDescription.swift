@@ -5,10 +5,12 @@ import Glibc
 #endif
 
 /// A short, human account of why a connection to a target failed, for health checks, `/health`, alerts
-/// and logs: `connection refused` rather than NIO's nested `NIOConnectionError` dump.
+/// and logs: `connection refused` rather than NIO's nested `NIOConnectionError` dump, and
+/// `tls handshake failed: certificate has expired` rather than BoringSSL's error stack.
 enum ConnectFailureDescription {
     /// Describes `error`; errors it does not know are printed as they are.
     static func describe(_ error: any Error) -> String {
+        if let handshake = error as? TLSHandshakeFailure { return handshake.description }
         var underlying: any Error = error
         if let attempts = error as? NIOConnectionError {
             guard let last = attempts.connectionErrors.last?.error else {

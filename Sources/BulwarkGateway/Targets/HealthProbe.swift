@@ -2,8 +2,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// One active health probe: a fresh connection, `GET path` with `Connection: close`, and the status of
-/// the answer. 2xx and 3xx pass; anything else, a refused connection or no answer within `timeout` fails.
+/// One active health probe: a fresh connection through the proxy's own transport (TLS with the
+/// upstream's context and SNI for `https://` targets, to the target's current address), `GET path`
+/// with `Connection: close` and the `Host` requests get (``TargetState/hostOverride``), and the status
+/// of the answer. 2xx and 3xx pass; anything else, a refused connection, a failed TLS handshake or no
+/// answer within `timeout` fails.
 enum HealthProbe {
     static func run(
         target: TargetState, path: String, timeout: TimeAmount, on eventLoop: any EventLoop
@@ -12,25 +15,24 @@ enum HealthProbe {
         let timer = eventLoop.scheduleTask(in: timeout) {
             outcome.complete(false, "no answer within \(timeout.nanoseconds / 1_000_000) ms")
         }
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ProbeHandler(outcome: outcome))
-                }
-            }
-            .connect(host: target.target.host, port: target.target.port)
+        TCPUpstreamTransport().connect(to: target, address: target.address, connectTimeout: timeout, on: eventLoop)
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
+                    do {
+                        try channel.pipeline.syncOperations.addHandler(ProbeHandler(outcome: outcome))
+                    } catch {
+                        outcome.complete(false, "connection closed without an answer")
+                    }
                     var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: target.target.authority)
+                    headers.add(name: "Host", value: target.hostOverride ?? target.target.authority)
                     headers.add(name: "User-Agent", value: "bulwark-health-check")
                     headers.add(name: "Connection", value: "close")
                     channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)), promise: nil)
                     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
                     outcome.promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                case .failure(let error as TLSHandshakeFailure):
+                    outcome.complete(false, error.description)
                 case .failure(let error):
                     outcome.complete(false, "connect failed: \(ConnectFailureDescription.describe(error))")
                 }

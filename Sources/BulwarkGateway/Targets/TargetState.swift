@@ -18,8 +18,15 @@ public final class TargetState: Sendable {
     /// connects go by name). Refreshed by ``TargetAddressRefresher`` for targets named by a host name.
     var address: SocketAddress? { resolved.withLock { $0 } }
     private let resolved: Mutex<SocketAddress?>
+    /// Whether its host is a name (looked up again every `resolve_interval`) rather than an IP literal.
+    let isNamedByHost: Bool
     /// The per-target breaker (nil when disabled).
     public let breaker: CircuitBreaker?
+    /// TLS for an `https://` target: its upstream's client context (nil for `http://` targets).
+    let tls: UpstreamTLSClient?
+    /// The `Host` sent to this target in place of the client's (`upstreams.NAME.host`): nil keeps the
+    /// client's (`client`), else the target's `host[:port]` (`target`) or the configured name.
+    let hostOverride: String?
     private let health: Mutex<Health>
     private let inFlightCounter = Atomic<Int>(0)
     /// Set when the target left its upstream: its connections are closed instead of kept for reuse.
@@ -46,12 +53,19 @@ public final class TargetState: Sendable {
         public var latency: Duration
     }
 
-    init(index: Int, target: TargetURL, upstream: UpstreamSettings, breaker: CircuitBreaker?) {
+    init(index: Int, target: TargetURL, upstream: UpstreamSettings, breaker: CircuitBreaker?, tls: UpstreamTLSClient? = nil) {
         self.index = index
         self.target = target
         self.resolved = Mutex(try? SocketAddress.makeAddressResolvingHost(target.host, port: target.port))
+        self.isNamedByHost = TargetAddressRefresher.isHostName(target.host)
         self.upstreamName = upstream.name
         self.breaker = breaker
+        self.tls = tls
+        switch upstream.hostHeader(for: target) {
+        case .client: self.hostOverride = nil
+        case .target: self.hostOverride = target.hostHeaderValue
+        case .literal(let name): self.hostOverride = name
+        }
         let check = upstream.healthCheck
         let outlier = upstream.outlierDetection
         self.health = Mutex(Health(
@@ -62,6 +76,13 @@ public final class TargetState: Sendable {
                 maximumEjection: outlier.maxEjectionTime
             )
         ))
+    }
+
+    /// Whether a connection opened to `address` still goes where new connections go: false once the
+    /// target's name resolved elsewhere (the connection is then closed when it next falls idle).
+    func isCurrent(_ address: SocketAddress?) -> Bool {
+        guard isNamedByHost, let address else { return true }
+        return resolved.withLock { $0 == nil || $0 == address }
     }
 
     /// Records a fresh resolution of the target's host; returns the previous address when it changed.

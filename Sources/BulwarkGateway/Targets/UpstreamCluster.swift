@@ -13,6 +13,8 @@ public final class UpstreamCluster: Sendable {
     let retryBudget: RetryBudget
     let backoff: Backoff
     private let members: Mutex<Members>
+    /// TLS for its `https://` targets: built with the upstream when it has one, else when the first joins.
+    private let tlsClient: Mutex<UpstreamTLSClient?>
     private let roundRobinCounter = Atomic<Int>(0)
     private let logger: Logger
 
@@ -27,19 +29,45 @@ public final class UpstreamCluster: Sendable {
     /// Its current targets, in the order they joined.
     public var targets: [TargetState] { members.withLock { $0.targets } }
 
+    /// Builds the upstream, its targets' state and, when it has `https://` targets, its TLS context.
+    /// - Throws: ``ConfigurationError``: a TLS file that cannot be used (keyed `upstreams.NAME.tls.…`)
+    ///   or a breaker setting out of range.
     init(settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) {
         self.settings = settings
         self.logger = logger
+        let tls = settings.targets.contains { $0.scheme == .https } ? try Self.makeTLSClient(settings) : nil
+        self.tlsClient = Mutex(tls)
         var states: [TargetState] = []
         for (index, target) in settings.targets.enumerated() {
-            states.append(try Self.makeTarget(target, index: index, settings: settings, logger: logger))
+            states.append(try Self.makeTarget(target, index: index, settings: settings, tls: target.scheme == .https ? tls : nil, logger: logger))
         }
         self.members = Mutex(Members(targets: states, nextIndex: states.count))
         self.retryBudget = RetryBudget(percent: settings.retry.budgetPercent, minimumPerSecond: settings.retry.budgetMinimumPerSecond)
         self.backoff = Backoff.exponential(base: max(settings.retry.backoffBase, .nanoseconds(1)), maximum: settings.retry.backoffMaximum).jittered(.full)
     }
 
-    private static func makeTarget(_ target: TargetURL, index: Int, settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) -> TargetState {
+    private static func makeTLSClient(_ settings: UpstreamSettings) throws(ConfigurationError) -> UpstreamTLSClient {
+        try UpstreamTLSClient(settings: settings.tls, keyPath: "upstreams.\(settings.name).tls")
+    }
+
+    /// The upstream's TLS client, built now if no `https://` target needed it before.
+    private func tls(for target: TargetURL) throws(ConfigurationError) -> UpstreamTLSClient? {
+        guard target.scheme == .https else { return nil }
+        if let existing = tlsClient.withLock({ $0 }) { return existing }
+        let made = try Self.makeTLSClient(settings)
+        return tlsClient.withLock { current in
+            if let current { return current }
+            current = made
+            return made
+        }
+    }
+
+    /// Whether it speaks TLS to its targets without verifying their certificates (`tls.verify: false`).
+    public var skipsTLSVerification: Bool {
+        !settings.tls.verify && targets.contains { $0.target.scheme == .https }
+    }
+
+    private static func makeTarget(_ target: TargetURL, index: Int, settings: UpstreamSettings, tls: UpstreamTLSClient?, logger: Logger) throws(ConfigurationError) -> TargetState {
         var breaker: CircuitBreaker?
         let options = settings.circuitBreaker
         if options.enabled {
@@ -56,7 +84,7 @@ public final class UpstreamCluster: Sendable {
                 logger: logger
             ))
         }
-        return TargetState(index: index, target: target, upstream: settings, breaker: breaker)
+        return TargetState(index: index, target: target, upstream: settings, breaker: breaker, tls: tls)
     }
 
     // MARK: Membership
@@ -81,7 +109,7 @@ public final class UpstreamCluster: Sendable {
             return members.nextIndex
         }
         for (offset, target) in wanted.enumerated() where !existing.contains(target) {
-            fresh[target] = try Self.makeTarget(target, index: reservedIndex + offset, settings: settings, logger: logger)
+            fresh[target] = try Self.makeTarget(target, index: reservedIndex + offset, settings: settings, tls: try tls(for: target), logger: logger)
         }
         let change = members.withLock { members in
             var change = MembershipChange()

@@ -1,0 +1,33 @@
+import NIOCore
+import NIOSSL
+
+extension TLSHandshakeFailure {
+    /// The reason for a handshake error NIOSSL reported, when no certificate verdict explains it:
+    /// a name mismatch, a closed connection, or BoringSSL's reason in words (`tlsv13 alert certificate
+    /// required`, not `error:1000045c:SSL routines:OPENSSL_internal:…`).
+    static func reason(for error: any Error, verifiedName: String) -> Reason {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return .nameMismatch(verifiedName)
+        }
+        if let failure = error as? TLSHandshakeFailure { return failure.reason }
+        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return .closed }
+        if let channel = error as? ChannelError, channel == .eof || channel == .ioOnClosedChannel { return .closed }
+        return .other(words(for: error))
+    }
+
+    /// BoringSSL's error stack reduced to its reasons, lower case and without codes:
+    /// `error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE` → `sslv3 alert handshake failure`.
+    static func words(for error: any Error) -> String {
+        let text = "\(error)"
+        var reasons: [String] = []
+        for part in text.split(separator: "error:").dropFirst() {
+            // `10000410:SSL routines:OPENSSL_internal:REASON at /path:line` → REASON
+            let fields = part.split(separator: ":")
+            guard fields.count >= 4 else { continue }
+            let reason = fields[3].split(separator: " ").first.map(String.init) ?? ""
+            let phrase = reason.lowercased().replacingOccurrences(of: "_", with: " ")
+            if !phrase.isEmpty, !reasons.contains(phrase) { reasons.append(phrase) }
+        }
+        return reasons.isEmpty ? text : reasons.joined(separator: "; ")
+    }
+}
