@@ -26,6 +26,7 @@ public final class Gateway: Service, Sendable {
     let logger: Logger
     let redis: RedisClient?
     private let started = SetOnceValue()
+    private let redirectPort = SetOnceValue()
 
     /// Builds the gateway (no sockets are opened until ``run()``).
     /// - Parameters:
@@ -89,6 +90,10 @@ public final class Gateway: Service, Sendable {
     /// Waits until the listener is bound and returns its port.
     public func listeningPort() async -> Int { await started.value }
 
+    /// Waits until the listeners are bound and returns the port of the `server.redirect_http` listener
+    /// (0 when there is none).
+    public func redirectListeningPort() async -> Int { await redirectPort.value }
+
     /// Runs until graceful shutdown or cancellation, then drains.
     public func run() async throws {
         let server = try await GatewayServer.bind(runtime: runtime, group: group)
@@ -98,6 +103,12 @@ public final class Gateway: Service, Sendable {
             "upstreams": "\(runtime.clusters.map(\.name).joined(separator: ","))",
             "routes": "\(runtime.router.routes.count)",
         ])
+        var redirect: HTTPSRedirectServer?
+        if let address = configuration.server.redirectHTTP, configuration.server.tls != nil {
+            redirect = try await HTTPSRedirectServer.bind(address, httpsPort: port, maxHeaderBytes: configuration.server.maxHeaderBytes, group: group)
+            logger.notice("redirecting plain HTTP to https", metadata: ["listen": "\(address.host):\(redirect?.port ?? address.port)"])
+        }
+        redirectPort.set(redirect?.port ?? 0)
         for cluster in runtime.clusters where cluster.skipsTLSVerification {
             logger.warning("upstream TLS certificates are not verified (tls.verify: false): anyone on the path can impersonate its targets", metadata: ["upstream": "\(cluster.name)"])
         }
@@ -111,6 +122,11 @@ public final class Gateway: Service, Sendable {
                     upstreams: { runtime.clusters }, resolve: TargetAddressRefresher.systemResolve, logger: self.logger
                 ).run()
             }
+            if runtime.certificates.material != nil {
+                tasks.addTask {
+                    await runtime.certificates.watch(settings: { runtime.configuration.server.tls }, logger: self.logger)
+                }
+            }
             tasks.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(200))
@@ -122,6 +138,7 @@ public final class Gateway: Service, Sendable {
             } onGracefulShutdown: {
                 self.logger.notice("shutdown requested: draining", metadata: ["drain_timeout": "\(DurationSyntax.format(self.configuration.server.drainTimeout))"])
             }
+            await redirect?.close()
             let inFlight = runtime.connections.count
             await server.drain(timeout: configuration.server.drainTimeout, logger: logger)
             logger.notice("drained; stopping", metadata: ["connections_at_shutdown": "\(inFlight)"])
