@@ -5,7 +5,7 @@ extension ConfigReader {
     mutating func readUpstream(name: String, _ node: Node) -> UpstreamSettings {
         let path = "upstreams.\(name)"
         var upstream = UpstreamSettings(name: name, targets: [])
-        let keys = ["targets", "balancer", "timeout", "connect_timeout", "max_idle_connections", "health_check", "retry", "outlier_detection", "circuit_breaker", "tls", "host", "resolve_interval"]
+        let keys = ["targets", "balancer", "timeout", "connect_timeout", "max_idle_connections", "health_check", "retry", "outlier_detection", "circuit_breaker", "tls", "host", "resolve_interval", "credentials"]
         guard let entries = mapping(node, at: path, allowed: keys) else { return upstream }
         if let targets = stringList(entries["targets"], at: "\(path).targets") {
             upstream.targets = targets.enumerated().compactMap { index, text in
@@ -33,6 +33,7 @@ extension ConfigReader {
         if let node = entries["outlier_detection"] { upstream.outlierDetection = readOutlierDetection(node, at: "\(path).outlier_detection") }
         if let node = entries["circuit_breaker"] { upstream.circuitBreaker = readBreaker(node, at: "\(path).circuit_breaker") }
         readUpstreamTLS(entries, at: path, into: &upstream)
+        if let node = entries["credentials"] { upstream.credentials = readCredentials(node, at: "\(path).credentials") }
         return upstream
     }
 

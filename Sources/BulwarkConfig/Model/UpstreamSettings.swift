@@ -41,6 +41,8 @@ public struct UpstreamSettings: Sendable, Hashable {
     public var host: UpstreamHostHeader?
     /// How often target host names are resolved again. Default 30 s.
     public var resolveInterval: Duration = Defaults.resolveInterval
+    /// A credential the gateway adds to every request to this upstream; nil (the default) adds none.
+    public var credentials: UpstreamCredentialsSettings?
 
     /// Creates an upstream with default policies.
     public init(name: String, targets: [TargetURL]) {
