@@ -1,5 +1,8 @@
 import NIOCore
 import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a client's TLS handshake failed, as the `reason` label of `bulwark_tls_handshake_failures_total`:
 /// a short, bounded set of words rather than BoringSSL's error stack.
@@ -27,6 +30,8 @@ enum ListenerHandshakeFailure: String, CaseIterable, Sendable {
     static func classify(_ error: any Error) -> ListenerHandshakeFailure {
         if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return .clientClosed }
         if let channel = error as? ChannelError, channel == .eof || channel == .ioOnClosedChannel { return .clientClosed }
+        // A reset or a broken pipe: the client went away (wrk and browsers abandon handshakes this way).
+        if let io = error as? IOError, [ECONNRESET, EPIPE, ETIMEDOUT].contains(io.errnoCode) { return .clientClosed }
         let text = "\(error)".uppercased()
         let rules: [(String, ListenerHandshakeFailure)] = [
             ("PEER_DID_NOT_RETURN_A_CERTIFICATE", .clientCertificateMissing),
