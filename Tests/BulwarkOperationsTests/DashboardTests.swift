@@ -85,6 +85,7 @@ struct DashboardTests {
             #expect((Self.text(of: "breakers", in: dom) ?? "").contains("closed"))
             #expect((Self.text(of: "alerts", in: dom) ?? "").contains("target_unavailable"))
             #expect(dom.contains("class=\"resolve\""))
+            #expect(dom.contains("id=\"tls-section\" hidden"), "a plain listener shows no TLS card")
             for chart in ["chart-requests", "chart-latency", "chart-errors", "chart-ratelimit"] {
                 #expect(dom.contains("id=\"\(chart)\""), "missing \(chart)")
             }
