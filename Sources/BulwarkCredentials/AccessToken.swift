@@ -1,7 +1,7 @@
 /// A bearer token and when it stops being valid, as a token endpoint issued it.
 ///
 /// Its ``description`` never shows the token itself, so it can be logged or interpolated safely.
-public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The token, sent as `Authorization: Bearer <value>`.
     public let value: String
     /// When it was issued, on the provider's clock (seconds since an arbitrary origin).
@@ -23,4 +23,8 @@ public struct AccessToken: Sendable, Hashable, CustomStringConvertible, CustomDe
     public var description: String { "AccessToken(***, lifetime: \(lifetime))" }
     /// Same as ``description``.
     public var debugDescription: String { description }
+    /// The fields without the value, for `dump` and debuggers.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["value": "***", "issuedAt": issuedAt, "lifetime": lifetime])
+    }
 }
