@@ -215,9 +215,11 @@ final class TLSClientConnection: Sendable {
         self.peerSubject = peerSubject
     }
 
-    /// A client context trusting `caPath` (full verification), presenting a client certificate when given.
-    static func context(caPath: String, certificate: String? = nil, key: String? = nil) throws -> NIOSSLContext {
+    /// A client context trusting `caPath` (full verification), presenting a client certificate when given,
+    /// offering protocol versions up to `maximumVersion` (default: the newest).
+    static func context(caPath: String, certificate: String? = nil, key: String? = nil, maximumVersion: NIOSSL.TLSVersion? = nil) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.maximumTLSVersion = maximumVersion
         configuration.trustRoots = .file(caPath)
         configuration.certificateVerification = .fullVerification
         if let certificate, let key {

@@ -113,6 +113,46 @@ struct CertificateReloadTests {
         }
     }
 
+    @Test("a reload that edits server.tls applies min_version, a new SNI certificate and hsts to new connections; removing tls needs a restart")
+    func reloadEditsTLSSettings() async throws {
+        let files = try TLSFixture()
+        defer { files.remove() }
+        try files.server("live")
+        try files.server("api", hosts: ["api.example.com"])
+        let tls12 = try TLSClientConnection.context(caPath: files.caPath, maximumVersion: .tlsv12)
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        var running: BulwarkConfiguration?
+        let yaml = tlsGatewayYAML(files.tlsYAML(["live"]) + "\n  hsts: 1d")
+        try await GatewayHarness.with(yaml: yaml, upstreams: [app], configure: { running = $0 }) { gateway in
+            let client = try TLSClientConnection.context(caPath: files.caPath)
+            #expect(try await Self.status(port: gateway.port, tls12) == 200)
+            #expect(try await TLSClientConnection.connect(port: gateway.port, context: client, serverName: "api.example.com").peerSubject == "CN=localhost")
+
+            var edited = try #require(running)
+            edited.server.tls?.minimumVersion = .v1_3
+            edited.server.tls?.certificates.append(CertificateSettings(certificate: files.path("api.pem"), key: files.path("api.key"), hosts: ["api.example.com"]))
+            edited.server.hsts = .seconds(2 * 86_400)
+            let outcome = gateway.gateway.reload(edited)
+            #expect(outcome.status == .applied, "\(outcome.problems)")
+            #expect(outcome.needsRestart.isEmpty)
+
+            #expect(try await Self.status(port: gateway.port, tls12) == nil)
+            #expect(try await eventually { gateway.gateway.tlsHandshakeFailures["protocol_version"] == 1 })
+            let api = try await TLSClientConnection.connect(port: gateway.port, context: client, serverName: "api.example.com")
+            #expect(api.peerSubject == "CN=api.example.com")
+            #expect(try await api.get("/", close: true).header("Strict-Transport-Security") == "max-age=172800")
+            #expect(gateway.gateway.tlsCertificates.map(\.subject) == ["CN=localhost", "CN=api.example.com"])
+
+            var plain = edited
+            plain.server.tls = nil
+            plain.server.hsts = nil
+            let refused = gateway.gateway.reload(plain)
+            #expect(refused.needsRestart.contains("server.tls"))
+            let still = try await TLSClientConnection.connect(port: gateway.port, context: client)
+            #expect(try await still.get("/", close: true).status == 200)
+        }
+    }
+
     @Test("the watcher keeps the certificate in force when the files change into a broken pair, logs why once, and takes the next good pair")
     func watcherKeepsOldOnBrokenFiles() async throws {
         let files = try TLSFixture()

@@ -167,18 +167,22 @@ struct HTTPSListenerTests {
         defer { files.remove() }
         try files.server("site", hosts: ["site.example.com", "localhost", "127.0.0.1"])
         try files.server("api", hosts: ["api.example.com"])
-        try await Self.withListener(files.tlsYAML(["site", "api"], hosts: [[], ["api.example.com"]])) { gateway, _ in
+        try files.server("apps", hosts: ["*.apps.example.com"])
+        try await Self.withListener(files.tlsYAML(["site", "api", "apps"], hosts: [[], ["api.example.com"]])) { gateway, _ in
             let port = gateway.port
             #expect(try await TLSClientTools.presentedSubject(port: port, serverName: "api.example.com", caFile: files.caPath) == "CN = api.example.com")
             #expect(try await TLSClientTools.presentedSubject(port: port, serverName: "API.Example.COM", caFile: files.caPath) == "CN = api.example.com")
             #expect(try await TLSClientTools.presentedSubject(port: port, serverName: nil, caFile: files.caPath) == "CN = site.example.com")
             #expect(try await TLSClientTools.presentedSubject(port: port, serverName: "other.example.com", caFile: files.caPath) == "CN = site.example.com")
+            // A wildcard certificate without hosts: is chosen by its own names, for one label only.
+            #expect(try await TLSClientTools.presentedSubject(port: port, serverName: "shop.apps.example.com", caFile: files.caPath) == "CN = *.apps.example.com")
+            #expect(try await TLSClientTools.presentedSubject(port: port, serverName: "a.b.apps.example.com", caFile: files.caPath) == "CN = site.example.com")
             // curl verifies the api certificate for its name end to end.
             let api = try await TLSClientTools.curl("https://api.example.com:\(port)/", ["--cacert", files.caPath, "--resolve", "api.example.com:\(port):127.0.0.1"])
             #expect(api.response?.status == 200, "\(api.errors)")
             let statuses = gateway.gateway.tlsCertificates
-            #expect(statuses.map(\.subject) == ["CN=site.example.com", "CN=api.example.com"])
-            #expect(statuses.map(\.hosts) == [["site.example.com", "localhost"], ["api.example.com"]])
+            #expect(statuses.map(\.subject) == ["CN=site.example.com", "CN=api.example.com", "CN=*.apps.example.com"])
+            #expect(statuses.map(\.hosts) == [["site.example.com", "localhost"], ["api.example.com"], ["*.apps.example.com"]])
         }
     }
 
