@@ -237,6 +237,7 @@ final class ProxyServerHandler: ChannelDuplexHandler {
         let (head, body) = GatewayResponses.error(status, message: message(for: error), requestID: RequestID.generate(), allocator: context.channel.allocator)
         var closingHead = head
         closingHead.headers.replaceOrAdd(name: "Connection", value: "close")
+        if let hsts = security?.strictTransportSecurity { closingHead.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
         context.write(wrapOutboundOut(.head(closingHead)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

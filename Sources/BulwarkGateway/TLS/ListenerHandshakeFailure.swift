@@ -46,6 +46,10 @@ enum ListenerHandshakeFailure: String, CaseIterable, Sendable {
             ("BAD_CERTIFICATE", .certificateRejectedByClient),
             ("CERTIFICATE_UNKNOWN", .certificateRejectedByClient),
             ("CERTIFICATE_EXPIRED", .certificateRejectedByClient),
+            // TLS 1.3: a client that rejects our certificate sends its alert before it has handshake
+            // keys (OpenSSL does), which BoringSSL reads as an undecryptable record.
+            ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC", .certificateRejectedByClient),
+            ("BAD_PACKET_LENGTH", .certificateRejectedByClient),
         ]
         return rules.first { text.contains($0.0) }?.1 ?? .other
     }
