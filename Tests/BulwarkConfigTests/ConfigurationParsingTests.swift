@@ -88,7 +88,7 @@ struct ConfigurationParsingTests {
         server: { listen: "nowhere", drain_timeout: 30 }
         upstreams:
           app:
-            targets: ["https://x:1", "ftp://y"]
+            targets: ["https://x:99999", "ftp://y"]
             retry: { attempts: 0, per_try_timeout: fast }
             balancer: random
         rate_limits:

@@ -50,7 +50,10 @@ struct SyntaxTests {
         #expect(try TargetURL.parse("http://app.internal").get() == TargetURL(host: "app.internal", port: 80))
         #expect(try TargetURL.parse("http://127.0.0.1:3000/").get() == TargetURL(host: "127.0.0.1", port: 3000))
         #expect((try? TargetURL.parse("http://127.0.0.1:3000/api").get()) == nil)
-        #expect((try? TargetURL.parse("https://127.0.0.1:3000").get()) == nil)
+        #expect(try TargetURL.parse("https://127.0.0.1:3000").get() == TargetURL(host: "127.0.0.1", port: 3000, scheme: .https))
+        #expect(try TargetURL.parse("HTTPS://api.vendor.com").get() == TargetURL(host: "api.vendor.com", port: 443, scheme: .https))
+        #expect(TargetURL(host: "api.vendor.com", port: 443, scheme: .https).hostHeaderValue == "api.vendor.com")
+        #expect(TargetURL(host: "api.vendor.com", port: 8443, scheme: .https).hostHeaderValue == "api.vendor.com:8443")
     }
 
     @Test("CIDR ranges")
