@@ -65,7 +65,7 @@ final class HTTPSRedirectServer: Sendable {
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
                 let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
                 if head.headers.first(name: "Connection") == "close" {
-                    written.whenComplete { _ in context.close(promise: nil) }
+                    written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                 }
             }
         }
