@@ -47,6 +47,7 @@ extension Gateway {
             changes.append("server.tls: certificates reloaded")
         }
         healthChecks.run(for: runtime.clusters)
+        for cluster in runtime.clusters { cluster.startCredentials() }
         for cluster in runtime.clusters where cluster.skipsTLSVerification && !(running.upstream(named: cluster.name).map { $0.tls == cluster.settings.tls } ?? false) {
             logger.warning("upstream TLS certificates are not verified (tls.verify: false): anyone on the path can impersonate its targets", metadata: ["upstream": "\(cluster.name)"])
         }

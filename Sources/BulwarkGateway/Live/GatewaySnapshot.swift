@@ -40,6 +40,7 @@ final class GatewaySnapshot: Sendable {
         func commit(telemetry: GatewayTelemetry) throws(ConfigurationError) -> GatewaySnapshot {
             for (cluster, targets) in membership { try cluster.setTargets(targets) }
             for cluster in dropped {
+                cluster.stopCredentials()
                 for target in cluster.targets { target.retire() }
             }
             let slots = telemetry.activate(routes: configuration.routes.map(\.label))

@@ -74,6 +74,9 @@ extension ProxyExchange {
             if let settlement { settle(settlement) }
         case .settle(let settlement):
             settle(settlement)
+        case .refreshCredentials(let settlement):
+            settle(settlement)
+            refreshCredentials()
         }
     }
 

@@ -1,3 +1,4 @@
+import BulwarkCredentials
 import NIOCore
 import NIOHTTP1
 import Resilience
@@ -32,6 +33,8 @@ final class ProxyExchange: @unchecked Sendable {
     var deadlineTimer: Scheduled<Void>?
     var perTryTimer: Scheduled<Void>?
     var backoffTimer: Scheduled<Void>?
+    /// The OAuth2 token the current attempt carries (`credentials:`), to report if it is refused.
+    var attemptToken: AccessToken?
 
     init(handler: ProxyServerHandler, head: HTTPRequestHead) {
         self.handler = handler
@@ -95,7 +98,14 @@ final class ProxyExchange: @unchecked Sendable {
         let request = ExchangeRequest(
             framing: vetted.framing, expectsContinue: vetted.expectsContinue, maxBodyBytes: server.maxBodyBytes
         )
-        perform(machine.headAccepted(request, policy: route.map { ExchangePolicy(route: $0, method: clientHead.method) }, now: Self.now()))
+        let policy = route.map { route in
+            var policy = ExchangePolicy(route: route, method: clientHead.method)
+            policy.refreshesCredentialsOnUnauthorized = route.cluster.credential?.usesGatewayToken(
+                clientSentAuthorization: clientHead.headers.contains(name: "Authorization")
+            ) ?? false
+            return policy
+        }
+        perform(machine.headAccepted(request, policy: policy, now: Self.now()))
     }
 
     /// Asks the route's rate limiter; its answer comes back on this event loop.

@@ -113,6 +113,7 @@ public final class Gateway: Service, Sendable {
             logger.warning("upstream TLS certificates are not verified (tls.verify: false): anyone on the path can impersonate its targets", metadata: ["upstream": "\(cluster.name)"])
         }
         started.set(port)
+        for cluster in runtime.clusters { cluster.startCredentials() }
         healthChecks.run(for: runtime.clusters)
         defer { healthChecks.stopAll() }
         await withTaskGroup(of: Void.self) { tasks in
@@ -144,6 +145,7 @@ public final class Gateway: Service, Sendable {
             logger.notice("drained; stopping", metadata: ["connections_at_shutdown": "\(inFlight)"])
             tasks.cancelAll()
         }
+        for cluster in runtime.clusters { cluster.stopCredentials() }
         await redis?.shutdown()
     }
 }

@@ -1,4 +1,5 @@
 import BulwarkConfig
+import BulwarkCredentials
 import Logging
 import Resilience
 import Synchronization
@@ -17,6 +18,8 @@ public final class UpstreamCluster: Sendable {
     private let tlsClient: Mutex<UpstreamTLSClient?>
     private let roundRobinCounter = Atomic<Int>(0)
     private let logger: Logger
+    /// What every request to it carries (`credentials:`); nil when nothing.
+    let credential: UpstreamCredential?
 
     private struct Members {
         var targets: [TargetState]
@@ -35,6 +38,7 @@ public final class UpstreamCluster: Sendable {
     init(settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) {
         self.settings = settings
         self.logger = logger
+        self.credential = try UpstreamCredential.make(settings, logger: logger)
         let tls = settings.targets.contains { $0.scheme == .https } ? try Self.makeTLSClient(settings) : nil
         self.tlsClient = Mutex(tls)
         var states: [TargetState] = []
@@ -61,6 +65,16 @@ public final class UpstreamCluster: Sendable {
             return made
         }
     }
+
+    /// The state of its OAuth2 token (expiry, last refresh and its result, whether refreshes fail), when
+    /// it has `credentials.oauth2_client_credentials`; nil otherwise. Holds no secret.
+    public var credentialStatus: CredentialStatus? { credential?.tokenProvider?.status() }
+
+    /// Fetches its first OAuth2 token now (in the background), if it has OAuth2 credentials.
+    func startCredentials() { credential?.tokenProvider?.start() }
+
+    /// Stops renewing its OAuth2 token (it left the configuration, or the gateway stopped).
+    func stopCredentials() { credential?.tokenProvider?.shutdown() }
 
     /// Whether it speaks TLS to its targets without verifying their certificates (`tls.verify: false`).
     public var skipsTLSVerification: Bool {

@@ -75,7 +75,8 @@ struct ExchangeShellSimulator {
                 retriesMethod: Bool.random(using: &random),
                 retryStatuses: [502, 503, 504],
                 replayBufferLimit: [0, 100, 1_000, 65_536].randomElement(using: &random)!,
-                backoff: backoffs.randomElement(using: &random)!
+                backoff: backoffs.randomElement(using: &random)!,
+                refreshesCredentialsOnUnauthorized: Bool.random(using: &random)
             )
             let routed = Int.random(in: 0..<20, using: &random) != 0
             feed("head accepted", machine.headAccepted(request, policy: routed ? policy : nil, now: 0))
@@ -119,7 +120,7 @@ struct ExchangeShellSimulator {
         case .bodyStalled:
             feed("body stalled", machine.requestBodyFailed(.requestTimeout, message: "stalled"))
         case .upstreamHead:
-            let statuses: [UInt] = [100, 103, 200, 200, 204, 304, 404, 500, 502, 503, 504]
+            let statuses: [UInt] = [100, 103, 200, 200, 204, 304, 401, 404, 500, 502, 503, 504]
             var headers = HTTPHeaders()
             switch Int.random(in: 0..<5, using: &random) {
             case 0: headers.add(name: "Content-Length", value: "5")
@@ -238,6 +239,14 @@ struct ExchangeShellSimulator {
             if let settlement { settle(settlement) }
         case .settle(let settlement):
             settle(settlement)
+        case .refreshCredentials(let settlement):
+            settle(settlement)
+            // The fresh token comes (or the endpoint fails) later, or never before the deadline.
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: perform(machine.credentialsRefreshed())
+            case 1: perform(machine.credentialsUnavailable(attempt: nil, "token endpoint down"))
+            default: break
+            }
         }
     }
 

@@ -21,6 +21,8 @@ enum ExchangeAnswer: Equatable, Sendable {
     case attemptFailed(AttemptFailure)
     /// The whole-request deadline passed before the response started.
     case requestTimedOut
+    /// The upstream needs a token the gateway could not get (`credentials:`); `detail` says why.
+    case credentialsUnavailable(String)
 
     /// The status of the answer.
     var status: HTTPResponseStatus {
@@ -29,7 +31,7 @@ enum ExchangeAnswer: Equatable, Sendable {
         case .declaredBodyTooLarge, .bodyTooLarge: .payloadTooLarge
         case .noRoute: .notFound
         case .rateLimited: .tooManyRequests
-        case .noTargetAvailable: .serviceUnavailable
+        case .noTargetAvailable, .credentialsUnavailable: .serviceUnavailable
         case .attemptFailed(.perTryTimeout), .attemptFailed(.requestTimeout), .requestTimedOut: .gatewayTimeout
         case .attemptFailed: .badGateway
         }
@@ -39,7 +41,7 @@ enum ExchangeAnswer: Equatable, Sendable {
     var closesConnection: Bool {
         switch self {
         case .rejected, .declaredBodyTooLarge, .bodyTooLarge, .requestBodyFailed: true
-        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut: false
+        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut, .credentialsUnavailable: false
         }
     }
 }

@@ -21,6 +21,8 @@ struct ExchangePolicy: Equatable, Sendable {
     var replayBufferLimit: Int
     /// The delay between attempts.
     var backoff: Backoff
+    /// The request carries the gateway's OAuth2 token: a 401 refreshes it and tries once more.
+    var refreshesCredentialsOnUnauthorized = false
 }
 
 extension ExchangePolicy {

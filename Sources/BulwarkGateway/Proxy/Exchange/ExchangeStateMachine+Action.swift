@@ -58,6 +58,11 @@ extension ExchangeStateMachine {
         case abandon(AttemptSettlement?)
         /// A target was picked for an exchange that ended meanwhile: settle it at once.
         case settle(AttemptSettlement)
+        /// The upstream answered 401 to the gateway's token: settle the attempt (its connection closed),
+        /// report the token as refused and get a fresh one; answer with
+        /// ``ExchangeStateMachine/credentialsRefreshed()`` or
+        /// ``ExchangeStateMachine/credentialsUnavailable(attempt:_:)`` (attempt nil).
+        case refreshCredentials(AttemptSettlement)
     }
 
     /// What to do with a connection that arrived for an attempt.

@@ -55,9 +55,29 @@ extension ExchangeStateMachine {
             return .none
         case .streaming(_, heldHead: nil):
             return abort(settlement)
-        case .streaming, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff:
+        case .streaming, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff, .refreshingCredentials:
             responseStatus = 0
             return answer(.requestTimedOut, settling: settlement)
+        }
+    }
+
+    /// A fresh token is ready after ``Action/refreshCredentials(_:)``: a new attempt, on any target.
+    mutating func credentialsRefreshed() -> Action {
+        guard state == .refreshingCredentials else { return .none }
+        state = .choosingTarget
+        return .pickTarget(excluding: 0)
+    }
+
+    /// No token could be had for the request: before attempt number `attempt` connected, or (nil) after
+    /// a 401 asked for a fresh one. Not the target's fault: its permit is given back. 503.
+    mutating func credentialsUnavailable(attempt number: Int?, _ detail: String) -> Action {
+        switch state {
+        case .connecting(let attempt) where attempt.number == number:
+            return answer(.credentialsUnavailable(detail), settling: AttemptSettlement(attempt: attempt.number, outcome: .ignored, reusesConnection: false))
+        case .refreshingCredentials where number == nil:
+            return answer(.credentialsUnavailable(detail))
+        default:
+            return .none
         }
     }
 

@@ -11,6 +11,13 @@ extension ExchangeStateMachine {
         attempt.framed = ResponseFraming.isFramed(head, method: method)
         state = .awaitingHead(attempt)
         let status = Int(head.status.code)
+        if status == 401, policy?.refreshesCredentialsOnUnauthorized == true, !credentialsRetried, body.replayable {
+            // The upstream refused the gateway's token: one fresh token and one more try. This 401 is
+            // not relayed; the target did nothing wrong.
+            credentialsRetried = true
+            state = .refreshingCredentials
+            return .refreshCredentials(AttemptSettlement(attempt: attempt.number, outcome: .succeeded, reusesConnection: false))
+        }
         if policy?.retryStatuses.contains(status) ?? false {
             // Not relayed if another attempt is made: dropped with its connection.
             return attemptFailed(attempt, .status(status), head: head)

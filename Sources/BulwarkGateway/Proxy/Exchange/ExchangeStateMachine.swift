@@ -12,7 +12,8 @@ import NIOHTTP1
 /// ```
 /// receivingHead ─▶ checkingRateLimit ─▶ choosingTarget ─▶ connecting ─▶ awaitingHead ─▶ streaming ─▶ finished
 ///                                            ▲                 │              │
-///                                            └── backingOff ◀── decidingRetry ◀┘   (any state ─▶ finished)
+///                                            ├── backingOff ◀── decidingRetry ◀┤   (any state ─▶ finished)
+///                                            └── refreshingCredentials ◀───────┘   (401 to the gateway's token, once)
 /// ```
 ///
 /// Invariants, property-tested: every target picked is settled exactly once; at most one response is
@@ -43,6 +44,8 @@ struct ExchangeStateMachine {
         case streaming(Attempt, heldHead: HTTPResponseHead?)
         /// Waiting out the backoff before the next attempt.
         case backingOff
+        /// An upstream answered 401 to the gateway's token: waiting for a fresh one, then a new attempt.
+        case refreshingCredentials
         /// Answered, aborted or abandoned: later events change nothing.
         case finished
     }
@@ -82,6 +85,8 @@ struct ExchangeStateMachine {
     var triedTargets: UInt64 = 0
     /// The delay before the latest retry (decorrelated jitter grows from it).
     var previousBackoff: Duration?
+    /// The one retry after a 401 with the gateway's token was used.
+    var credentialsRetried = false
     /// The status of the response the client gets (relayed, or answered by the gateway); 0 while there
     /// is none.
     var responseStatus = 0
