@@ -104,5 +104,9 @@ struct CredentialsConfigurationTests {
             "{ oauth2_client_credentials: { token_url: 'https://user:pw-secret@a/t?key=q-secret', client_id: c, client_secret: s3cret, auth_method: x } }"
         ))
         #expect(!leaked.joined().contains("s3cret") && !leaked.joined().contains("pw-secret") && !leaked.joined().contains("q-secret"), "\(leaked)")
+        #expect(SecretRedaction.isSecretKey("upstreams.legacy.credentials.value"))
+        let badValue = ConfigurationParsingTests.issues(Self.upstream("{ header: X-Api-Key, value: 'k3y-${UNCLOSED' }"))
+        #expect(badValue.contains { $0.hasPrefix("upstreams.vendor.credentials.value:") }, "\(badValue)")
+        #expect(!badValue.joined().contains("k3y"), "\(badValue)")
     }
 }

@@ -19,7 +19,9 @@ public enum SecretRedaction {
 
     /// Whether the key at `keyPath` (`backup.s3.secret_key`, `webhooks[0].token`) names a secret: one of
     /// the words of its last component (split at `_`, `-` and `.`) is password, token, secret or key.
+    /// The `value` of an upstream's `credentials: { header, value }` is a secret too.
     public static func isSecretKey(_ keyPath: String) -> Bool {
+        if keyPath.hasSuffix(".credentials.value") { return true }
         var last = Substring(keyPath.split(separator: ".").last ?? "")
         if let bracket = last.firstIndex(of: "[") { last = last[..<bracket] }
         return last.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" }).contains { secretWords.contains(String($0)) }
