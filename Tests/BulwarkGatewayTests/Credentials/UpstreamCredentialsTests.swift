@@ -119,6 +119,56 @@ struct UpstreamCredentialsTests {
         }
     }
 
+    @Test("auth_method post: client_id and client_secret in the form body, no Basic header; scope and audience sent")
+    func postAuthentication() async throws {
+        let authority = TokenAuthority()
+        let yaml = Self.yaml().replacingOccurrences(
+            of: "client_secret: s3cret-value",
+            with: "client_secret: s3cret-value\n        auth_method: post\n        scope: \"chargers:read\"\n        audience: https://api.vendor.com"
+        )
+        try await GatewayHarness.with(yaml: yaml, upstreams: try await authority.start()) { harness in
+            #expect(try await harness.get("/a").status == 200)
+            let request = try #require(authority.lastTokenRequest)
+            let form = String(decoding: request.bodyPrefix, as: UTF8.self)
+            #expect(request.header("Authorization") == nil)
+            for field in ["grant_type=client_credentials", "client_id=bulwark", "client_secret=s3cret-value", "scope=chargers%3Aread", "audience=https%3A%2F%2Fapi.vendor.com"] {
+                #expect(form.contains(field), "\(field) in \(form)")
+            }
+        }
+    }
+
+    @Test("a short-lived token is renewed before it expires, without a request waiting")
+    func renewedBeforeExpiry() async throws {
+        let authority = TokenAuthority()
+        authority.state.withLock { $0.expiresIn = 2 }
+        try await GatewayHarness.with(yaml: Self.yaml(credentials: "renew_before: 50%"), upstreams: try await authority.start()) { harness in
+            let first = try await harness.get("/a")
+            #expect(first.body == "ok tok-1")
+            let renewed = try await eventually(within: .seconds(5)) { authority.tokenRequestCount >= 2 }
+            #expect(renewed)
+            let second = try await harness.get("/b")
+            #expect(second.body == "ok tok-2")
+        }
+    }
+
+    @Test("the token endpoint going down: the current token serves until it expires, then 503")
+    func endpointDownAfterStart() async throws {
+        let authority = TokenAuthority()
+        authority.state.withLock { $0.expiresIn = 2 }
+        try await GatewayHarness.with(yaml: Self.yaml(), upstreams: try await authority.start()) { harness in
+            #expect(try await harness.get("/a").body == "ok tok-1")
+            authority.setFailing(true)
+            #expect(try await harness.get("/b").body == "ok tok-1")
+            let refused = try await eventually(within: .seconds(8)) {
+                let response = try await harness.get("/c")
+                return response.status == 503
+            }
+            #expect(refused)
+            let valid: Bool? = harness.gateway.upstreams.first?.credentialStatus?.hasValidToken
+            #expect(valid == false)
+        }
+    }
+
     @Test("an API-key header replaces the client's value")
     func apiKeyHeader() async throws {
         let seen = LastRequest()
