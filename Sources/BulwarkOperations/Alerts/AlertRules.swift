@@ -13,6 +13,7 @@ import Foundation
 /// | `no_healthy_target` | upstream | critical |
 /// | `backup_stale` | `backup` | critical (the last successful backup is older than the schedule allows) |
 /// | `certificate_expiring` | the certificate's hosts | warning within 14 days, error within 3 days or expired (see ``certificateConditions(for:)``) |
+/// | `upstream_credentials_failing` | upstream | error while OAuth2 token refreshes fail and a valid token is left, critical once none is (see ``credentialConditions(for:)``) |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -69,6 +70,7 @@ public enum AlertRules {
             }
         }
         conditions += certificateConditions(for: observation)
+        conditions += credentialConditions(for: observation)
         return conditions
     }
 

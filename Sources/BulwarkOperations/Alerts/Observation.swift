@@ -19,6 +19,8 @@ public struct Observation: Sendable, Hashable {
     public var certificates: [TLSCertificateStatus] = []
     /// Failed TLS handshakes on the listener so far, by reason.
     public var handshakeFailures: [String: Int] = [:]
+    /// The OAuth2 token of every upstream with `credentials.oauth2_client_credentials`.
+    public var credentials: [CredentialObservation] = []
 
     /// An empty observation made at `now`.
     public init(now: Date) {

@@ -102,7 +102,8 @@ public struct HealthReport: Sendable, Hashable, Codable {
 ///   most 40.
 /// - `DEGRADED` when any check is not healthy, any alert is open, or the process is draining. (A
 ///   certificate with 3 days or less left degrades the `tls` check; one within 14 days opens a
-///   `certificate_expiring` warning. Neither ever makes the instance `UNHEALTHY`.)
+///   `certificate_expiring` warning. Neither ever makes the instance `UNHEALTHY`. Nor do failing
+///   upstream credentials: their check is `unhealthy` once no valid token is left, which degrades.)
 /// - `HEALTHY` otherwise.
 public enum HealthScoring {
     /// The status and score.
@@ -128,8 +129,9 @@ public enum HealthScoring {
         return (status, score)
     }
 
-    /// The checks for an observation: one per target, one per dependency, and `tls` when the listener
-    /// serves certificates (see ``tlsCheck(for:)``).
+    /// The checks for an observation: one per target, one per dependency, `tls` when the listener
+    /// serves certificates (see ``tlsCheck(for:)``), and one per upstream with an OAuth2 token (see
+    /// ``credentialChecks(for:)``).
     public static func checks(for observation: Observation, slowAfter: Duration) -> [HealthReport.Check] {
         var checks: [HealthReport.Check] = []
         for target in observation.targets {
@@ -155,6 +157,7 @@ public enum HealthScoring {
             }
         }
         if let tls = tlsCheck(for: observation) { checks.append(tls) }
+        checks += credentialChecks(for: observation)
         return checks
     }
 }

@@ -134,6 +134,7 @@ public final class HealthMonitor: Sendable {
         observation.targets = Self.targets(of: gateway)
         observation.certificates = gateway.tlsCertificates
         observation.handshakeFailures = gateway.tlsHandshakeFailures
+        observation.credentials = Self.credentials(of: gateway)
         observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
         observation.routeTraffic = routes.map { current in
             let base = windowBase.first { $0.route == current.route } ?? RouteStatistics(route: current.route)
@@ -177,6 +178,7 @@ public final class HealthMonitor: Sendable {
             observation.targets = Self.targets(of: gateway)
             observation.certificates = gateway.tlsCertificates
             observation.handshakeFailures = gateway.tlsHandshakeFailures
+            observation.credentials = Self.credentials(of: gateway)
             observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
             return (observation, state.book.openAlerts.map(\.severity))
         }
