@@ -20,6 +20,8 @@ enum APIBody {
             var balancer: String
             var healthy_targets: Int
             var targets: [Target]
+            /// Absent for an upstream without `credentials`.
+            var credentials: Credentials?
         }
         struct Target: Encodable {
             var address: String

@@ -42,7 +42,10 @@ extension AdminAPI {
                     last_probe: target.lastProbe.map { .init(passed: $0.passed, detail: $0.detail, latency_ms: $0.latency.seconds * 1000) }
                 )
             }
-            return .init(name: upstream.name, balancer: upstream.settings.balancer.rawValue, healthy_targets: targets.filter(\.healthy).count, targets: targets)
+            return .init(
+                name: upstream.name, balancer: upstream.settings.balancer.rawValue, healthy_targets: targets.filter(\.healthy).count,
+                targets: targets, credentials: .init(settings: upstream.settings.credentials, status: upstream.credentialStatus)
+            )
         }))
     }
 

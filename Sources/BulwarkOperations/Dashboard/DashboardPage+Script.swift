@@ -235,10 +235,19 @@ extension DashboardPage {
               ? (isNum(t.last_probe.latency_ms) ? num(t.last_probe.latency_ms) + " ms" : "\u2014") + (t.last_probe.passed ? "" : " (failed)")
               : "\u2014";
             rows.push([str(u.name), str(t.address), { text: health, cls: healthClass(health) },
-              { text: str(t.breaker), cls: healthClass(t.breaker) }, str(t.in_flight), probe]);
+              { text: str(t.breaker), cls: healthClass(t.breaker) }, str(t.in_flight), probe, credentialCell(u.credentials)]);
           });
         });
         fillTable("targets", rows, "No targets");
+      }
+      // What the gateway adds to the upstream's requests: a header's name, or the OAuth2 token's state.
+      function credentialCell(c) {
+        if (!c) return "\u2014";
+        if (c.type === "header") return "header " + str(c.header);
+        var failing = !!c.failing_since;
+        if (!c.has_valid_token) return { text: failing ? "no token, refresh failing" : "fetching token", cls: failing ? "bad" : "muted" };
+        var text = "token valid " + duration(c.token_expires_in_seconds);
+        return failing ? { text: text + ", refresh failing", cls: "warn" } : { text: text, cls: "ok" };
       }
       function renderBreakers(data) {
         fillTable("breakers", (data.circuits || []).map(function (c) {

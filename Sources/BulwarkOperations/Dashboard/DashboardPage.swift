@@ -64,7 +64,7 @@ enum DashboardPage {
       </section>
       <section>
         <h2>Targets</h2>
-        <table id="targets"><thead><tr><th>Upstream</th><th>Address</th><th>Health</th><th>Breaker</th><th class="num">In flight</th><th class="num">Last probe</th></tr></thead><tbody></tbody></table>
+        <table id="targets"><thead><tr><th>Upstream</th><th>Address</th><th>Health</th><th>Breaker</th><th class="num">In flight</th><th class="num">Last probe</th><th>Credentials</th></tr></thead><tbody></tbody></table>
         <p class="err" id="err-targets"></p>
       </section>
       <section>

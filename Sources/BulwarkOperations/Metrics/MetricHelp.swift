@@ -31,6 +31,9 @@ enum MetricHelp {
         "bulwark_backup_size_bytes": "Size of the last backup archive.",
         "bulwark_tls_certificate_expiry_timestamp_seconds": "When the HTTPS listener's certificate for the host stops being valid, since the Unix epoch.",
         "bulwark_tls_handshake_failures_total": "Failed TLS handshakes on the HTTPS listener, by reason.",
+        "bulwark_credentials_refreshes_total": "OAuth2 token refreshes of an upstream's credentials, by outcome (success or failure).",
+        "bulwark_credentials_token_expiry_timestamp_seconds": "When the upstream's current OAuth2 token expires, since the Unix epoch.",
+        "bulwark_credentials_failing": "1 while the upstream's OAuth2 token refreshes fail (since the last success), else 0.",
     ]
 
     static func text(for name: String) -> String {
