@@ -176,7 +176,7 @@ extension ConfigReader {
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
-        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout"]) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
         if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
@@ -209,6 +209,10 @@ extension ConfigReader {
             route.rateLimits = classes
         }
         route.timeout = duration(entries["timeout"], at: "\(path).timeout", minimum: .milliseconds(1))
+        if let streaming = bool(entries["streaming"], at: "\(path).streaming") { route.streaming = streaming }
+        if let idle = duration(entries["stream_idle_timeout"], at: "\(path).stream_idle_timeout", minimum: RouteSettings.Defaults.minimumStreamIdleTimeout) {
+            route.streamIdleTimeout = idle
+        }
         return route
     }
 

@@ -16,8 +16,27 @@ public struct RouteSettings: Sendable, Hashable {
     public var upstream: String
     /// Rate-limit classes applied, all of which must admit the request.
     public var rateLimits: [String] = []
-    /// Overrides the upstream's whole-request timeout for this route.
+    /// Overrides the upstream's whole-request timeout for this route. On a streaming response (see
+    /// ``streaming``) it ends when the response head arrives; otherwise it runs to the last byte.
     public var timeout: Duration?
+    /// Whether every response of this route streams (`routes[].streaming`): once its head has arrived,
+    /// ``timeout`` no longer applies and ``streamIdleTimeout`` does. `text/event-stream` responses stream
+    /// whatever this says. Defaults to ``Defaults/streaming`` (false).
+    public var streaming: Bool = Defaults.streaming
+    /// How long a streaming response may go without body bytes from the upstream before it is cut
+    /// (`routes[].stream_idle_timeout`, at least 1 ms). Defaults to ``Defaults/streamIdleTimeout`` (5 minutes).
+    public var streamIdleTimeout: Duration = Defaults.streamIdleTimeout
+
+    /// The defaults of a route's keys, in one place for decoding, docs and tests.
+    public enum Defaults {
+        /// `routes[].streaming`: false; only `text/event-stream` responses stream.
+        public static let streaming = false
+        /// `routes[].stream_idle_timeout`: 5 minutes.
+        public static let streamIdleTimeout: Duration = .seconds(300)
+        /// The shortest `routes[].stream_idle_timeout` accepted: 1 ms.
+        public static let minimumStreamIdleTimeout: Duration = .milliseconds(1)
+    }
+
     /// Creates a route.
     public init(pathPrefix: String, methods: Set<String>? = nil, upstream: String, rateLimits: [String] = [], name: String? = nil) {
         self.pathPrefix = pathPrefix
