@@ -54,6 +54,15 @@ extension ProxyExchange {
         case .flushResponse(let head):
             if let head { writeResponseHead(head) }
             handler.flushResponse()
+        case .startStreaming(let head, let body, let idleDeadline):
+            deadlineTimer?.cancel()
+            deadlineTimer = nil
+            writeResponseHead(head)
+            if let body { handler.writeResponseBody(body) }
+            handler.flushResponse()
+            armStreamIdleTimer(at: idleDeadline)
+        case .armStreamIdleTimer(let deadline):
+            armStreamIdleTimer(at: deadline)
         case .finishResponse(let head, let settlement, let completion):
             if let head { writeResponseHead(head) }
             cancelTimers()
@@ -131,9 +140,15 @@ extension ProxyExchange {
         }
     }
 
+    private func armStreamIdleTimer(at deadline: Int64) {
+        streamIdleTimer = schedule(at: deadline) { $0.perform($0.machine.streamIdleTimerFired(now: Self.now())) }
+    }
+
     func cancelTimers() {
         deadlineTimer?.cancel()
         deadlineTimer = nil
+        streamIdleTimer?.cancel()
+        streamIdleTimer = nil
         backoffTimer?.cancel()
         backoffTimer = nil
         perTryTimer?.cancel()

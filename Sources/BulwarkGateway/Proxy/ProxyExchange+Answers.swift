@@ -66,6 +66,8 @@ extension ProxyExchange {
             return "upstream '\(upstream)' answered \(code)"
         case .attemptFailed(.requestTimeout), .requestTimedOut:
             return "upstream '\(upstream)' did not answer within \(Duration.nanoseconds(route?.timeoutNanoseconds ?? 0).humanReadable)"
+        case .attemptFailed(.streamIdleTimeout):
+            return "upstream '\(upstream)' sent nothing for \((route?.settings.streamIdleTimeout ?? .zero).humanReadable)"
         case .credentialsUnavailable(let detail):
             return "the credentials for upstream '\(upstream)' are unavailable: \(detail)"
         }

@@ -121,7 +121,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     }
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {
-        perform(machine.upstreamBodyReceived(buffer))
+        perform(machine.upstreamBodyReceived(buffer, now: Self.now()))
     }
 
     func upstreamResponseEnd() {
@@ -133,7 +133,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     }
 
     func upstreamReadComplete() {
-        perform(machine.upstreamReadCompleted())
+        perform(machine.upstreamReadCompleted(now: Self.now()))
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {

@@ -33,6 +33,8 @@ final class ProxyExchange: @unchecked Sendable {
     var deadlineTimer: Scheduled<Void>?
     var perTryTimer: Scheduled<Void>?
     var backoffTimer: Scheduled<Void>?
+    /// A streaming response's idle timer (`routes[].stream_idle_timeout`).
+    var streamIdleTimer: Scheduled<Void>?
     /// The OAuth2 token the current attempt carries (`credentials:`), to report if it is refused.
     var attemptToken: AccessToken?
 

@@ -16,6 +16,13 @@ struct ExchangeShellSimulator {
     private(set) var trace: [String] = []
     /// The kinds of action performed (`retry`, `finishResponse`…), to see what the sequences reach.
     private(set) var actionsSeen: Set<String> = []
+    /// Streams cut by their idle timeout.
+    private(set) var streamsCutIdle = 0
+
+    /// The stream idle timeout of every policy made here.
+    static let streamIdleTimeout: Int64 = 300_000_000
+    /// The time of the events, in nanoseconds: each step moves it on by up to 150 ms.
+    private var clock: Int64 = 0
 
     // What the shell holds.
     private var permitHeld = false
@@ -29,6 +36,12 @@ struct ExchangeShellSimulator {
     private var backoffScheduled = false
     private var rateLimitPending = false
     private var clientEnded = false
+    /// When the stream idle timer fires, while it is armed.
+    private var streamIdleDeadline: Int64?
+    /// A streaming response's head was relayed.
+    private var streamStarted = false
+    /// When the streaming response's head was relayed or its body bytes last came.
+    private var lastStreamBytesAt: Int64 = 0
 
     // What went where.
     private var headsSent: [Int: Int] = [:]
@@ -76,7 +89,9 @@ struct ExchangeShellSimulator {
                 retryStatuses: [502, 503, 504],
                 replayBufferLimit: [0, 100, 1_000, 65_536].randomElement(using: &random)!,
                 backoff: backoffs.randomElement(using: &random)!,
-                refreshesCredentialsOnUnauthorized: Bool.random(using: &random)
+                refreshesCredentialsOnUnauthorized: Bool.random(using: &random),
+                streamsResponses: Int.random(in: 0..<4, using: &random) == 0,
+                streamIdleTimeout: Self.streamIdleTimeout
             )
             let routed = Int.random(in: 0..<20, using: &random) != 0
             feed("head accepted", machine.headAccepted(request, policy: routed ? policy : nil, now: 0))
@@ -89,9 +104,11 @@ struct ExchangeShellSimulator {
         case clientBody, clientEnd, clientClosed, bodyStalled
         case upstreamHead, upstreamBody, upstreamEnd, upstreamFailed, upstreamReadComplete
         case connectResolved, perTryFired, staleTimerFired, deadlineFired, backoffFired, rateLimitAnswered
+        case streamIdleFired, lateDeadlineFired
     }
 
     private mutating func step() {
+        clock += Int64.random(in: 0...150_000_000, using: &random)
         var possible: [Event] = [.clientBody, .staleTimerFired]
         if !clientEnded { possible += [.clientEnd, .clientBody] }
         if Int.random(in: 0..<25, using: &random) == 0 { possible += [.clientClosed, .bodyStalled] }
@@ -104,6 +121,9 @@ struct ExchangeShellSimulator {
         if deadlineScheduled, Int.random(in: 0..<8, using: &random) == 0 { possible.append(.deadlineFired) }
         if backoffScheduled { possible += [.backoffFired, .backoffFired] }
         if rateLimitPending { possible += [.rateLimitAnswered, .rateLimitAnswered] }
+        if streamIdleDeadline != nil { possible += [.streamIdleFired] }
+        // A whole-request deadline whose cancel lost the race with the stream's start.
+        if streamStarted, Int.random(in: 0..<6, using: &random) == 0 { possible.append(.lateDeadlineFired) }
         fire(possible.randomElement(using: &random)!)
     }
 
@@ -129,17 +149,19 @@ struct ExchangeShellSimulator {
             case 3: headers.add(name: "Connection", value: "close")
             default: break
             }
+            if Int.random(in: 0..<4, using: &random) == 0 { headers.add(name: "Content-Type", value: "text/event-stream") }
             let status = HTTPResponseStatus(statusCode: Int(statuses.randomElement(using: &random)!))
             feed("upstream head \(status.code)", machine.upstreamHeadReceived(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         case .upstreamBody:
-            feed("upstream body", machine.upstreamBodyReceived(ByteBuffer(repeating: 0x62, count: 3)))
+            if streamStarted { lastStreamBytesAt = clock }
+            feed("upstream body at \(clock)", machine.upstreamBodyReceived(ByteBuffer(repeating: 0x62, count: 3), now: clock))
         case .upstreamEnd:
             feed("upstream end", machine.upstreamEnded())
         case .upstreamFailed:
             let malformed = Bool.random(using: &random)
             feed("upstream failed (malformed: \(malformed))", machine.upstreamFailed("reset", malformed: malformed))
         case .upstreamReadComplete:
-            feed("upstream read complete", machine.upstreamReadCompleted())
+            feed("upstream read complete at \(clock)", machine.upstreamReadCompleted(now: clock))
         case .connectResolved:
             let attempt = pendingConnects.remove(at: Int.random(in: 0..<pendingConnects.count, using: &random))
             if Bool.random(using: &random) {
@@ -161,6 +183,14 @@ struct ExchangeShellSimulator {
         case .backoffFired:
             backoffScheduled = false
             feed("backoff over", machine.backoffElapsed())
+        case .streamIdleFired:
+            clock = max(clock, streamIdleDeadline!)
+            streamIdleDeadline = nil
+            feed("stream idle timer fired at \(clock)", machine.streamIdleTimerFired(now: clock))
+        case .lateDeadlineFired:
+            let action = machine.deadlinePassed()
+            trace.append("late deadline fired")
+            if action != .none { violate("a late whole-request deadline acted on a streaming response: \(action)") }
         case .rateLimitAnswered:
             rateLimitPending = false
             if Bool.random(using: &random) {
@@ -221,6 +251,19 @@ struct ExchangeShellSimulator {
             perTryTimers = []
         case .forwardResponseBody(_, let head), .flushResponse(let head):
             writeResponseHead(head)
+        case .startStreaming(let head, _, let idleDeadline):
+            writeResponseHead(head)
+            if streamStarted { violate("a second stream started") }
+            if idleDeadline != clock + Self.streamIdleTimeout { violate("stream idle deadline \(idleDeadline) is not now + the idle timeout") }
+            streamStarted = true
+            lastStreamBytesAt = clock
+            deadlineScheduled = false
+            streamIdleDeadline = idleDeadline
+        case .armStreamIdleTimer(let deadline):
+            if !streamStarted { violate("stream idle timer armed with no stream") }
+            if deadline <= clock { violate("stream idle timer re-armed in the past") }
+            if deadline != lastStreamBytesAt + Self.streamIdleTimeout { violate("stream idle timer re-armed at \(deadline), not after the last bytes") }
+            streamIdleDeadline = deadline
         case .finishResponse(let head, let settlement, _):
             writeResponseHead(head)
             ended()
@@ -230,6 +273,11 @@ struct ExchangeShellSimulator {
             if let settlement { settle(settlement) }
             ended()
         case .abortResponse(let settlement):
+            if case .failed(.streamIdleTimeout)? = settlement?.outcome {
+                streamsCutIdle += 1
+                if !streamStarted { violate("cut for stream idleness with no stream") }
+                if clock - lastStreamBytesAt < Self.streamIdleTimeout { violate("a stream cut though bytes came within the idle timeout") }
+            }
             if let settlement { settle(settlement) }
             ended()
         case .abandon(let settlement):
@@ -306,6 +354,7 @@ struct ExchangeShellSimulator {
     }
 
     private mutating func cancelTimers() {
+        streamIdleDeadline = nil
         deadlineScheduled = false
         backoffScheduled = false
         perTryTimers = []

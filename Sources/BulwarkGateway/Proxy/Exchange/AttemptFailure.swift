@@ -16,6 +16,8 @@ enum AttemptFailure: Equatable, Sendable, CustomStringConvertible {
     case requestTimeout
     /// The connection failed after part of the response went to the client.
     case lostMidResponse(String)
+    /// A streaming response went `routes[].stream_idle_timeout` without body bytes from the upstream.
+    case streamIdleTimeout
 
     /// The reason logged when the failure ejects a target.
     var description: String {
@@ -27,6 +29,7 @@ enum AttemptFailure: Equatable, Sendable, CustomStringConvertible {
         case .status(let code): "status \(code)"
         case .requestTimeout: "request timeout"
         case .lostMidResponse(let detail): "connection lost mid-response: \(detail)"
+        case .streamIdleTimeout: "stream idle timeout"
         }
     }
 }

@@ -32,7 +32,7 @@ enum ExchangeAnswer: Equatable, Sendable {
         case .noRoute: .notFound
         case .rateLimited: .tooManyRequests
         case .noTargetAvailable, .credentialsUnavailable: .serviceUnavailable
-        case .attemptFailed(.perTryTimeout), .attemptFailed(.requestTimeout), .requestTimedOut: .gatewayTimeout
+        case .attemptFailed(.perTryTimeout), .attemptFailed(.requestTimeout), .attemptFailed(.streamIdleTimeout), .requestTimedOut: .gatewayTimeout
         case .attemptFailed: .badGateway
         }
     }

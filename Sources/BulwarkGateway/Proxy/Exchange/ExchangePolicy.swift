@@ -1,3 +1,4 @@
+import BulwarkConfig
 import NIOHTTP1
 import Resilience
 
@@ -23,6 +24,12 @@ struct ExchangePolicy: Equatable, Sendable {
     var backoff: Backoff
     /// The request carries the gateway's OAuth2 token: a 401 refreshes it and tries once more.
     var refreshesCredentialsOnUnauthorized = false
+    /// `routes[].streaming`: every response streams once its head is relayed (`text/event-stream` ones
+    /// always do): the whole-request deadline stops and ``streamIdleTimeout`` applies.
+    var streamsResponses = RouteSettings.Defaults.streaming
+    /// `routes[].stream_idle_timeout`, in nanoseconds: the longest a streaming response may go without
+    /// body bytes from the upstream.
+    var streamIdleTimeout: Int64 = RouteSettings.Defaults.streamIdleTimeout.nanoseconds
 }
 
 extension ExchangePolicy {
@@ -37,7 +44,9 @@ extension ExchangePolicy {
             retriesMethod: retry.methods.contains(method.rawValue),
             retryStatuses: retry.statuses,
             replayBufferLimit: retry.bufferLimit,
-            backoff: route.cluster.backoff
+            backoff: route.cluster.backoff,
+            streamsResponses: route.settings.streaming,
+            streamIdleTimeout: route.settings.streamIdleTimeout.nanoseconds
         )
     }
 }

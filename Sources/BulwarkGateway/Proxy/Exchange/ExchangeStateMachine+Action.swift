@@ -45,6 +45,13 @@ extension ExchangeStateMachine {
         case forwardResponseBody(ByteBuffer, head: HTTPResponseHead?)
         /// The upstream's read batch ended: write `head` when given (it was held), then flush.
         case flushResponse(head: HTTPResponseHead?)
+        /// A streaming response's held head is relayed: cancel the whole-request deadline (it no longer
+        /// applies), write `head`, then `body` when given, flush, and schedule the stream idle timer at
+        /// `idleDeadline`; it reports ``ExchangeStateMachine/streamIdleTimerFired(now:)``.
+        case startStreaming(head: HTTPResponseHead, body: ByteBuffer?, idleDeadline: Int64)
+        /// The stream idle timer fired, but body bytes came since it was armed: schedule it again at
+        /// `deadline`.
+        case armStreamIdleTimer(at: Int64)
         /// The response is complete: write `head` when given, settle the attempt (its connection back
         /// to the pool or closed), count and log the request, then finish the client's response.
         case finishResponse(head: HTTPResponseHead?, AttemptSettlement, ResponseCompletion)

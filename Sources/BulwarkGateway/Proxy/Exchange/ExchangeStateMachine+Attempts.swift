@@ -47,8 +47,10 @@ extension ExchangeStateMachine {
     }
 
     /// The whole-request deadline passed: 504 if the client has seen nothing yet (a held head is
-    /// withdrawn), otherwise the response is cut.
+    /// withdrawn), otherwise the response is cut. A streaming response is past it: its stream idle
+    /// timeout applies instead, and a late timer changes nothing.
     mutating func deadlinePassed() -> Action {
+        if stream != nil { return .none }
         let settlement = currentAttempt.map { AttemptSettlement(attempt: $0.number, outcome: .failed(.requestTimeout), reusesConnection: false) }
         switch state {
         case .receivingHead, .checkingRateLimit, .finished:

@@ -43,18 +43,27 @@ extension ExchangeStateMachine {
         return .cancelPerTryTimer
     }
 
-    /// The upstream sent a part of the response body.
-    mutating func upstreamBodyReceived(_ part: ByteBuffer) -> Action {
+    /// The upstream sent a part of the response body at `now`. A held head that streams starts its
+    /// stream; a stream under way notes the bytes (its idle deadline moves).
+    mutating func upstreamBodyReceived(_ part: ByteBuffer, now: Int64) -> Action {
         guard case .streaming(let attempt, let head) = state else { return .none }
         state = .streaming(attempt, heldHead: nil)
         responseBytes += part.readableBytes
+        stream?.lastBytesAt = now
+        if let head, let idleDeadline = startsStream(head, now: now) {
+            return .startStreaming(head: head, body: part, idleDeadline: idleDeadline)
+        }
         return .forwardResponseBody(part, head: head)
     }
 
-    /// The upstream's read batch ended.
-    mutating func upstreamReadCompleted() -> Action {
+    /// The upstream's read batch ended at `now`: what came is flushed (a held head that streams starts
+    /// its stream).
+    mutating func upstreamReadCompleted(now: Int64) -> Action {
         guard case .streaming(let attempt, let head) = state else { return .none }
         state = .streaming(attempt, heldHead: nil)
+        if let head, let idleDeadline = startsStream(head, now: now) {
+            return .startStreaming(head: head, body: nil, idleDeadline: idleDeadline)
+        }
         return .flushResponse(head: head)
     }
 

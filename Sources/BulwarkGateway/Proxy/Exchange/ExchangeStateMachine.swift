@@ -20,6 +20,9 @@ import NIOHTTP1
 /// started and finished; the request head goes to each attempt at most once; nothing goes upstream
 /// after the client got its answer.
 ///
+/// A streaming response (`text/event-stream`, or any on a route with `streaming: true`;
+/// `+Streaming`) trades the whole-request deadline for a stream idle deadline once its head is relayed.
+///
 /// The retry budget is an action: when every other condition allows a retry the machine returns
 /// ``Action/askRetryBudget`` and the shell answers ``retryBudgetAnswered(granted:using:)``, so budget is
 /// only spent on retries that would happen.
@@ -92,6 +95,9 @@ struct ExchangeStateMachine {
     var responseStatus = 0
     /// Response body bytes relayed from the upstream.
     var responseBytes = 0
+    /// The streaming response under way (see `+Streaming`), nil while there is none: the whole-request
+    /// deadline no longer applies, the stream idle timeout does.
+    var stream: ResponseStream?
 
     /// A machine for a request with `method` whose head is being vetted.
     init(method: HTTPMethod) {
