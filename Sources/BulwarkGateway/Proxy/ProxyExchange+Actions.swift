@@ -85,13 +85,20 @@ extension ProxyExchange {
             settle(settlement)
         case .refreshCredentials(let settlement):
             settle(settlement)
-            refreshCredentials()
+            awaitToken()
+        case .awaitToken:
+            awaitToken()
         }
     }
 
     /// Picks a target (taking its breaker permit and counting it in flight) and tells the machine.
     private func pickTarget(excluding tried: UInt64) {
         guard let cluster = context?.route?.cluster else { return }
+        if let provider = gatewayTokenProvider {
+            // The token is taken before the target: a request never holds a target while it waits.
+            guard let token = provider.currentToken() else { return perform(machine.tokenMissing()) }
+            attemptToken = token
+        }
         let now = Self.now()
         guard let (target, permit) = cluster.pick(at: now, tried: tried) else {
             return perform(machine.noTargetAvailable())

@@ -4,37 +4,11 @@ import NIOHTTP1
 
 /// The upstream side: getting a connection for an attempt, and what that connection delivers.
 extension ProxyExchange: UpstreamConnectionDelegate {
-    /// Gets a connection to the picked target: an idle one from the pool, or a new one. When the request
-    /// carries the gateway's OAuth2 token and none is valid, it first waits for the token (off the
-    /// event loop; every other request carries on).
-    func connect(attempt: Int) {
-        guard let provider = gatewayTokenProvider else { return connectToTarget(attempt: attempt) }
-        if let token = provider.currentToken() {
-            attemptToken = token
-            return connectToTarget(attempt: attempt)
-        }
-        let loop = eventLoop
-        Task {
-            do {
-                let token = try await provider.token()
-                loop.execute {
-                    guard case .connecting(let current) = self.machine.state, current.number == attempt else { return }
-                    self.attemptToken = token
-                    self.connectToTarget(attempt: attempt)
-                }
-            } catch {
-                let detail = "\(error)"
-                loop.execute { self.perform(self.machine.credentialsUnavailable(attempt: attempt, detail)) }
-            }
-        }
-    }
-
-    /// After a 401 to the gateway's token (already reported when its head arrived): waits for a fresh
-    /// token (the one refresh every request that saw the same token shares), then lets the machine try
-    /// again.
-    func refreshCredentials() {
+    /// Waits (off the event loop; every other request carries on) for the upstream's OAuth2 token: the
+    /// current one, or the one refresh every request that needs it shares; then tells the machine.
+    func awaitToken() {
         guard let provider = gatewayTokenProvider else {
-            return perform(machine.credentialsUnavailable(attempt: nil, "no token provider"))
+            return perform(machine.credentialsUnavailable("the upstream has no token provider"))
         }
         attemptToken = nil
         let loop = eventLoop
@@ -47,20 +21,21 @@ extension ProxyExchange: UpstreamConnectionDelegate {
                 }
             } catch {
                 let detail = "\(error)"
-                loop.execute { self.perform(self.machine.credentialsUnavailable(attempt: nil, detail)) }
+                loop.execute { self.perform(self.machine.credentialsUnavailable(detail)) }
             }
         }
     }
 
     /// The route's token provider when this request goes up with the gateway's token.
-    private var gatewayTokenProvider: TokenProvider? {
+    var gatewayTokenProvider: TokenProvider? {
         guard let credential = context?.route?.cluster.credential,
               credential.usesGatewayToken(clientSentAuthorization: clientHead.headers.contains(name: "Authorization"))
         else { return nil }
         return credential.tokenProvider
     }
 
-    private func connectToTarget(attempt: Int) {
+    /// Gets a connection to the picked target: an idle one from the pool, or a new one.
+    func connect(attempt: Int) {
         guard let context, let cluster = context.route?.cluster, let target else { return }
         if let connection = context.pool.idleConnection(to: target, now: Self.now()) {
             return connectionArrived(connection, attempt: attempt)
@@ -112,9 +87,10 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     var clientIsWritable: Bool { handler.clientIsWritable }
 
     func upstreamResponseHead(_ head: HTTPResponseHead) {
-        if head.status == .unauthorized, let token = attemptToken {
+        if head.status == .unauthorized, let token = attemptToken, !machine.credentialsRetried {
             // The upstream refused the gateway's token: it is dropped and one refresh starts, whether
-            // this request is tried again (the machine decides) or gets the 401.
+            // this request is tried again (the machine decides) or gets the 401. A 401 to the retry's
+            // fresh token is not reported: refreshing again would not help, and would storm the endpoint.
             context?.route?.cluster.credential?.tokenProvider?.reportUnauthorized(token)
         }
         perform(machine.upstreamHeadReceived(head))

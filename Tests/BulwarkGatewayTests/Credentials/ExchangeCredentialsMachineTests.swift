@@ -21,8 +21,8 @@ struct ExchangeCredentialsMachineTests {
         #expect(machine.upstreamHeadReceived(Base.head(.unauthorized)) == .refreshCredentials(
             AttemptSettlement(attempt: 1, outcome: .succeeded, reusesConnection: false)
         ))
-        #expect(machine.state == .refreshingCredentials)
-        #expect(machine.credentialsRefreshed() == .pickTarget(excluding: 0))
+        #expect(machine.state == .awaitingToken)
+        #expect(machine.credentialsRefreshed() == .pickTarget(excluding: 1))
         #expect(machine.targetPicked(number: 0, now: Base.now) == .connect(attempt: 2, perTryDeadline: nil))
         #expect(machine.connected(attempt: 2) == .sendRequest(body: [], end: true))
         // A second 401 is the client's.
@@ -43,32 +43,41 @@ struct ExchangeCredentialsMachineTests {
         #expect(machine.responseStatus == 401)
     }
 
-    @Test("no token before connecting: 503, the target's permit given back; after a 401: 503 with nothing to settle")
-    func unavailable() {
-        var machine = Base.connecting(Self.policy())
-        #expect(machine.credentialsUnavailable(attempt: 2, "stale") == .none)
-        guard case .answer(.credentialsUnavailable("endpoint down"), let settlement?, _) = machine.credentialsUnavailable(attempt: 1, "endpoint down") else {
-            Issue.record("expected a 503 answer")
+    @Test("no token when a target is to be picked: the request waits holding no target, then picks one, or gets 503")
+    func tokenMissing() {
+        var machine = ExchangeStateMachine(method: .GET)
+        #expect(machine.headAccepted(Base.request(), policy: Self.policy(), now: Base.now) == .admit(sendContinue: false, deadline: Base.now + 5 * Base.second))
+        #expect(machine.tokenMissing() == .awaitToken)
+        #expect(machine.state == .awaitingToken)
+        #expect(machine.tokenMissing() == .none)
+        #expect(machine.credentialsRefreshed() == .pickTarget(excluding: 0))
+        #expect(machine.targetPicked(number: 0, now: Base.now) == .connect(attempt: 1, perTryDeadline: nil))
+
+        var failing = ExchangeStateMachine(method: .GET)
+        _ = failing.headAccepted(Base.request(), policy: Self.policy(), now: Base.now)
+        _ = failing.tokenMissing()
+        guard case .answer(.credentialsUnavailable("endpoint down"), nil, _) = failing.credentialsUnavailable("endpoint down") else {
+            Issue.record("expected a 503 answer with nothing to settle")
             return
         }
-        #expect(settlement == AttemptSettlement(attempt: 1, outcome: .ignored, reusesConnection: false))
         #expect(ExchangeAnswer.credentialsUnavailable("x").status == .serviceUnavailable)
+        #expect(failing.credentialsUnavailable("again") == .none)
 
         var refreshing = Base.sent(Self.policy())
         _ = refreshing.upstreamHeadReceived(Base.head(.unauthorized))
-        guard case .answer(.credentialsUnavailable, nil, _) = refreshing.credentialsUnavailable(attempt: nil, "endpoint down") else {
+        guard case .answer(.credentialsUnavailable, nil, _) = refreshing.credentialsUnavailable("endpoint down") else {
             Issue.record("expected a 503 answer")
             return
         }
         #expect(refreshing.isFinished)
     }
 
-    @Test("the deadline while waiting for a fresh token: 504")
+    @Test("the deadline while waiting for a token: 503 (the token, not a target, was late), nothing to settle")
     func deadlineWhileRefreshing() {
         var machine = Base.sent(Self.policy())
         _ = machine.upstreamHeadReceived(Base.head(.unauthorized))
-        guard case .answer(.requestTimedOut, nil, _) = machine.deadlinePassed() else {
-            Issue.record("expected 504")
+        guard case .answer(.credentialsUnavailable, nil, _) = machine.deadlinePassed() else {
+            Issue.record("expected 503")
             return
         }
         #expect(machine.credentialsRefreshed() == .none)

@@ -169,6 +169,20 @@ struct UpstreamCredentialsTests {
         }
     }
 
+    @Test("a slow token endpoint costs no target anything: the wait is before a target is picked, so per_try_timeout does not run")
+    func slowTokenEndpointIsNotTheTargets() async throws {
+        let authority = TokenAuthority(tokenDelay: .milliseconds(800))
+        let yaml = Self.yaml(upstream: "retry: { attempts: 2, per_try_timeout: 100ms }\noutlier_detection: { consecutive_failures: 1 }")
+        try await GatewayHarness.with(yaml: yaml, upstreams: try await authority.start()) { harness in
+            let response = try await harness.get("/a")
+            #expect(response.status == 200)
+            #expect(response.body == "ok tok-1")
+            let target = try #require(harness.gateway.upstreams.first?.targets.first)
+            #expect(!target.isEjected(at: Gateway.monotonicNow()))
+            #expect(authority.apiRequests.count == 1)
+        }
+    }
+
     @Test("an API-key header replaces the client's value")
     func apiKeyHeader() async throws {
         let seen = LastRequest()

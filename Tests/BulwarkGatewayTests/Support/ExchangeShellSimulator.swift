@@ -203,6 +203,15 @@ struct ExchangeShellSimulator {
 
     // MARK: The shell's part
 
+    /// The token comes (or the endpoint fails) at once, or never before the deadline.
+    private mutating func tokenWait() {
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: perform(machine.credentialsRefreshed())
+        case 1: perform(machine.credentialsUnavailable("token endpoint down"))
+        default: break
+        }
+    }
+
     private mutating func feed(_ event: String, _ action: ExchangeStateMachine.Action) {
         trace.append(event)
         perform(action)
@@ -289,12 +298,10 @@ struct ExchangeShellSimulator {
             settle(settlement)
         case .refreshCredentials(let settlement):
             settle(settlement)
-            // The fresh token comes (or the endpoint fails) later, or never before the deadline.
-            switch Int.random(in: 0..<3, using: &random) {
-            case 0: perform(machine.credentialsRefreshed())
-            case 1: perform(machine.credentialsUnavailable(attempt: nil, "token endpoint down"))
-            default: break
-            }
+            tokenWait()
+        case .awaitToken:
+            if permitHeld { violate("waiting for a token while holding a target") }
+            tokenWait()
         }
     }
 
@@ -304,6 +311,10 @@ struct ExchangeShellSimulator {
         if Int.random(in: 0..<6, using: &random) == 0 {
             trace.append("no target")
             return perform(machine.noTargetAvailable())
+        }
+        if machine.policy?.refreshesCredentialsOnUnauthorized == true, Int.random(in: 0..<4, using: &random) == 0 {
+            trace.append("no token")
+            return perform(machine.tokenMissing())
         }
         permitHeld = true
         permitAttempt = nil

@@ -65,11 +65,12 @@ extension ExchangeStateMachine {
         case abandon(AttemptSettlement?)
         /// A target was picked for an exchange that ended meanwhile: settle it at once.
         case settle(AttemptSettlement)
-        /// The upstream answered 401 to the gateway's token: settle the attempt (its connection closed),
-        /// report the token as refused and get a fresh one; answer with
-        /// ``ExchangeStateMachine/credentialsRefreshed()`` or
-        /// ``ExchangeStateMachine/credentialsUnavailable(attempt:_:)`` (attempt nil).
+        /// The upstream answered 401 to the gateway's token (already reported to its provider): settle the
+        /// attempt (its connection closed), then wait for a token as for ``awaitToken``.
         case refreshCredentials(AttemptSettlement)
+        /// Wait for the upstream's OAuth2 token; answer with ``ExchangeStateMachine/credentialsRefreshed()``
+        /// or ``ExchangeStateMachine/credentialsUnavailable(_:)``.
+        case awaitToken
     }
 
     /// What to do with a connection that arrived for an attempt.

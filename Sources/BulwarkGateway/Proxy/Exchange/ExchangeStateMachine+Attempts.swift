@@ -57,30 +57,34 @@ extension ExchangeStateMachine {
             return .none
         case .streaming(_, heldHead: nil):
             return abort(settlement)
-        case .streaming, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff, .refreshingCredentials:
+        case .awaitingToken:
+            // No target was held: it is the token that did not come in time.
+            return answer(.credentialsUnavailable("no token could be had within the request timeout"))
+        case .streaming, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff:
             responseStatus = 0
             return answer(.requestTimedOut, settling: settlement)
         }
     }
 
-    /// A fresh token is ready after ``Action/refreshCredentials(_:)``: a new attempt, on any target.
-    mutating func credentialsRefreshed() -> Action {
-        guard state == .refreshingCredentials else { return .none }
-        state = .choosingTarget
-        return .pickTarget(excluding: 0)
+    /// The request goes up with the gateway's OAuth2 token and none is valid: it waits for one before
+    /// any target is picked, so the wait costs no target a permit, an in-flight slot or a timeout.
+    mutating func tokenMissing() -> Action {
+        guard state == .choosingTarget else { return .none }
+        state = .awaitingToken
+        return .awaitToken
     }
 
-    /// No token could be had for the request: before attempt number `attempt` connected, or (nil) after
-    /// a 401 asked for a fresh one. Not the target's fault: its permit is given back. 503.
-    mutating func credentialsUnavailable(attempt number: Int?, _ detail: String) -> Action {
-        switch state {
-        case .connecting(let attempt) where attempt.number == number:
-            return answer(.credentialsUnavailable(detail), settling: AttemptSettlement(attempt: attempt.number, outcome: .ignored, reusesConnection: false))
-        case .refreshingCredentials where number == nil:
-            return answer(.credentialsUnavailable(detail))
-        default:
-            return .none
-        }
+    /// A token is ready (after ``Action/awaitToken`` or ``Action/refreshCredentials(_:)``): pick a target.
+    mutating func credentialsRefreshed() -> Action {
+        guard state == .awaitingToken else { return .none }
+        state = .choosingTarget
+        return .pickTarget(excluding: triedTargets)
+    }
+
+    /// No token could be had for the request (`detail` says why, without secrets): 503.
+    mutating func credentialsUnavailable(_ detail: String) -> Action {
+        guard state == .awaitingToken else { return .none }
+        return answer(.credentialsUnavailable(detail))
     }
 
     /// The backoff between attempts is over.

@@ -15,7 +15,7 @@ extension ExchangeStateMachine {
             // The upstream refused the gateway's token: one fresh token and one more try. This 401 is
             // not relayed; the target did nothing wrong.
             credentialsRetried = true
-            state = .refreshingCredentials
+            state = .awaitingToken
             return .refreshCredentials(AttemptSettlement(attempt: attempt.number, outcome: .succeeded, reusesConnection: false))
         }
         if policy?.retryStatuses.contains(status) ?? false {

@@ -13,7 +13,8 @@ import NIOHTTP1
 /// receivingHead ─▶ checkingRateLimit ─▶ choosingTarget ─▶ connecting ─▶ awaitingHead ─▶ streaming ─▶ finished
 ///                                            ▲                 │              │
 ///                                            ├── backingOff ◀── decidingRetry ◀┤   (any state ─▶ finished)
-///                                            └── refreshingCredentials ◀───────┘   (401 to the gateway's token, once)
+///                                            ├── awaitingToken ◀── (no OAuth2 token yet: before any target is picked)
+///                                            └── awaitingToken ◀───────────────┘   (401 to the gateway's token, once)
 /// ```
 ///
 /// Invariants, property-tested: every target picked is settled exactly once; at most one response is
@@ -47,8 +48,9 @@ struct ExchangeStateMachine {
         case streaming(Attempt, heldHead: HTTPResponseHead?)
         /// Waiting out the backoff before the next attempt.
         case backingOff
-        /// An upstream answered 401 to the gateway's token: waiting for a fresh one, then a new attempt.
-        case refreshingCredentials
+        /// Waiting for an OAuth2 token (`credentials:`): none was valid when a target was to be picked, or
+        /// an upstream answered 401 to the gateway's token. No target is held meanwhile.
+        case awaitingToken
         /// Answered, aborted or abandoned: later events change nothing.
         case finished
     }
