@@ -39,8 +39,13 @@ final class GatewaySnapshot: Sendable {
         /// Puts the plan in force and returns the snapshot.
         func commit(telemetry: GatewayTelemetry) throws(ConfigurationError) -> GatewaySnapshot {
             for (cluster, targets) in membership { try cluster.setTargets(targets) }
+            let providersInUse = Set(clusters.compactMap { $0.credential?.tokenProvider.map(ObjectIdentifier.init) })
             for cluster in dropped {
-                cluster.stopCredentials()
+                if let provider = cluster.credential?.tokenProvider, providersInUse.contains(ObjectIdentifier(provider)) {
+                    // Carried over to the upstream that replaces it.
+                } else {
+                    cluster.stopCredentials()
+                }
                 for target in cluster.targets { target.retire() }
             }
             let slots = telemetry.activate(routes: configuration.routes.map(\.label))
@@ -72,7 +77,9 @@ final class GatewaySnapshot: Sendable {
                 continue
             }
             do {
-                clusters.append(try UpstreamCluster(settings: upstream, logger: logger))
+                // Same credentials: the token provider (and its valid token) carries over.
+                let kept = previous?.clusters.first { $0.name == upstream.name && $0.settings.credentials == upstream.credentials }?.credential
+                clusters.append(try UpstreamCluster(settings: upstream, logger: logger, credential: kept))
             } catch {
                 // TLS problems carry their own key path (`upstreams.NAME.tls.ca`); the breaker's are its own names.
                 issues += error.issues.map { issue in

@@ -35,10 +35,16 @@ public final class UpstreamCluster: Sendable {
     /// Builds the upstream, its targets' state and, when it has `https://` targets, its TLS context.
     /// - Throws: ``ConfigurationError``: a TLS file that cannot be used (keyed `upstreams.NAME.tls.…`)
     ///   or a breaker setting out of range.
-    init(settings: UpstreamSettings, logger: Logger) throws(ConfigurationError) {
+    ///   `credential`: one to carry over from the upstream this one replaces (same `credentials:`), so a
+    ///   reload keeps its valid token instead of fetching a new one.
+    init(settings: UpstreamSettings, logger: Logger, credential: UpstreamCredential? = nil) throws(ConfigurationError) {
         self.settings = settings
         self.logger = logger
-        self.credential = try UpstreamCredential.make(settings, logger: logger)
+        if let credential {
+            self.credential = credential
+        } else {
+            self.credential = try UpstreamCredential.make(settings, logger: logger)
+        }
         let tls = settings.targets.contains { $0.scheme == .https } ? try Self.makeTLSClient(settings) : nil
         self.tlsClient = Mutex(tls)
         var states: [TargetState] = []

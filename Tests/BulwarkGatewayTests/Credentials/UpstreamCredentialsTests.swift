@@ -183,6 +183,33 @@ struct UpstreamCredentialsTests {
         }
     }
 
+    @Test("a reload that changes the upstream's other settings keeps its token; one that changes the credentials fetches a new one")
+    func reloadKeepsToken() async throws {
+        let authority = TokenAuthority()
+        let upstreams = try await authority.start()
+        try await GatewayHarness.with(yaml: Self.yaml(), upstreams: upstreams) { harness in
+            let first = try await harness.get("/a")
+            #expect(first.body == "ok tok-1")
+            func load(_ yaml: String) throws -> BulwarkConfiguration {
+                var text = yaml
+                for (index, upstream) in upstreams.enumerated().reversed() { text = text.replacingOccurrences(of: "PORT\(index)", with: "\(upstream.port)") }
+                var configuration = try BulwarkConfiguration.parse(yaml: text)
+                configuration.server = harness.gateway.configuration.server
+                return configuration
+            }
+            let retried = harness.gateway.reload(try load(Self.yaml(upstream: "retry: { attempts: 3 }")))
+            #expect(retried.status == .applied)
+            let second = try await harness.get("/b")
+            #expect(second.body == "ok tok-1")
+            #expect(authority.tokenRequestCount == 1)
+            let rescoped = harness.gateway.reload(try load(Self.yaml(credentials: "renew_before: 20%")))
+            #expect(rescoped.status == .applied)
+            let third = try await harness.get("/c")
+            #expect(third.body == "ok tok-2")
+            #expect(authority.tokenRequestCount == 2)
+        }
+    }
+
     @Test("an API-key header replaces the client's value")
     func apiKeyHeader() async throws {
         let seen = LastRequest()
