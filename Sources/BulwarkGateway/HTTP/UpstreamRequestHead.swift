@@ -29,7 +29,7 @@ enum UpstreamRequestHead {
         var forwardedProto: String?
         var forwardedHost: String?
         let named = vetted.connection.named
-        let subjectHeader = origin.clientSubject?.header.lowercased()
+        let subjectHeader = origin.clientSubject?.header.lowercased().replacingOccurrences(of: "_", with: "-")
         for (name, value) in head.headers {
             switch HeaderName.of(name) {
             case .connection, .hopByHop, .contentLength, .transferEncoding, .gatewayOwned, .requestID:
@@ -49,7 +49,9 @@ enum UpstreamRequestHead {
                 continue
             case .other:
                 if !named.isEmpty, named.contains(name.lowercased()) { continue }
-                if let subjectHeader, name.lowercased() == subjectHeader { continue }
+                // `X_Client_Subject` too: CGI-style servers read `_` and `-` alike.
+                if let subjectHeader, name.count == subjectHeader.count,
+                   name.lowercased().replacingOccurrences(of: "_", with: "-") == subjectHeader { continue }
             }
             headers.add(name: name, value: value)
         }

@@ -45,7 +45,7 @@ final class GatewayServer: Sendable {
                     let pipeline = channel.pipeline.syncOperations
                     var security: ConnectionSecurity?
                     if let material = runtime.certificates.material {
-                        let connectionSecurity = ConnectionSecurity(hsts: server.hsts, clientSubjectHeader: material.settings.clientSubjectHeader)
+                        let connectionSecurity = ConnectionSecurity(hsts: server.hsts)
                         try pipeline.addHandler(NIOSSLServerHandler(context: material.context))
                         try pipeline.addHandler(TLSConnectionHandler(
                             security: connectionSecurity, telemetry: runtime.certificates.telemetry,

@@ -92,7 +92,9 @@ final class ProxyExchange: @unchecked Sendable {
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
                 peer: peer, peerIsTrusted: resolver.isTrusted(peer), clientAddress: clientAddress, requestID: context.requestID,
                 scheme: handler.security == nil ? "http" : "https",
-                clientSubject: handler.security?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) }
+                // The header configured now is stripped even on a connection accepted before a reload
+                // configured it; its value only ever comes from this connection's verified certificate.
+                clientSubject: server.tls?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) }
             ))
             context.addsHost = vetted.host == nil
         }

@@ -3,13 +3,11 @@
 final class ConnectionSecurity: @unchecked Sendable {
     /// `Strict-Transport-Security` for every response (`max-age=…`), nil when `server.hsts` is not set.
     let strictTransportSecurity: String?
-    /// The header the client certificate's subject goes in (`server.tls.client_subject_header`).
-    let clientSubjectHeader: String?
-    /// The verified client certificate's subject (RFC 4514, e.g. `CN=alice,O=Example`), once known.
+    /// The verified client certificate's subject (RFC 4514, e.g. `CN=alice,O=Example`), once known; nil
+    /// without mutual TLS. Sent in `server.tls.client_subject_header` when one is configured.
     var clientSubject: String?
 
-    init(hsts: Duration?, clientSubjectHeader: String?) {
+    init(hsts: Duration?) {
         self.strictTransportSecurity = hsts.map { "max-age=\($0.components.seconds)" }
-        self.clientSubjectHeader = clientSubjectHeader
     }
 }

@@ -45,8 +45,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             handshakeDone = true
             // Only a certificate BoringSSL verified against `client_ca` gets this far (the listener
             // requires one when `client_ca` is set), so its subject can be passed on.
-            if security.clientSubjectHeader != nil,
-               let peer = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+            if let peer = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
                let leaf = try? Certificate(derEncoded: peer.toDERBytes()) {
                 security.clientSubject = leaf.subject.description
             }
