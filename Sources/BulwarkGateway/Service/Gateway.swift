@@ -105,7 +105,7 @@ public final class Gateway: Service, Sendable {
         ])
         var redirect: HTTPSRedirectServer?
         if let address = configuration.server.redirectHTTP, configuration.server.tls != nil {
-            redirect = try await HTTPSRedirectServer.bind(address, httpsPort: port, maxHeaderBytes: configuration.server.maxHeaderBytes, group: group)
+            redirect = try await HTTPSRedirectServer.bind(address, httpsPort: port, server: configuration.server, group: group)
             logger.notice("redirecting plain HTTP to https", metadata: ["listen": "\(address.host):\(redirect?.port ?? address.port)"])
         }
         redirectPort.set(redirect?.port ?? 0)

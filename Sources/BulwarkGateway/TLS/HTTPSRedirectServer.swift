@@ -5,17 +5,27 @@ import NIOPosix
 
 /// `server.redirect_http`: a plain-HTTP listener that answers every request with
 /// `308 Permanent Redirect` to the same URL on https (method and body are kept by the client on 308).
+/// Held to the listener's limits: a connection that sends nothing for `server.header_timeout` is closed,
+/// and at most `server.max_connections` are open at once.
 final class HTTPSRedirectServer: Sendable {
     let channel: any Channel
 
     private init(channel: any Channel) { self.channel = channel }
 
-    static func bind(_ address: ListenAddress, httpsPort: Int, maxHeaderBytes: Int, group: any EventLoopGroup) async throws -> HTTPSRedirectServer {
+    static func bind(_ address: ListenAddress, httpsPort: Int, server: ServerSettings, group: any EventLoopGroup) async throws -> HTTPSRedirectServer {
+        let connections = ConnectionTracker()
+        let maxHeaderBytes = server.maxHeaderBytes, maxConnections = server.maxConnections
+        let timeout = TimeAmount.nanoseconds(server.headerTimeout.nanoseconds)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.add(channel, limit: maxConnections) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderListSize = maxHeaderBytes
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
@@ -43,6 +53,14 @@ final class HTTPSRedirectServer: Sendable {
         private var pending: HTTPResponseHead?
 
         init(httpsPort: Int) { self.httpsPort = httpsPort }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is IdleStateHandler.IdleStateEvent {
+                context.close(promise: nil)
+            } else {
+                context.fireUserInboundEventTriggered(event)
+            }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {

@@ -29,10 +29,17 @@ enum UpstreamCredential: Sendable {
                 defaultLifetime: oauth.defaultLifetime, renewBefore: Self.renewBefore(oauth.renewBefore), caPath: oauth.ca
             )
             try ConfigurationValidator.check(credentials.validationIssues(prefix: prefix))
-            let provider = try TokenProvider(name: settings.name, credentials: credentials, httpClient: .shared, logger: logger)
+            let provider = try TokenProvider(name: settings.name, credentials: credentials, httpClient: tokenEndpointClient, logger: logger)
             return .bearer(provider, passClientAuthorization: oauth.passClientAuthorization)
         }
     }
+
+    /// The client every token endpoint is called with. It follows no redirect, so a client secret is never
+    /// re-sent to another URL (or downgraded to plain HTTP by a `307`); it lives as long as the process.
+    static let tokenEndpointClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+    )
 
     private static func renewBefore(_ lead: RenewalLead) -> RenewBefore {
         switch lead {

@@ -288,4 +288,19 @@ struct HTTPSListenerTests {
             #expect(seen.request?.header("X-Forwarded-Proto") == "https")
         }
     }
+
+    @Test("the redirect listener closes a connection that sends nothing within server.header_timeout")
+    func redirectListenerTimesOutIdleConnections() async throws {
+        let files = try TLSFixture()
+        defer { files.remove() }
+        try files.server("site")
+        let yaml = files.tlsYAML(["site"]) + "\n  redirect_http: \"127.0.0.1:0\"\n  header_timeout: 300ms"
+        try await Self.withListener(yaml) { gateway, _ in
+            let redirectPort = await gateway.gateway.redirectListeningPort()
+            let silent = try await RawConnection(port: redirectPort)
+            let started = ContinuousClock.now
+            #expect(try await silent.waitForClose(timeout: .seconds(5)))
+            #expect(ContinuousClock.now - started < .seconds(4))
+        }
+    }
 }
