@@ -11,13 +11,22 @@ final class ListenerCertificates: Sendable {
     private let current: Mutex<ServerTLSMaterial?>
     let telemetry: TLSTelemetry
 
-    /// Loads `settings` (nil: plain HTTP).
-    /// - Throws: ``ConfigurationError`` with the key path of every problem.
-    init(settings: ServerTLSSettings?, telemetry: TLSTelemetry, now: Date = Date()) throws(ConfigurationError) {
+    /// Loads `settings` (nil: plain HTTP). An expired certificate is served, as nginx and Caddy do (one
+    /// stale name must not take every other name down at a restart), and logged at error level; the
+    /// `certificate_expiring` alert reports it too. `bulwark check` and reloads refuse one.
+    /// - Throws: ``ConfigurationError`` with the key path of every other problem.
+    init(settings: ServerTLSSettings?, telemetry: TLSTelemetry, logger: Logger, now: Date = Date()) throws(ConfigurationError) {
         self.telemetry = telemetry
-        let material = try settings.map { settings throws(ConfigurationError) in try ServerTLSMaterial.load(settings, now: now) }
+        let material = try settings.map { settings throws(ConfigurationError) in try ServerTLSMaterial.load(settings, now: nil) }
         self.current = Mutex(material)
-        if let material { telemetry.certificatesLoaded(material.certificates) }
+        guard let material else { return }
+        telemetry.certificatesLoaded(material.certificates)
+        for certificate in material.certificates where certificate.notValidAfter < now {
+            logger.error("serving an expired TLS certificate: renew it", metadata: [
+                "key": "server.tls.certificates[\(certificate.index)].cert", "file": "\(certificate.settings.certificate)",
+                "expired": "\(TLSFiles.format(certificate.notValidAfter))", "subject": "\(certificate.subject)",
+            ])
+        }
     }
 
     /// The material new connections use; nil when the listener speaks plain HTTP.

@@ -20,8 +20,9 @@ struct ServerCertificate: Sendable {
     let notValidBefore: Date
     let notValidAfter: Date
 
-    /// Reads and checks entry `index`; every problem is reported with its key path.
-    static func load(_ settings: CertificateSettings, index: Int, now: Date) -> Result<ServerCertificate, ConfigurationError> {
+    /// Reads and checks entry `index`; every problem is reported with its key path. A certificate that
+    /// expired before `now` is a problem; with `now` nil expiry is not checked.
+    static func load(_ settings: CertificateSettings, index: Int, now: Date?) -> Result<ServerCertificate, ConfigurationError> {
         let path = "server.tls.certificates[\(index)]"
         var issues: [ConfigurationIssue] = []
         let chain: [NIOSSLCertificate]
@@ -47,7 +48,7 @@ struct ServerCertificate: Sendable {
         if !Self.keyMatches(chain: chain, key: key) {
             issues.append(.init(keyPath: "\(path).key", problem: "does not match its certificate (\(settings.certificate))"))
         }
-        if leaf.notValidAfter < now {
+        if let now, leaf.notValidAfter < now {
             issues.append(.init(keyPath: "\(path).cert", problem: "expired on \(TLSFiles.format(leaf.notValidAfter)) (\(leaf.subject))"))
         }
         let sans = Self.subjectAlternativeNames(of: leaf)

@@ -24,10 +24,11 @@ final class ServerTLSMaterial: Sendable {
         self.fileContents = fileContents
     }
 
-    /// Reads and checks every file of `settings`.
+    /// Reads and checks every file of `settings`; a certificate expired before `now` is a problem (with
+    /// `now` nil, expiry is not checked).
     /// - Throws: ``ConfigurationError`` naming each problem's key path
     ///   (`server.tls.certificates[1].key: does not match its certificate`).
-    static func load(_ settings: ServerTLSSettings, now: Date) throws(ConfigurationError) -> ServerTLSMaterial {
+    static func load(_ settings: ServerTLSSettings, now: Date?) throws(ConfigurationError) -> ServerTLSMaterial {
         var issues: [ConfigurationIssue] = []
         var fileContents: [String: Data] = [:]
         for file in settings.files { fileContents[file] = TLSFiles.contents(file) }

@@ -87,6 +87,24 @@ struct TLSConfigCheckTests {
         }
     }
 
+    @Test("an expired certificate is served at start (one stale name must not take the others down), shown in the statuses; a reload refuses to install one")
+    func expiredServedAtStartRefusedOnReload() throws {
+        let files = try TLSFixture()
+        defer { files.remove() }
+        try Self.writeProblemFiles(files)
+        let configuration = try Self.configuration([Self.entry(files, "good"), Self.entry(files, "expired")])
+        let gateway = try Gateway(configuration: configuration)
+        let expired = try #require(gateway.tlsCertificates.first { $0.index == 1 })
+        #expect(expired.notValidAfter < Date())
+        #expect(Gateway.tlsProblems(in: configuration).map(\.keyPath) == ["server.tls.certificates[1].cert"])
+
+        let renewed = try Self.configuration([Self.entry(files, "good"), Self.entry(files, "narrow")])
+        #expect(gateway.reload(renewed).status == .applied)
+        let outcome = gateway.reload(configuration)
+        #expect(outcome.status == .rejected)
+        #expect(outcome.problems.map(\.keyPath) == ["server.tls.certificates[1].cert"])
+    }
+
     @Test("bulwark check prints each certificate problem with its key path and exits 1")
     func binaryCheck() async throws {
         let files = try TLSFixture()
