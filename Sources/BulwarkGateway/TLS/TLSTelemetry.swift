@@ -30,9 +30,15 @@ final class TLSTelemetry: Sendable {
         failureCounts.withLock { counts in Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }) }
     }
 
-    /// Sets the expiry series of every certificate's names.
+    /// Sets the expiry series of every certificate's names, and drops the series of names no longer
+    /// served (so an expiry alert on a name removed by a reload stops).
     func certificatesLoaded(_ certificates: [ServerCertificate]) {
         expiryGauges.withLock { gauges in
+            let served = Set(certificates.flatMap(Self.hosts(of:)))
+            for (host, gauge) in gauges where !served.contains(host) {
+                gauge.destroy()
+                gauges[host] = nil
+            }
             for certificate in certificates {
                 for host in Self.hosts(of: certificate) {
                     let gauge = gauges[host] ?? Gauge(label: "bulwark_tls_certificate_expiry_timestamp_seconds", dimensions: [("host", host)], factory: factory)

@@ -29,7 +29,17 @@ enum UpstreamCredential: Sendable {
                 defaultLifetime: oauth.defaultLifetime, renewBefore: Self.renewBefore(oauth.renewBefore), caPath: oauth.ca
             )
             try ConfigurationValidator.check(credentials.validationIssues(prefix: prefix))
-            let provider = try TokenProvider(name: settings.name, credentials: credentials, httpClient: tokenEndpointClient, logger: logger)
+            let provider: TokenProvider
+            do {
+                provider = try TokenProvider(name: settings.name, credentials: credentials, httpClient: tokenEndpointClient, logger: logger)
+            } catch {
+                // The library names keys from `oauth2_client_credentials`; put them under the upstream.
+                throw ConfigurationError(issues: error.issues.map { issue in
+                    let key = issue.keyPath.hasPrefix("upstreams.") ? issue.keyPath
+                        : "upstreams.\(settings.name).credentials." + issue.keyPath
+                    return ConfigurationIssue(keyPath: key, problem: issue.problem)
+                })
+            }
             return .bearer(provider, passClientAuthorization: oauth.passClientAuthorization)
         }
     }

@@ -3,6 +3,7 @@ import BulwarkCredentials
 import BulwarkDemo
 @testable import BulwarkGateway
 import Foundation
+import Resilience
 import Testing
 
 /// `upstreams.NAME.credentials` end to end: a real gateway, a real local token endpoint and a real API
@@ -207,6 +208,27 @@ struct UpstreamCredentialsTests {
             let third = try await harness.get("/c")
             #expect(third.body == "ok tok-2")
             #expect(authority.tokenRequestCount == 2)
+        }
+    }
+
+    @Test("a token endpoint CA that is missing or not PEM is a configuration problem under the upstream's credentials key path")
+    func badCertificateAuthority() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notPEM = directory.appendingPathComponent("ca.pem").path
+        try "not a certificate".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        for ca in [notPEM, directory.appendingPathComponent("missing.pem").path] {
+            let yaml = Self.yaml().replacingOccurrences(of: "PORT0", with: "1").replacingOccurrences(of: "PORT1", with: "2")
+                .replacingOccurrences(of: "client_secret: s3cret-value", with: "client_secret: s3cret-value\n        ca: \(ca)")
+            let configuration = try BulwarkConfiguration.parse(yaml: yaml)
+            do {
+                _ = try Gateway(configuration: configuration)
+                Issue.record("the gateway started with token endpoint CA \(ca)")
+            } catch let error as ConfigurationError {
+                #expect(error.issues.map(\.keyPath) == ["upstreams.vendor.credentials.oauth2_client_credentials.ca"], "\(error.issues)")
+                #expect(!"\(error)".contains("s3cret"))
+            }
         }
     }
 
