@@ -10,7 +10,9 @@
 /// - a request waits only when no unexpired token exists, and only while a refresh is in flight;
 /// - the current token is used until it expires, even while refreshes fail;
 /// - a background refresh is never due sooner than ``TokenRenewalPolicy/minimumInterval`` after the last one ended;
-/// - a 401 seen with the current token starts one refresh; a 401 with a token already replaced starts none.
+/// - a 401 seen with the current token starts one refresh; a 401 with a token already replaced starts none;
+///   401-started refreshes are at least ``TokenRenewalPolicy/minimumInterval`` apart (an upstream that
+///   answers 401 to every token cannot make the gateway storm its token endpoint).
 ///
 /// ```
 ///            start / request / timer                 succeeded(token)
@@ -37,6 +39,8 @@ public struct TokenLifecycle: Sendable {
     /// Whether ``shutdown()`` was called: nothing starts any more.
     public private(set) var isShutDown = false
     private var refreshesStarted: UInt64 = 0
+    /// When a 401 last started a refresh.
+    private var lastUnauthorizedRefresh: Duration?
 
     /// A lifecycle without a token, nothing in flight.
     public init(policy: TokenRenewalPolicy = TokenRenewalPolicy()) {
@@ -125,10 +129,14 @@ public struct TokenLifecycle: Sendable {
 
     /// A request sent with `token` was answered 401 at `now`. When `token` is the current one it is
     /// dropped and one refresh starts (unless one is in flight); a token already replaced changes nothing.
+    /// Within ``TokenRenewalPolicy/minimumInterval`` of the last refresh a 401 started, the 401 is
+    /// ignored and the token kept: refreshing again so soon would not help, and would storm the endpoint.
     public mutating func unauthorized(with token: AccessToken, at now: Duration) -> [Action] {
         guard !isShutDown, let current, current.value == token.value else { return [] }
+        if let last = lastUnauthorizedRefresh, now - last < policy.minimumInterval { return [] }
         self.current = nil
         guard refreshInFlight == nil else { return [] }
+        lastUnauthorizedRefresh = now
         return [.startRefresh(beginRefresh(.unauthorized))]
     }
 

@@ -22,6 +22,7 @@ import Testing
         var issued: [AccessToken] = []
         var latest: AccessToken?          // the model's current token
         var latestRejected = false
+        var lastUnauthorizedRefresh: Duration?
         var deadline: Duration?           // the timer as the shell would have armed it
 
         func usable() -> AccessToken? {
@@ -102,13 +103,15 @@ import Testing
                 apply(machine.refreshFailed(start.id, failure: RefreshFailure(message: "down"), at: now), "failure")
             case 82..<92:
                 guard let latest else { continue }
-                let shouldStart = !latestRejected && inFlight == nil
+                let rateLimited = lastUnauthorizedRefresh.map { now - $0 < policy.minimumInterval } ?? false
+                let shouldStart = !latestRejected && inFlight == nil && !rateLimited
                 let actions = machine.unauthorized(with: latest, at: now)
                 let started = actions.filter { if case .startRefresh = $0 { true } else { false } }.count
                 if started != (shouldStart ? 1 : 0) {
                     violations.append("401 with the current token at \(now): \(started) refreshes started, expected \(shouldStart ? 1 : 0)")
                 }
-                latestRejected = true
+                if started == 1 { lastUnauthorizedRefresh = now }
+                if !rateLimited { latestRejected = true }
                 apply(actions, "401")
             case 92..<96:
                 guard issued.count >= 2 else { continue }

@@ -89,6 +89,20 @@ import Testing
         #expect(machine.tokenNeeded(by: Waiter(2), at: .seconds(12)) == .use(b))
     }
 
+    @Test("401-started refreshes are at least minimumInterval apart: a 401 sooner keeps the token (no storm)")
+    func unauthorizedRateLimited() {
+        var (machine, a) = Self.holdingA()
+        guard case .startRefresh(let start) = machine.unauthorized(with: a, at: .seconds(10)).first else { Issue.record("no refresh"); return }
+        let b = Self.token("b", at: .seconds(10))
+        _ = machine.refreshSucceeded(start.id, token: b, at: .milliseconds(10_100))
+        #expect(machine.unauthorized(with: b, at: .milliseconds(10_500)).isEmpty, "0.5 s after the last 401-started refresh")
+        #expect(machine.tokenNeeded(by: Waiter(1), at: .milliseconds(10_600)) == .use(b), "the token is kept")
+        guard case .startRefresh = machine.unauthorized(with: b, at: .milliseconds(11_000)).first else {
+            Issue.record("a 401 a whole minimumInterval later starts a refresh")
+            return
+        }
+    }
+
     @Test("shutdown fails waiters, disarms the timer and ignores the refresh in flight")
     func shutdown() {
         var machine = TokenLifecycle(policy: Self.policy)
