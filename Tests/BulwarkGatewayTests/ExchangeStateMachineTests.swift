@@ -98,7 +98,7 @@ struct ExchangeStateMachineTests {
         let head = Self.head(.internalServerError)
         #expect(machine.upstreamHeadReceived(head) == .cancelPerTryTimer)
         #expect(machine.responseStarted)
-        #expect(machine.upstreamReadCompleted() == .flushResponse(head: head))
+        #expect(machine.upstreamReadCompleted(now: Self.now) == .flushResponse(head: head))
     }
 
     @Test("no retry once the response started: the response is cut")
@@ -106,7 +106,7 @@ struct ExchangeStateMachineTests {
         var machine = Self.sent()
         let head = Self.head(.ok)
         #expect(machine.upstreamHeadReceived(head) == .cancelPerTryTimer)
-        #expect(machine.upstreamBodyReceived(Self.bytes(1)) == .forwardResponseBody(Self.bytes(1), head: head))
+        #expect(machine.upstreamBodyReceived(Self.bytes(1), now: Self.now) == .forwardResponseBody(Self.bytes(1), head: head))
         #expect(machine.upstreamFailed("reset", malformed: false) == .abortResponse(Self.failed(1, .lostMidResponse("reset"))))
         #expect(machine.isFinished)
     }
@@ -233,7 +233,7 @@ struct ExchangeStateMachineTests {
     func deadlineAfterResponseStarted() {
         var machine = Self.sent()
         _ = machine.upstreamHeadReceived(Self.head(.ok))
-        _ = machine.upstreamReadCompleted()
+        _ = machine.upstreamReadCompleted(now: Self.now)
         #expect(machine.deadlinePassed() == .abortResponse(Self.failed(1, .requestTimeout)))
     }
 
@@ -321,8 +321,8 @@ struct ExchangeStateMachineTests {
         var machine = Self.sent()
         let head = Self.head(.ok)
         _ = machine.upstreamHeadReceived(head)
-        #expect(machine.upstreamBodyReceived(Self.bytes(2)) == .forwardResponseBody(Self.bytes(2), head: head))
-        #expect(machine.upstreamReadCompleted() == .flushResponse(head: nil))
+        #expect(machine.upstreamBodyReceived(Self.bytes(2), now: Self.now) == .forwardResponseBody(Self.bytes(2), head: head))
+        #expect(machine.upstreamReadCompleted(now: Self.now) == .flushResponse(head: nil))
         #expect(machine.upstreamEnded() == .finishResponse(
             head: nil, AttemptSettlement(attempt: 1, outcome: .succeeded, reusesConnection: true),
             .init(requestComplete: true, close: false, unreadBody: 0)
