@@ -53,7 +53,13 @@ final class UpstreamTLSClient: Sendable {
     /// Puts TLS in front of whatever `channel` gets next: the BoringSSL handler, then a
     /// ``UpstreamTLSHandshake`` that reports the handshake's outcome (within `timeout`).
     func addHandlers(to channel: any Channel, target: TargetURL, timeout: TimeAmount) throws {
-        let handshake = UpstreamTLSHandshake(verifiedName: verifiedName(for: target), timeout: timeout, eventLoop: channel.eventLoop)
+        // NIOSSL accepts a certificate for the dialled IP address as well as for the name; a name must
+        // be in the certificate itself, so the handshake checks it again (DNS names only).
+        let name = serverName(for: target)
+        let handshake = UpstreamTLSHandshake(
+            verifiedName: verifiedName(for: target), requiredDNSName: settings.verify ? name : nil,
+            timeout: timeout, eventLoop: channel.eventLoop
+        )
         let handler: NIOSSLClientHandler
         if settings.verify {
             handler = try CertificateVerdictObserver.makeHandler(context: context, serverHostname: serverName(for: target)) { reason in

@@ -1,5 +1,7 @@
 import NIOCore
+import NIOSSL
 import NIOTLS
+import X509
 
 /// Sits behind the `NIOSSLClientHandler` of a new upstream connection until the handshake ends, so a
 /// connection is handed out only once TLS is up: ``done`` succeeds on `handshakeCompleted` (and the
@@ -14,13 +16,16 @@ final class UpstreamTLSHandshake: ChannelInboundHandler, RemovableChannelHandler
 
     private let promise: EventLoopPromise<Void>
     private let verifiedName: String
+    /// A host name the target's certificate must list among its DNS names (nil: none checked here).
+    private let requiredDNSName: String?
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
     private var refused: TLSHandshakeFailure.Reason?
     private var finished = false
 
-    init(verifiedName: String, timeout: TimeAmount, eventLoop: any EventLoop) {
+    init(verifiedName: String, requiredDNSName: String? = nil, timeout: TimeAmount, eventLoop: any EventLoop) {
         self.verifiedName = verifiedName
+        self.requiredDNSName = requiredDNSName
         self.timeout = timeout
         self.promise = eventLoop.makePromise()
     }
@@ -41,6 +46,9 @@ final class UpstreamTLSHandshake: ChannelInboundHandler, RemovableChannelHandler
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls, !finished {
+            if let name = requiredDNSName, !Self.certificate(in: context, lists: name) {
+                return fail(.nameMismatch(name), context: context)
+            }
             finished = true
             timer?.cancel()
             promise.succeed()
@@ -68,6 +76,16 @@ final class UpstreamTLSHandshake: ChannelInboundHandler, RemovableChannelHandler
             timer?.cancel()
             promise.fail(TLSHandshakeFailure(refused ?? .closed))
         }
+    }
+
+    /// Whether the peer's leaf certificate lists `name` among its DNS names (wildcards as RFC 6125).
+    private static func certificate(in context: ChannelHandlerContext, lists name: String) -> Bool {
+        guard let peer = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+              let leaf = try? Certificate(derEncoded: peer.toDERBytes()),
+              let names = try? leaf.extensions.subjectAlternativeNames
+        else { return false }
+        let dnsNames = names.compactMap { if case .dnsName(let dns) = $0 { dns } else { nil } }
+        return CertificateNames.matches(any: dnsNames, host: name)
     }
 
     private func startTimer(context: ChannelHandlerContext) {

@@ -159,6 +159,19 @@ struct HTTPSUpstreamTests {
         #expect(try await Self.connectFailure(port: otherName.port, tls: tls) == nil)
     }
 
+    @Test("a certificate for the dialled IP address alone does not pass for a name: server_name must be among its DNS names")
+    func ipCertificateIsNotAName() async throws {
+        let files = try Files()
+        defer { files.remove() }
+        let ipOnly = try await TLSTestServer.start(certificate: try files.ca.issueServer(hosts: ["127.0.0.1"]))
+        defer { Task { await ipOnly.stop() } }
+        var tls = UpstreamTLSSettings()
+        tls.ca = files.path("ca.pem")
+        #expect(try await Self.connectFailure(port: ipOnly.port, tls: tls) == nil, "an IP target is checked against the IP")
+        tls.serverName = "api.vendor.test"
+        #expect(try await Self.connectFailure(port: ipOnly.port, tls: tls) == "tls handshake failed: certificate does not match api.vendor.test")
+    }
+
     /// Connects through the proxy's transport to `127.0.0.1:port` as an https target of an upstream
     /// with `tls`; the failure as `/health` and alerts word it, or nil when it connected.
     static func connectFailure(port: Int, tls: UpstreamTLSSettings) async throws -> String? {
