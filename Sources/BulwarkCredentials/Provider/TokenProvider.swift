@@ -150,14 +150,19 @@ public final class TokenProvider: Sendable {
 
     /// Reports that a request sent with `token` was answered 401. When `token` is the current one it is
     /// dropped and one refresh starts; when it was already replaced nothing happens.
-    public func reportUnauthorized(_ token: AccessToken) {
+    /// - Returns: whether the token was dropped (false: it was already replaced, or a 401 within
+    ///   ``TokenRenewalPolicy/minimumInterval`` of the last 401-started refresh left it in use).
+    @discardableResult
+    public func reportUnauthorized(_ token: AccessToken) -> Bool {
         let now = clock.now()
-        let (events, resumptions) = core.withLock { core in
+        let (dropped, events, resumptions) = core.withLock { core in
             let wasCurrent = !core.machine.isShutDown && core.machine.current?.value == token.value
             let (events, resumptions) = perform(core.machine.unauthorized(with: token, at: now), in: &core)
-            return ((wasCurrent ? [.tokenRejected(provider: name)] : []) + events, resumptions)
+            let dropped = wasCurrent && core.machine.current?.value != token.value
+            return (dropped, (dropped ? [.tokenRejected(provider: name)] : []) + events, resumptions)
         }
         finish(events, resumptions)
+        return dropped
     }
 
     /// The token to retry with after a request sent with `rejected` was answered 401: reports the 401

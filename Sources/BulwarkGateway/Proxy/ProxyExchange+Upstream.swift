@@ -91,7 +91,9 @@ extension ProxyExchange: UpstreamConnectionDelegate {
             // The upstream refused the gateway's token: it is dropped and one refresh starts, whether
             // this request is tried again (the machine decides) or gets the 401. A 401 to the retry's
             // fresh token is not reported: refreshing again would not help, and would storm the endpoint.
-            context?.route?.cluster.credential?.tokenProvider?.reportUnauthorized(token)
+            let dropped = context?.route?.cluster.credential?.tokenProvider?.reportUnauthorized(token) ?? false
+            // Kept (a refresh a 401 started less than a second ago): a retry would carry the same token.
+            if !dropped { machine.unauthorizedTokenKept() }
         }
         perform(machine.upstreamHeadReceived(head))
     }

@@ -54,6 +54,13 @@ struct UpstreamCredentialsTests {
             #expect(response.body == "ok tok-2")
             #expect(authority.tokenRequestCount == 2)
             #expect(authority.apiRequests.map { $0.header("Authorization") ?? "" } == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"])
+            // Refused again within a second of that refresh: no second refresh (no storm), and no retry
+            // with the same token: the 401 goes to the client at once.
+            authority.revokeAll()
+            let again = try await harness.get("/c")
+            #expect(again.status == 401)
+            #expect(authority.apiRequests.count == 4)
+            #expect(authority.tokenRequestCount == 2)
         }
     }
 

@@ -74,6 +74,12 @@ extension ExchangeStateMachine {
         return .awaitToken
     }
 
+    /// A 401 to the gateway's token left the token in use (its provider refreshes at most once a second
+    /// on 401s): trying again would carry the same token, so the 401 goes to the client.
+    mutating func unauthorizedTokenKept() {
+        credentialsRetried = true
+    }
+
     /// A token is ready (after ``Action/awaitToken`` or ``Action/refreshCredentials(_:)``): pick a target.
     mutating func credentialsRefreshed() -> Action {
         guard state == .awaitingToken else { return .none }
