@@ -24,6 +24,14 @@ struct ConnectFailureDescriptionTests {
         #expect(ConnectFailureDescription.describe(ChannelError.connectTimeout(.milliseconds(250))) == "connect timed out after 250 ms")
     }
 
+    @Test("a TLS error after the handshake reads as BoringSSL's reasons, without codes or source paths")
+    func tlsAfterHandshake() {
+        struct Stack: Error, CustomStringConvertible {
+            var description: String { "sslError([Error: 268436572 error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED at /work/x/tls_record.cc:491])" }
+        }
+        #expect(ConnectFailureDescription.describe(Stack()) == "tls failed: tlsv1 alert certificate required")
+    }
+
     @Test("other errors are printed as they are")
     func other() {
         #expect(ConnectFailureDescription.describe(ChannelError.ioOnClosedChannel) == "\(ChannelError.ioOnClosedChannel)")

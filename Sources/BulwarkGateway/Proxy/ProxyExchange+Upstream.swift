@@ -107,7 +107,7 @@ extension ProxyExchange: UpstreamConnectionDelegate {
     }
 
     func upstreamFailed(_ error: any Error) {
-        perform(machine.upstreamFailed("\(error)", malformed: error is HTTPParserError))
+        perform(machine.upstreamFailed(error is HTTPParserError ? "\(error)" : ConnectFailureDescription.describe(error), malformed: error is HTTPParserError))
     }
 
     func upstreamReadComplete() {

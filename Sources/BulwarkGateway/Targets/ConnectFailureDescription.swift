@@ -24,6 +24,10 @@ enum ConnectFailureDescription {
         if let channel = underlying as? ChannelError, case .connectTimeout(let limit) = channel {
             return "connect timed out after \(limit.nanoseconds / 1_000_000) ms"
         }
-        return "\(underlying)"
+        let text = "\(underlying)"
+        // A TLS error after the handshake (TLS 1.3: the target refuses our client certificate once the
+        // handshake is over on our side): BoringSSL's reasons, not its stack.
+        if text.contains("SSL routines") { return "tls failed: " + TLSHandshakeFailure.words(for: underlying) }
+        return text
     }
 }

@@ -78,7 +78,7 @@ enum HealthProbe {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            outcome.complete(false, "\(error)")
+            outcome.complete(false, ConnectFailureDescription.describe(error))
             context.close(promise: nil)
         }
     }

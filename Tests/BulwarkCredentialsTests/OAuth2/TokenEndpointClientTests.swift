@@ -86,6 +86,15 @@ import Testing
         }
         #expect(error?.isTransient == true)
         #expect(!String(describing: error).contains(Self.secret))
+        #expect(String(describing: error).contains("request failed: connection refused"), "\(String(describing: error))")
+    }
+
+    @Test("BoringSSL's error stack is reduced to its reasons, without codes or source paths")
+    func tlsErrorsInWords() {
+        struct Stack: Error, CustomStringConvertible {
+            var description: String { "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /src/handshake.cc:393]))" }
+        }
+        #expect(TokenEndpointClient.words(for: Stack()) == "tls failed: certificate verify failed")
     }
 
     @Test("answers: token_type must be Bearer in any case; expires_in as a number or a string; quoted text loses the secret")
