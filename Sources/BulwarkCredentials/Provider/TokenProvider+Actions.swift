@@ -114,7 +114,12 @@ extension TokenProvider {
                     ))
                 }
             case .failure(let error):
-                let failure = Self.refreshFailure(error)
+                var failure = Self.refreshFailure(error)
+                if error is CircuitBreakerOpenError, let cause = core.machine.failure?.lastError {
+                    // The breaker only says the endpoint kept failing: keep what it last said.
+                    let root = cause.message.components(separatedBy: "; the token endpoint last said: ").last ?? cause.message
+                    failure = RefreshFailure(message: "\(failure.message); the token endpoint last said: \(root)", httpStatus: cause.httpStatus)
+                }
                 actions = core.machine.refreshFailed(start.id, failure: failure, at: now)
                 if !actions.isEmpty {
                     events.append(.refreshFailed(

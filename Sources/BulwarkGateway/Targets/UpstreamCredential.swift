@@ -45,11 +45,13 @@ enum UpstreamCredential: Sendable {
     }
 
     /// The client every token endpoint is called with. It follows no redirect, so a client secret is never
-    /// re-sent to another URL (or downgraded to plain HTTP by a `307`); it lives as long as the process.
-    static let tokenEndpointClient = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
-    )
+    /// re-sent to another URL (or downgraded to plain HTTP by a `307`), and a refused connection fails at
+    /// once (the core's retry decides about trying again); it lives as long as the process.
+    static let tokenEndpointClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     private static func renewBefore(_ lead: RenewalLead) -> RenewBefore {
         switch lead {

@@ -109,6 +109,13 @@ struct UpstreamCredentialsTests {
             let status = try #require(harness.gateway.upstreams.first?.credentialStatus)
             #expect(!status.hasValidToken)
             #expect(status.isFailing)
+            // Once the endpoint's breaker is open, what the endpoint last said is still shown.
+            for _ in 0..<3 { _ = try await harness.get("/again") }
+            let later = try await harness.get("/later")
+            #expect(later.status == 503)
+            #expect(later.body.contains("temporarily_unavailable"), "\(later.body)")
+            let message = harness.gateway.upstreams.first?.credentialStatus?.lastRefresh?.failure?.message ?? ""
+            #expect(message.contains("circuit breaker") && message.contains("temporarily_unavailable"), "\(message)")
             // It recovers by itself once the endpoint does (the breaker's open period aside).
             authority.setFailing(false)
         }
