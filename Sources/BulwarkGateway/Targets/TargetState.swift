@@ -31,6 +31,13 @@ public final class TargetState: Sendable {
     private let inFlightCounter = Atomic<Int>(0)
     /// Set when the target left its upstream: its connections are closed instead of kept for reuse.
     private let retiredFlag = Atomic<Bool>(false)
+    private let lastFailureText = Mutex<String?>(nil)
+
+    /// Why the last failed attempt on live traffic failed, in words (`tls handshake failed: certificate
+    /// has expired`, `connection refused`, `status 503`…); nil before any.
+    public var lastFailure: String? { lastFailureText.withLock { $0 } }
+
+    func failureObserved(_ reason: String) { lastFailureText.withLock { $0 = reason } }
     /// Fast-path flag: true while the target is actively healthy and not ejected (breaker state is
     /// checked separately, at admission).
     private let available = Atomic<Bool>(true)

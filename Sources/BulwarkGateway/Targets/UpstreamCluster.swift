@@ -236,6 +236,7 @@ public final class UpstreamCluster: Sendable {
 
     /// Records a failed attempt on `target` (connect error, 5xx, timeout) for outlier detection.
     func recordFailure(_ target: TargetState, at now: Int64, reason: String) {
+        target.failureObserved(reason)
         let action = target.callFailed(at: now) { mayEject(at: now) }
         switch action {
         case .ejected(let until):

@@ -31,6 +31,8 @@ enum APIBody {
             var breaker: String
             var in_flight: Int
             var last_probe: Probe?
+            /// Why its last failed request failed, in words; null before any.
+            var last_failure: String?
 
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -41,8 +43,9 @@ enum APIBody {
                 try container.encode(breaker, forKey: .breaker)
                 try container.encode(in_flight, forKey: .in_flight)
                 try container.encode(last_probe, forKey: .last_probe)
+                try container.encode(last_failure, forKey: .last_failure)
             }
-            enum CodingKeys: String, CodingKey { case address, healthy, actively_healthy, ejected, breaker, in_flight, last_probe }
+            enum CodingKeys: String, CodingKey { case address, healthy, actively_healthy, ejected, breaker, in_flight, last_probe, last_failure }
         }
         struct Probe: Encodable {
             var passed: Bool

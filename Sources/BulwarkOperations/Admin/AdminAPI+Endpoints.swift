@@ -39,7 +39,8 @@ extension AdminAPI {
                     address: target.target.authority, healthy: target.isServing(at: now),
                     actively_healthy: target.isActivelyHealthy, ejected: target.isEjected(at: now),
                     breaker: seen?.breaker ?? "none", in_flight: target.inFlight,
-                    last_probe: target.lastProbe.map { .init(passed: $0.passed, detail: $0.detail, latency_ms: $0.latency.seconds * 1000) }
+                    last_probe: target.lastProbe.map { .init(passed: $0.passed, detail: $0.detail, latency_ms: $0.latency.seconds * 1000) },
+                    last_failure: target.lastFailure
                 )
             }
             return .init(

@@ -45,6 +45,8 @@ public struct Observation: Sendable, Hashable {
         public var probeLatency: Duration?
         /// The last probe's outcome, if probed.
         public var probeDetail: String?
+        /// Why its last failed request failed (live traffic), when outlier detection ejected it.
+        public var lastFailure: String?
 
         /// `upstream/host:port`.
         public var name: String { "\(upstream)/\(target)" }
@@ -65,7 +67,7 @@ public struct Observation: Sendable, Hashable {
         public var problem: String? {
             if serving { return nil }
             if !activelyHealthy { return "failing its health check" + (probeDetail.map { " (\($0))" } ?? "") }
-            if ejected { return "ejected by outlier detection" }
+            if ejected { return "ejected by outlier detection" + (lastFailure.map { " (last failure: \($0))" } ?? "") }
             if breaker == "open" || breaker == "forced_open" { return "circuit breaker \(breaker.replacingOccurrences(of: "_", with: " "))" }
             return "unavailable"
         }

@@ -150,7 +150,7 @@ public final class HealthMonitor: Sendable {
         return gateway.upstreams.flatMap { upstream in
             upstream.targets.map { target in
                 let probe = target.lastProbe
-                return Observation.TargetObservation(
+                var observation = Observation.TargetObservation(
                     upstream: upstream.name, target: target.target.authority,
                     serving: target.isServing(at: now), ejected: target.isEjected(at: now),
                     activelyHealthy: target.isActivelyHealthy,
@@ -158,6 +158,8 @@ public final class HealthMonitor: Sendable {
                     // A failed probe's time says nothing about speed: only passing probes count as latency.
                     probeLatency: probe?.passed == true ? probe?.latency : nil, probeDetail: probe?.detail
                 )
+                observation.lastFailure = target.lastFailure
+                return observation
             }
         }
     }

@@ -102,6 +102,32 @@ struct HTTPSUpstreamTests {
         }
     }
 
+    @Test("without health checks, a failed handshake on live traffic is the target's last failure, in words")
+    func lastFailureOnLiveTraffic() async throws {
+        let files = try Files()
+        defer { files.remove() }
+        let now = Date()
+        let server = try await TLSTestServer.start(certificate: try files.ca.issueServer(
+            hosts: ["127.0.0.1"], notBefore: now.addingTimeInterval(-7200), notAfter: now.addingTimeInterval(-3600)
+        ))
+        let yaml = """
+        upstreams:
+          app:
+            targets: ["https://127.0.0.1:\(server.port)"]
+            tls: { ca: \(files.path("ca.pem")) }
+            retry: { attempts: 1 }
+            outlier_detection: { consecutive_failures: 1 }
+        """
+        try await GatewayHarness.with(yaml: yaml) { gateway async throws in
+            let response = try await gateway.get("/x")
+            #expect(response.status == 502)
+            let target = gateway.gateway.upstreams[0].targets[0]
+            #expect(target.lastFailure?.contains("tls handshake failed: certificate has expired") == true, "\(target.lastFailure ?? "none")")
+            #expect(target.isEjected(at: Gateway.monotonicNow()))
+        }
+        await server.stop()
+    }
+
     @Test("a certificate from another CA: 502, and the failure reads 'certificate is not trusted (issuer: …)'; verify: false accepts it")
     func wrongCA() async throws {
         let files = try Files()
