@@ -96,6 +96,8 @@ struct Demo: AsyncParsableCommand {
         The JSON lines below are the access log (see "attempts" and "target"). Ctrl-C stops.
 
         """)
+        // Piped or redirected stdout is block-buffered: the instructions must show now, not at exit.
+        fflush(stdout)
         let group = ServiceGroup(configuration: .init(services: [.init(service: admin), .init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         for upstream in [steady, flaky, slow] { await upstream.stop() }
