@@ -97,7 +97,7 @@ struct Demo: AsyncParsableCommand {
 
         """)
         // Piped or redirected stdout is block-buffered: the instructions must show now, not at exit.
-        fflush(stdout)
+        fflush(nil)
         let group = ServiceGroup(configuration: .init(services: [.init(service: admin), .init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         for upstream in [steady, flaky, slow] { await upstream.stop() }
