@@ -4,7 +4,11 @@ import BulwarkConfig
 enum ConfigurationChanges {
     static func describe(from old: BulwarkConfiguration, to new: BulwarkConfiguration) -> [String] {
         var lines: [String] = []
-        if old.server != new.server { lines.append("server") }
+        if old.server.tls != new.server.tls { lines.append("server.tls") }
+        if old.server.hsts != new.server.hsts { lines.append("server.hsts") }
+        var oldServer = old.server, newServer = new.server
+        (oldServer.tls, oldServer.hsts, newServer.tls, newServer.hsts) = (nil, nil, nil, nil)
+        if oldServer != newServer { lines.append("server") }
         if old.rateLimits != new.rateLimits { lines.append("rate_limits") }
         if old.routes != new.routes { lines.append("routes: \(old.routes.count) -> \(new.routes.count)") }
         let oldNames = Set(old.upstreams.map(\.name))

@@ -100,6 +100,7 @@ public final class Gateway: Service, Sendable {
         let port = server.localAddress?.port ?? configuration.server.listen.port
         logger.notice("bulwark listening", metadata: [
             "listen": "\(configuration.server.listen.host):\(port)",
+            "scheme": "\(configuration.server.tls == nil ? "http" : "https")",
             "upstreams": "\(runtime.clusters.map(\.name).joined(separator: ","))",
             "routes": "\(runtime.router.routes.count)",
         ])
