@@ -176,7 +176,7 @@ extension ConfigReader {
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
-        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout", "upgrades", "websocket"]) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
         if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
@@ -212,6 +212,26 @@ extension ConfigReader {
         if let streaming = bool(entries["streaming"], at: "\(path).streaming") { route.streaming = streaming }
         if let idle = duration(entries["stream_idle_timeout"], at: "\(path).stream_idle_timeout", minimum: RouteSettings.Defaults.minimumStreamIdleTimeout) {
             route.streamIdleTimeout = idle
+        }
+        if let upgrades = stringList(entries["upgrades"], at: "\(path).upgrades") {
+            route.upgrades = []
+            for (index, name) in upgrades.enumerated() {
+                let protocolName = name.lowercased()
+                if protocolName == "h2c" {
+                    report("\(path).upgrades[\(index)]", "h2c is never upgraded to (HTTP/2 is not relayed over an upgrade); remove it")
+                } else if protocolName.isEmpty || !protocolName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) {
+                    report("\(path).upgrades[\(index)]", "must be a protocol name as sent in Upgrade (e.g. websocket), got '\(Self.shown(name, at: "\(path).upgrades[\(index)]"))'")
+                } else if !route.upgrades.contains(protocolName) {
+                    route.upgrades.append(protocolName)
+                }
+            }
+        }
+        if let node = entries["websocket"], let settings = mapping(node, at: "\(path).websocket", allowed: ["idle_timeout", "max_lifetime"]) {
+            let minimum = UpgradedConnectionSettings.Defaults.minimum
+            if let idle = duration(settings["idle_timeout"], at: "\(path).websocket.idle_timeout", minimum: minimum) {
+                route.websocket.idleTimeout = idle
+            }
+            route.websocket.maxLifetime = duration(settings["max_lifetime"], at: "\(path).websocket.max_lifetime", minimum: minimum)
         }
         return route
     }

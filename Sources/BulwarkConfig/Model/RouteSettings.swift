@@ -26,6 +26,12 @@ public struct RouteSettings: Sendable, Hashable {
     /// How long a streaming response may go without body bytes from the upstream before it is cut
     /// (`routes[].stream_idle_timeout`, at least 1 ms). Defaults to ``Defaults/streamIdleTimeout`` (5 minutes).
     public var streamIdleTimeout: Duration = Defaults.streamIdleTimeout
+    /// The protocols a client may upgrade to through this route (`routes[].upgrades`, lower-cased names
+    /// as in the `Upgrade` field, e.g. `websocket`). `h2c` is never upgraded to. Defaults to
+    /// ``Defaults/upgrades`` (`[websocket]`); an empty list refuses every upgrade.
+    public var upgrades: [String] = Defaults.upgrades
+    /// The limits of this route's upgraded connections (`routes[].websocket`).
+    public var websocket = UpgradedConnectionSettings()
 
     /// The defaults of a route's keys, in one place for decoding, docs and tests.
     public enum Defaults {
@@ -35,6 +41,8 @@ public struct RouteSettings: Sendable, Hashable {
         public static let streamIdleTimeout: Duration = .seconds(300)
         /// The shortest `routes[].stream_idle_timeout` accepted: 1 ms.
         public static let minimumStreamIdleTimeout: Duration = .milliseconds(1)
+        /// `routes[].upgrades`: `[websocket]`.
+        public static let upgrades = ["websocket"]
     }
 
     /// Creates a route.
@@ -80,6 +88,31 @@ public struct RouteSettings: Sendable, Hashable {
     private static func codePoint(_ scalar: Unicode.Scalar) -> String {
         let hex = String(scalar.value, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}
+
+/// `routes[].websocket`: the limits of an upgraded connection (a WebSocket, or any protocol in
+/// `routes[].upgrades`) once its `101 Switching Protocols` has been relayed.
+public struct UpgradedConnectionSettings: Sendable, Hashable {
+    /// How long an upgraded connection may go without a byte in either direction before it is closed
+    /// (`idle_timeout`, at least 1 ms). Defaults to ``Defaults/idleTimeout`` (1 hour).
+    public var idleTimeout: Duration = Defaults.idleTimeout
+    /// The longest an upgraded connection may stay open, busy or not (`max_lifetime`); nil (the default)
+    /// sets no limit.
+    public var maxLifetime: Duration?
+
+    /// The defaults of `routes[].websocket`.
+    public enum Defaults {
+        /// `idle_timeout`: 1 hour.
+        public static let idleTimeout: Duration = .seconds(3600)
+        /// The shortest `idle_timeout` or `max_lifetime` accepted: 1 ms.
+        public static let minimum: Duration = .milliseconds(1)
+    }
+
+    /// Settings with the defaults.
+    public init(idleTimeout: Duration = Defaults.idleTimeout, maxLifetime: Duration? = nil) {
+        self.idleTimeout = idleTimeout
+        self.maxLifetime = maxLifetime
     }
 }
 
