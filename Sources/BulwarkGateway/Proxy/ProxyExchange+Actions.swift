@@ -88,6 +88,12 @@ extension ProxyExchange {
             awaitToken()
         case .awaitToken:
             awaitToken()
+        case .switchProtocols(let head):
+            cancelTimers()
+            logAccess(bytesSent: 0)
+            switchProtocols(head)
+        case .finishUpgrade(let settlement):
+            settle(settlement)
         }
     }
 
@@ -111,7 +117,7 @@ extension ProxyExchange {
     }
 
     /// Tells the target how its attempt ended and returns or closes the attempt's connection.
-    private func settle(_ settlement: AttemptSettlement) {
+    func settle(_ settlement: AttemptSettlement) {
         perTryTimer?.cancel()
         perTryTimer = nil
         let cluster = context?.route?.cluster

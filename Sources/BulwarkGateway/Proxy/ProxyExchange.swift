@@ -84,9 +84,15 @@ final class ProxyExchange: @unchecked Sendable {
         case .success(let value):
             vetted = value
         }
-        if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         context.loggedPath = String(vetted.path)
         let route = snapshot.router.route(method: clientHead.method, path: vetted.path)
+        let upgrade = route.flatMap {
+            UpgradeRequest.protocolToForward(clientHead, connectionUpgrade: vetted.connection.upgrade, allowed: $0.settings.upgrades)
+        }
+        // The decoder stops after any request that asks for an upgrade, so unless a 101 switches it, the
+        // connection closes after the response. An upgrade not forwarded (h2c, or a protocol the route
+        // does not list) is dropped and the request served as HTTP/1.1.
+        if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         if let route {
             context.route = route
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
@@ -96,6 +102,7 @@ final class ProxyExchange: @unchecked Sendable {
                 // configured it; its value only ever comes from this connection's verified certificate.
                 clientSubject: server.tls?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) }
             ))
+            if let upgrade, context.upstreamHead != nil { UpgradeRequest.addUpgradeFields(upgrade, to: &context.upstreamHead!) }
             context.addsHost = vetted.host == nil
         }
         self.context = context
@@ -104,6 +111,7 @@ final class ProxyExchange: @unchecked Sendable {
         )
         let policy = route.map { route in
             var policy = ExchangePolicy(route: route, method: clientHead.method)
+            policy.upgrade = upgrade
             policy.refreshesCredentialsOnUnauthorized = route.cluster.credential?.usesGatewayToken(
                 clientSentAuthorization: clientHead.headers.contains(name: "Authorization")
             ) ?? false

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// NIO callbacks and the exchange's calls into the machine's events, with the time, and performs the
 /// actions the machine returns: start a ``ProxyExchange`` per request, hand it the body, write what it
 /// answers, read or hold reads, arm the idle and body-idle timers, answer errors and close.
-final class ProxyServerHandler: ChannelDuplexHandler {
+final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -148,6 +148,28 @@ final class ProxyServerHandler: ChannelDuplexHandler {
     func abortResponse() {
         exchange = nil
         perform(machine.responseAborted())
+    }
+
+    /// The exchange's target switched protocols: when the connection machine allows it, writes the `101`
+    /// `head`, hands the connection to `relay` (this handler and the HTTP handlers leave the pipeline)
+    /// and returns true; otherwise changes nothing and returns false.
+    func switchProtocols(_ head: HTTPResponseHead, to relay: UpgradedConnection) -> Bool {
+        guard let context, machine.responseUpgraded() else { return false }
+        exchange = nil
+        idleTimer?.cancel()
+        idleTimer = nil
+        bodyTimer?.cancel()
+        bodyTimer = nil
+        var head = head
+        if let hsts = security?.strictTransportSecurity { head.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        do {
+            try relay.installOnClient(context.pipeline.syncOperations, proxyContext: context)
+            return true
+        } catch {
+            context.close(promise: nil)
+            return false
+        }
     }
 
     /// Marks the connection to close after the current response (e.g. `Connection: close` or HTTP/1.0).

@@ -49,7 +49,7 @@ final class UpstreamConnection: @unchecked Sendable {
 
 /// The last handler of an upstream connection's pipeline: passes response parts to the current
 /// delegate, and holds reads back while the client cannot take more (backpressure).
-final class UpstreamResponseHandler: ChannelDuplexHandler {
+final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart

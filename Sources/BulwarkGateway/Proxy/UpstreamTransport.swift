@@ -25,7 +25,8 @@ struct TCPUpstreamTransport: UpstreamTransport {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try tls.addHandlers(to: channel, target: target.target, timeout: connectTimeout) }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: true)
+                    // Bytes after a `101` stay buffered in the decoder; when an upgrade removes it they go to the relay.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: true)
                 }
             }
         let connected = address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: target.target.host, port: target.target.port)

@@ -7,7 +7,9 @@ import Synchronization
 /// Metrics: `bulwark_http_requests_total{route,method,status}`,
 /// `bulwark_http_request_duration_seconds{route}` (a timer, a histogram in Prometheus),
 /// `bulwark_http_rate_limit_decisions_total{route,decision}`, `bulwark_upstream_retries_total{upstream}` and
-/// `bulwark_connections_rejected_total` (over `server.max_connections`).
+/// `bulwark_connections_rejected_total` (over `server.max_connections`), `bulwark_upgraded_connections`
+/// (a gauge: upgraded connections open) and `bulwark_upgraded_connections_total{route,outcome}` (upgraded
+/// connections ended, by how).
 /// Requests in flight are counted here and read by whoever exports them.
 public final class GatewayTelemetry: Sendable {
     /// The label of requests that matched no route.
@@ -23,6 +25,9 @@ public final class GatewayTelemetry: Sendable {
     private let rejectedConnections: Counter
     private let rejectedConnectionCount = Atomic<Int>(0)
     private let retryCount = Atomic<Int>(0)
+    private let upgradedCount = Atomic<Int>(0)
+    private let upgradedGauge: Gauge
+    private let upgradeCounters = Mutex<[String: Counter]>([:])
 
     private struct Slots {
         var series: [RouteSeries] = []
@@ -59,6 +64,7 @@ public final class GatewayTelemetry: Sendable {
         self.factory = factory
         self.slots = Mutex(Slots(series: [RouteSeries(label: Self.unmatchedRoute, factory: factory)], byLabel: [Self.unmatchedRoute: 0]))
         self.rejectedConnections = Counter(label: "bulwark_connections_rejected_total", factory: factory)
+        self.upgradedGauge = Gauge(label: "bulwark_upgraded_connections", factory: factory)
         _ = activate(routes: routes)
         activate(upstreams: upstreams)
     }
@@ -146,6 +152,30 @@ public final class GatewayTelemetry: Sendable {
             series.rejected.increment()
             series.statistics.withLock { $0.rateLimited += 1 }
         }
+    }
+
+    /// Upgraded connections (WebSockets) open now.
+    public var upgradedConnections: Int { upgradedCount.load(ordering: .relaxed) }
+
+    /// A `101 Switching Protocols` was relayed: one more upgraded connection.
+    func upgradeStarted() {
+        let open = upgradedCount.add(1, ordering: .relaxed).newValue
+        upgradedGauge.record(open)
+    }
+
+    /// An upgraded connection of the route in slot `routeIndex` ended with `outcome` (e.g. `client_closed`).
+    func upgradeEnded(routeIndex: Int?, outcome: String) {
+        let open = upgradedCount.subtract(1, ordering: .relaxed).newValue
+        upgradedGauge.record(open)
+        let label = series(routeIndex).label
+        let counter = upgradeCounters.withLock { counters in
+            let key = "\(label)\u{0}\(outcome)"
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "bulwark_upgraded_connections_total", dimensions: [("route", label), ("outcome", outcome)], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// A retry was sent to `upstream`.

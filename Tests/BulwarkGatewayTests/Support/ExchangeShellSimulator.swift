@@ -16,6 +16,10 @@ struct ExchangeShellSimulator {
     private(set) var trace: [String] = []
     /// The kinds of action performed (`retry`, `finishResponse`…), to see what the sequences reach.
     private(set) var actionsSeen: Set<String> = []
+    /// Upgrades switched (`101` relayed) and relays ended.
+    private(set) var upgradesSwitched = 0
+    /// A `101` was relayed: the relay is open until `upgradeEnded` is fed.
+    private var relayOpen = false
     /// Streams cut by their idle timeout.
     private(set) var streamsCutIdle = 0
 
@@ -80,7 +84,7 @@ struct ExchangeShellSimulator {
                 maxBodyBytes: [0, 0, 2_000].randomElement(using: &random)!
             )
             let backoffs: [Backoff] = [.constant(.zero), .constant(.milliseconds(5)), .exponential(base: .milliseconds(1), maximum: .milliseconds(8)).jittered(.full)]
-            let policy = ExchangePolicy(
+            var policy = ExchangePolicy(
                 checksRateLimits: Bool.random(using: &random),
                 requestTimeout: 1_000_000_000,
                 perTryTimeout: Bool.random(using: &random) ? 100_000_000 : nil,
@@ -93,6 +97,7 @@ struct ExchangeShellSimulator {
                 streamsResponses: Int.random(in: 0..<4, using: &random) == 0,
                 streamIdleTimeout: Self.streamIdleTimeout
             )
+            if Int.random(in: 0..<4, using: &random) == 0 { policy.upgrade = "websocket" }
             let routed = Int.random(in: 0..<20, using: &random) != 0
             feed("head accepted", machine.headAccepted(request, policy: routed ? policy : nil, now: 0))
         }
@@ -104,7 +109,7 @@ struct ExchangeShellSimulator {
         case clientBody, clientEnd, clientClosed, bodyStalled
         case upstreamHead, upstreamBody, upstreamEnd, upstreamFailed, upstreamReadComplete
         case connectResolved, perTryFired, staleTimerFired, deadlineFired, backoffFired, rateLimitAnswered
-        case streamIdleFired, lateDeadlineFired
+        case streamIdleFired, lateDeadlineFired, relayEnded
     }
 
     private mutating func step() {
@@ -122,6 +127,7 @@ struct ExchangeShellSimulator {
         if backoffScheduled { possible += [.backoffFired, .backoffFired] }
         if rateLimitPending { possible += [.rateLimitAnswered, .rateLimitAnswered] }
         if streamIdleDeadline != nil { possible += [.streamIdleFired] }
+        if relayOpen { possible += [.relayEnded] }
         // A whole-request deadline whose cancel lost the race with the stream's start.
         if streamStarted, Int.random(in: 0..<6, using: &random) == 0 { possible.append(.lateDeadlineFired) }
         fire(possible.randomElement(using: &random)!)
@@ -150,7 +156,11 @@ struct ExchangeShellSimulator {
             default: break
             }
             if Int.random(in: 0..<4, using: &random) == 0 { headers.add(name: "Content-Type", value: "text/event-stream") }
-            let status = HTTPResponseStatus(statusCode: Int(statuses.randomElement(using: &random)!))
+            var status = HTTPResponseStatus(statusCode: Int(statuses.randomElement(using: &random)!))
+            if Int.random(in: 0..<5, using: &random) == 0 {
+                status = .switchingProtocols
+                headers.replaceOrAdd(name: "Upgrade", value: ["websocket", "WebSocket", "h2c"].randomElement(using: &random)!)
+            }
             feed("upstream head \(status.code)", machine.upstreamHeadReceived(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         case .upstreamBody:
             if streamStarted { lastStreamBytesAt = clock }
@@ -191,6 +201,9 @@ struct ExchangeShellSimulator {
             let action = machine.deadlinePassed()
             trace.append("late deadline fired")
             if action != .none { violate("a late whole-request deadline acted on a streaming response: \(action)") }
+        case .relayEnded:
+            relayOpen = false
+            feed("relay ended", machine.upgradedConnectionEnded())
         case .rateLimitAnswered:
             rateLimitPending = false
             if Bool.random(using: &random) {
@@ -302,6 +315,19 @@ struct ExchangeShellSimulator {
         case .awaitToken:
             if permitHeld { violate("waiting for a token while holding a target") }
             tokenWait()
+        case .switchProtocols(let head):
+            if machine.policy?.upgrade == nil { violate("switched protocols though no upgrade was asked for") }
+            if head.headers.first(name: "Upgrade")?.lowercased() != "websocket" { violate("switched to \(head.headers["Upgrade"])") }
+            writeResponseHead(head)
+            cancelTimers()
+            upgradesSwitched += 1
+            relayOpen = true
+        case .finishUpgrade(let settlement):
+            if settlement.reusesConnection { violate("an upgraded connection went back to the pool") }
+            if !relayOpen, responsesEnded > 0 { violate("an upgrade finished twice") }
+            relayOpen = false
+            ended()
+            settle(settlement)
         }
     }
 

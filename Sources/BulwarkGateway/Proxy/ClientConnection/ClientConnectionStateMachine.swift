@@ -255,6 +255,18 @@ struct ClientConnectionStateMachine {
         return .writeResponseHead(connectionClose: closesAfterResponse)
     }
 
+    /// The exchange's upstream switched protocols (`101`): whether this connection may leave HTTP and
+    /// become a byte relay. Only a complete request with no response written and nothing pipelined
+    /// behind it may; then the HTTP connection is over (``State/closed``: later events change nothing,
+    /// the relay owns the connection and its timers). Otherwise nothing changes and the exchange gives
+    /// the upgrade up.
+    mutating func responseUpgraded() -> Bool {
+        guard state == .awaitingResponse(responseHeadWritten: false), queue.isEmpty else { return false }
+        state = .closed
+        readPending = false
+        return true
+    }
+
     /// The exchange wants the connection closed after its response (`Connection: close`, HTTP/1.0).
     mutating func closeAfterResponseRequested() {
         guard !isClosing else { return }

@@ -30,6 +30,10 @@ struct ExchangePolicy: Equatable, Sendable {
     /// `routes[].stream_idle_timeout`, in nanoseconds: the longest a streaming response may go without
     /// body bytes from the upstream.
     var streamIdleTimeout: Int64 = RouteSettings.Defaults.streamIdleTimeout.nanoseconds
+    /// The protocol the request asks to upgrade to and its route allows (`routes[].upgrades`), lower-cased
+    /// as sent in `Upgrade` (e.g. `websocket`); nil for every other request. Such a request is tried
+    /// again only when its attempt never reached a target, and only a `101` naming it switches.
+    var upgrade: String?
 }
 
 extension ExchangePolicy {

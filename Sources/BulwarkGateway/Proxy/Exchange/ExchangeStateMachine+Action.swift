@@ -68,6 +68,13 @@ extension ExchangeStateMachine {
         /// The upstream answered 401 to the gateway's token (already reported to its provider): settle the
         /// attempt (its connection closed), then wait for a token as for ``awaitToken``.
         case refreshCredentials(AttemptSettlement)
+        /// The target switched protocols (`101` naming the protocol asked for): cancel every timer, count
+        /// and log the request with status 101, write `head` to the client, and turn both connections into
+        /// a byte relay (`Proxy/Upgrade/`). When the relay ends, report
+        /// ``ExchangeStateMachine/upgradedConnectionEnded()``.
+        case switchProtocols(head: HTTPResponseHead)
+        /// The upgraded connection ended: settle the attempt (its connection is closed, never pooled).
+        case finishUpgrade(AttemptSettlement)
         /// Wait for the upstream's OAuth2 token; answer with ``ExchangeStateMachine/credentialsRefreshed()``
         /// or ``ExchangeStateMachine/credentialsUnavailable(_:)``.
         case awaitToken

@@ -53,7 +53,7 @@ extension ExchangeStateMachine {
         if stream != nil { return .none }
         let settlement = currentAttempt.map { AttemptSettlement(attempt: $0.number, outcome: .failed(.requestTimeout), reusesConnection: false) }
         switch state {
-        case .receivingHead, .checkingRateLimit, .finished:
+        case .receivingHead, .checkingRateLimit, .finished, .upgraded:
             return .none
         case .streaming(_, heldHead: nil):
             return abort(settlement)
@@ -131,6 +131,8 @@ extension ExchangeStateMachine {
     /// a method that may be retried, a body that can be replayed, and a status listed for retries.
     func mayRetry(after failure: AttemptFailure) -> Bool {
         guard let policy, !responseStarted, attempts < policy.maxAttempts, body.replayable, policy.retriesMethod else { return false }
+        // An upgrade is never sent twice: only an attempt that never reached its target is tried again.
+        if policy.upgrade != nil, case .connect = failure {} else if policy.upgrade != nil { return false }
         if case .status(let code) = failure { return policy.retryStatuses.contains(code) }
         return true
     }

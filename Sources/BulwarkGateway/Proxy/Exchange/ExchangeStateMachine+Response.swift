@@ -11,6 +11,9 @@ extension ExchangeStateMachine {
         attempt.framed = ResponseFraming.isFramed(head, method: method)
         state = .awaitingHead(attempt)
         let status = Int(head.status.code)
+        if status == 101, let upgrade = policy?.upgrade {
+            return switchingProtocols(head, asked: upgrade, attempt: attempt)
+        }
         if status == 401, policy?.refreshesCredentialsOnUnauthorized == true, !credentialsRetried, body.replayable {
             // The upstream refused the gateway's token: one fresh token and one more try. This 401 is
             // not relayed; the target did nothing wrong.

@@ -11,6 +11,7 @@ import NIOHTTP1
 ///
 /// ```
 /// receivingHead ─▶ checkingRateLimit ─▶ choosingTarget ─▶ connecting ─▶ awaitingHead ─▶ streaming ─▶ finished
+///                                                                                 └─ 101 ─▶ upgraded ─▶ finished
 ///                                            ▲                 │              │
 ///                                            ├── backingOff ◀── decidingRetry ◀┤   (any state ─▶ finished)
 ///                                            ├── awaitingToken ◀── (no OAuth2 token yet: before any target is picked)
@@ -51,6 +52,9 @@ struct ExchangeStateMachine {
         /// Waiting for an OAuth2 token (`credentials:`): none was valid when a target was to be picked, or
         /// an upstream answered 401 to the gateway's token. No target is held meanwhile.
         case awaitingToken
+        /// The target answered `101 Switching Protocols` to an upgrade: both connections relay bytes
+        /// (`Proxy/Upgrade/`); the attempt stays open (in flight on its target) until the relay ends.
+        case upgraded(Attempt)
         /// Answered, aborted or abandoned: later events change nothing.
         case finished
     }
@@ -132,6 +136,7 @@ struct ExchangeStateMachine {
         switch state {
         case .finished: false
         case .awaitingHead, .decidingRetry, .streaming: !upstreamIsWritable
+        case .upgraded: false
         default: body.unsentBytes > (policy?.replayBufferLimit ?? RetrySettings.Defaults.bufferLimit)
         }
     }
@@ -139,7 +144,8 @@ struct ExchangeStateMachine {
     /// The attempt under way, if any.
     var currentAttempt: Attempt? {
         switch state {
-        case .connecting(let attempt), .awaitingHead(let attempt), .decidingRetry(let attempt, _, _), .streaming(let attempt, _): attempt
+        case .connecting(let attempt), .awaitingHead(let attempt), .decidingRetry(let attempt, _, _), .streaming(let attempt, _),
+             .upgraded(let attempt): attempt
         default: nil
         }
     }
