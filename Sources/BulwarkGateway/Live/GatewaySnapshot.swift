@@ -81,11 +81,7 @@ final class GatewaySnapshot: Sendable {
                 let kept = previous?.clusters.first { $0.name == upstream.name && $0.settings.credentials == upstream.credentials }?.credential
                 clusters.append(try UpstreamCluster(settings: upstream, logger: logger, credential: kept))
             } catch {
-                // TLS problems carry their own key path (`upstreams.NAME.tls.ca`); the breaker's are its own names.
-                issues += error.issues.map { issue in
-                    issue.keyPath.hasPrefix("upstreams.") ? issue
-                        : ConfigurationIssue(keyPath: "upstreams.\(upstream.name).circuit_breaker (\(issue.keyPath))", problem: issue.problem)
-                }
+                issues += error.issues
             }
         }
         for (index, route) in configuration.routes.enumerated() {

@@ -26,12 +26,11 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
-    /// The route's token provider when this request goes up with the gateway's token.
+    /// The route's token provider when this request goes up with the gateway's token (decided once, in
+    /// its policy, when the request started).
     var gatewayTokenProvider: TokenProvider? {
-        guard let credential = context?.route?.cluster.credential,
-              credential.usesGatewayToken(clientSentAuthorization: clientHead.headers.contains(name: "Authorization"))
-        else { return nil }
-        return credential.tokenProvider
+        guard machine.policy?.refreshesCredentialsOnUnauthorized == true else { return nil }
+        return context?.route?.cluster.credential?.tokenProvider
     }
 
     /// Gets a connection to the picked target: an idle one from the pool, or a new one.

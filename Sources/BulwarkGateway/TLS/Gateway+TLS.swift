@@ -33,10 +33,7 @@ extension Gateway {
                 cluster.stopCredentials()
                 return []
             } catch {
-                return error.issues.map { issue in
-                    issue.keyPath.hasPrefix("upstreams.") ? issue
-                        : ConfigurationIssue(keyPath: "upstreams.\(upstream.name).circuit_breaker (\(issue.keyPath))", problem: issue.problem)
-                }
+                return error.issues
             }
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where `server.redirect_http` sends a plain-HTTP request: the same host and path on https, on the
 /// HTTPS listener's port (left out when it is 443).
 enum HTTPSRedirect {
@@ -14,7 +16,8 @@ enum HTTPSRedirect {
 
     /// The host of a `Host` value without its port: a DNS name or IPv4 address, or a bracketed IPv6 one.
     static func hostName(_ value: String) -> String? {
-        let value = value.trimmingWhitespaceAndTabs()
+        // Optional whitespace around a field value is spaces and tabs (RFC 9110 §5.6.3).
+        let value = value.trimmingCharacters(in: [" ", "\t"])
         if value.hasPrefix("[") {
             guard let close = value.firstIndex(of: "]") else { return nil }
             let inside = value[value.index(after: value.startIndex)..<close]
@@ -26,14 +29,5 @@ enum HTTPSRedirect {
               name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." })
         else { return nil }
         return name.lowercased()
-    }
-}
-
-private extension String {
-    func trimmingWhitespaceAndTabs() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

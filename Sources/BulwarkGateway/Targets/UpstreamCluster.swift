@@ -88,9 +88,10 @@ public final class UpstreamCluster: Sendable {
     }
 
     private static func makeTarget(_ target: TargetURL, index: Int, settings: UpstreamSettings, tls: UpstreamTLSClient?, logger: Logger) throws(ConfigurationError) -> TargetState {
-        var breaker: CircuitBreaker?
         let options = settings.circuitBreaker
-        if options.enabled {
+        guard options.enabled else { return TargetState(index: index, target: target, upstream: settings, breaker: nil, tls: tls) }
+        let breaker: CircuitBreaker
+        do {
             breaker = try CircuitBreaker(CircuitBreakerConfiguration(
                 name: "\(settings.name)/\(target.authority)",
                 failureRateThreshold: options.failureRate,
@@ -103,6 +104,11 @@ public final class UpstreamCluster: Sendable {
                 permittedCallsInHalfOpen: options.halfOpenCalls,
                 logger: logger
             ))
+        } catch {
+            // The core names its own settings; say where they come from in bulwark.yaml.
+            throw ConfigurationError(issues: error.issues.map {
+                ConfigurationIssue(keyPath: "upstreams.\(settings.name).circuit_breaker (\($0.keyPath))", problem: $0.problem)
+            })
         }
         return TargetState(index: index, target: target, upstream: settings, breaker: breaker, tls: tls)
     }
