@@ -36,6 +36,7 @@ extension ConfigReader {
         let keys = [
             "listen", "trusted_proxies", "drain_timeout", "idle_timeout", "max_header_size", "max_body_size", "rate_limit_headers", "access_log", "threads",
             "max_header_count", "header_timeout", "body_idle_timeout", "max_pipelined_requests", "discard_body_limit", "max_connections", "path_escapes",
+            "http2",
         ] + Self.serverTLSKeys
         let entries = node.flatMap { mapping($0, at: "server", allowed: keys) } ?? [:]
         if let listen = value(entries["listen"], at: "server.listen", ListenAddress.parse) { server.listen = listen }
@@ -70,6 +71,7 @@ extension ConfigReader {
         }
         readServerLimits(entries, into: &server)
         readServerTLS(entries, into: &server)
+        readHTTP2(entries["http2"], into: &server)
         return server
     }
 

@@ -79,6 +79,8 @@ public struct ServerSettings: Sendable, Hashable {
     /// `max-age` of the `Strict-Transport-Security` field added to every HTTPS response. Needs `tls`.
     /// Default none (no field).
     public var hsts: Duration?
+    /// HTTP/2 towards clients (ALPN on HTTPS, optional h2c) and its limits.
+    public var http2 = HTTP2Settings()
 
     /// Creates settings with every default.
     public init() {}

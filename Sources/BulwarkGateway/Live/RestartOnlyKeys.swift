@@ -1,6 +1,6 @@
 import BulwarkConfig
 
-/// The keys a running gateway cannot change: the listeners (and whether the public one speaks TLS), the thread count, where the access log
+/// The keys a running gateway cannot change: the listeners (whether the public one speaks TLS, HTTP/2 or h2c), the thread count, where the access log
 /// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups).
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
@@ -17,6 +17,10 @@ enum RestartOnlyKeys {
         keep("server.listen", \.server.listen)
         keep("server.threads", \.server.threads)
         keep("server.redirect_http", \.server.redirectHTTP)
+        // What ALPN offers is part of the TLS context, and h2c part of how the listener reads a new
+        // connection; the HTTP/2 limits reload live (connections accepted afterwards get them).
+        keep("server.http2.enabled", \.server.http2.enabled)
+        keep("server.http2.h2c", \.server.http2.h2c)
         // Certificates, versions and the client CA reload live; turning HTTPS on or off changes the listener.
         if (running.server.tls == nil) != (loaded.server.tls == nil) {
             changed.append("server.tls")
