@@ -56,6 +56,14 @@ enum UpstreamRequestHead {
             headers.add(name: name, value: value)
         }
         if vetted.absoluteForm, let host = vetted.host { headers.add(name: "Host", value: host) }
+        // HTTP/2 clients may split Cookie into one field per cookie; HTTP/1.1 wants one (RFC 9113 §8.2.3).
+        if head.version.major >= 2 {
+            let cookies = headers["cookie"]
+            if cookies.count > 1 {
+                headers.remove(name: "cookie")
+                headers.add(name: "Cookie", value: cookies.joined(separator: "; "))
+            }
+        }
         switch vetted.framing {
         case .none: break
         case .length(let length): headers.add(name: "Content-Length", value: String(length))

@@ -36,7 +36,8 @@ final class GatewayRuntime: Sendable {
         self.logger = logger
         let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
         self.telemetry = telemetry
-        self.certificates = try ListenerCertificates(settings: configuration.server.tls, telemetry: TLSTelemetry(factory: metricsFactory), logger: logger)
+        self.certificates = try ListenerCertificates(
+            settings: configuration.server.tls, offersHTTP2: configuration.server.http2.enabled, telemetry: TLSTelemetry(factory: metricsFactory), logger: logger)
         self.current = Mutex(try GatewaySnapshot.plan(configuration, previous: nil, logger: logger).commit(telemetry: telemetry))
         self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
         self.accessLog = try AccessLog(destination: configuration.server.accessLog, metricsFactory: metricsFactory)

@@ -1,13 +1,11 @@
 import BulwarkConfig
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
-import NIOSSL
 
-/// The public listener: accepts connections and gives each an HTTP/1.1 pipeline ending in a
-/// ``ProxyServerHandler`` — behind TLS (the certificates in force when it is accepted) when
-/// `server.tls` is set.
+/// The public listener: accepts connections (up to `server.max_connections`) and gives each the
+/// pipeline ``ClientPipeline`` chooses: HTTP/1.1 or HTTP/2, behind TLS (the certificates in force when
+/// it is accepted) when `server.tls` is set.
 final class GatewayServer: Sendable {
     let runtime: GatewayRuntime
     let group: any EventLoopGroup
@@ -42,41 +40,12 @@ final class GatewayServer: Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    let pipeline = channel.pipeline.syncOperations
-                    var security: ConnectionSecurity?
-                    if let material = runtime.certificates.material {
-                        let connectionSecurity = ConnectionSecurity(hsts: server.hsts)
-                        try pipeline.addHandler(NIOSSLServerHandler(context: material.context))
-                        try pipeline.addHandler(TLSConnectionHandler(
-                            security: connectionSecurity, telemetry: runtime.certificates.telemetry,
-                            timeout: .nanoseconds(server.headerTimeout.nanoseconds)
-                        ))
-                        security = connectionSecurity
-                    }
-                    let headTimer = RequestHeadTimer(timeout: .nanoseconds(server.headerTimeout.nanoseconds))
-                    try pipeline.addHandler(headTimer)
-                    // No pipelining assistant: it stops reading between requests (an epoll_ctl pair per
-                    // request); ProxyServerHandler queues pipelined requests itself.
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: Self.decoderLimits(server)
-                    )
-                    try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer, security: security))
+                    try ClientPipeline.configure(channel, runtime: runtime)
                 }
             }
             .bind(host: listen.host, port: listen.port)
             .get()
         return GatewayServer(runtime: runtime, group: group, channel: channel)
-    }
-
-    private static func decoderLimits(_ server: ServerSettings) -> NIOHTTPDecoderLimitConfiguration {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = server.maxHeaderBytes
-        limits.maxHeaderFieldSize = server.maxHeaderBytes
-        return limits
     }
 
     /// Stops accepting, asks every connection to finish its current request, and waits up to

@@ -10,14 +10,23 @@ import Synchronization
 final class ListenerCertificates: Sendable {
     private let current: Mutex<ServerTLSMaterial?>
     let telemetry: TLSTelemetry
+    /// What ALPN offers, fixed at start (`server.http2.enabled` needs a restart).
+    private let applicationProtocols: [String]
 
     /// Loads `settings` (nil: plain HTTP). An expired certificate is served, as nginx and Caddy do (one
     /// stale name must not take every other name down at a restart), and logged at error level; the
     /// `certificate_expiring` alert reports it too. `bulwark check` and reloads refuse one.
     /// - Throws: ``ConfigurationError`` with the key path of every other problem.
-    init(settings: ServerTLSSettings?, telemetry: TLSTelemetry, logger: Logger, now: Date = Date()) throws(ConfigurationError) {
+    /// ALPN offers `h2` before `http/1.1` when `offersHTTP2`.
+    init(
+        settings: ServerTLSSettings?, offersHTTP2: Bool, telemetry: TLSTelemetry, logger: Logger, now: Date = Date()
+    ) throws(ConfigurationError) {
         self.telemetry = telemetry
-        let material = try settings.map { settings throws(ConfigurationError) in try ServerTLSMaterial.load(settings, now: nil) }
+        let protocols = offersHTTP2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        self.applicationProtocols = protocols
+        let material = try settings.map { settings throws(ConfigurationError) in
+            try ServerTLSMaterial.load(settings, now: nil, applicationProtocols: protocols)
+        }
         self.current = Mutex(material)
         guard let material else { return }
         telemetry.certificatesLoaded(material.certificates)
@@ -38,7 +47,7 @@ final class ListenerCertificates: Sendable {
     func prepare(_ settings: ServerTLSSettings?, now: Date) throws(ConfigurationError) -> ServerTLSMaterial? {
         guard let settings, let running = material else { return nil }
         guard settings != running.settings || running.filesChanged() else { return nil }
-        return try ServerTLSMaterial.load(settings, now: now)
+        return try ServerTLSMaterial.load(settings, now: now, applicationProtocols: applicationProtocols)
     }
 
     /// Puts `material` in force for new connections.

@@ -25,10 +25,12 @@ final class ServerTLSMaterial: Sendable {
     }
 
     /// Reads and checks every file of `settings`; a certificate expired before `now` is a problem (with
-    /// `now` nil, expiry is not checked).
+    /// `now` nil, expiry is not checked). ALPN offers `applicationProtocols`, in order of preference.
     /// - Throws: ``ConfigurationError`` naming each problem's key path
     ///   (`server.tls.certificates[1].key: does not match its certificate`).
-    static func load(_ settings: ServerTLSSettings, now: Date?) throws(ConfigurationError) -> ServerTLSMaterial {
+    static func load(
+        _ settings: ServerTLSSettings, now: Date?, applicationProtocols: [String] = ["http/1.1"]
+    ) throws(ConfigurationError) -> ServerTLSMaterial {
         var issues: [ConfigurationIssue] = []
         var fileContents: [String: Data] = [:]
         for file in settings.files { fileContents[file] = TLSFiles.contents(file) }
@@ -55,7 +57,7 @@ final class ServerTLSMaterial: Sendable {
             certificateChain: first.chain.map { .certificate($0) }, privateKey: .privateKey(first.key)
         )
         configuration.minimumTLSVersion = settings.minimumVersion == .v1_3 ? .tlsv13 : .tlsv12
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = applicationProtocols
         if !clientRoots.isEmpty {
             configuration.certificateVerification = .noHostnameVerification
             configuration.trustRoots = .certificates(clientRoots)

@@ -197,6 +197,12 @@ struct ExchangeStateMachine {
     /// The client sent a part of the body.
     mutating func requestBodyReceived(_ part: ByteBuffer) -> Action {
         guard state != .finished else { return .none }
+        // HTTP/1.1 cannot deliver a body its head did not frame; HTTP/2 can (a GET whose HEADERS lack
+        // END_STREAM, then DATA, with no content-length). Forwarded, those bytes would follow a head
+        // framed without a body: refused instead.
+        if request.framing == .none, part.readableBytes > 0 {
+            return requestBodyFailed(.requestBodyFailed(.badRequest, message: "the request carries a body its head did not announce (no content-length)"))
+        }
         body.append(part)
         if request.maxBodyBytes > 0, body.receivedBytes > request.maxBodyBytes {
             return requestBodyFailed(.bodyTooLarge(limit: request.maxBodyBytes))
