@@ -62,7 +62,8 @@ enum ClientPipeline {
     }
 
     /// HTTP/2: NIO's connection handler held to `server.http2` (see ``HTTP2ConnectionSettings``), the
-    /// connection manager that closes it when idle or drained, and per stream the HTTP/1 codec, the
+    /// connection manager that closes it when idle or drained, a handler closing it after a connection
+    /// error's GOAWAY, and per stream the HTTP/1 codec, the
     /// ``ResetStreamGuard`` and a ``ProxyServerHandler``.
     static func configureHTTP2(_ channel: any Channel, runtime: GatewayRuntime, security: ConnectionSecurity?) throws {
         let server = runtime.configuration.server
@@ -81,6 +82,7 @@ enum ClientPipeline {
             }
         }
         let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(HTTP2ConnectionErrorCloser())
         try pipeline.addHandler(http2)
         try pipeline.addHandler(manager)
         // The manager starts its idle timer when the channel becomes active, which it already is.

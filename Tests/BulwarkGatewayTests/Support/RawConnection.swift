@@ -61,6 +61,17 @@ final class RawConnection: Sendable {
         }
     }
 
+    /// Waits until `condition` holds for the bytes received, or the server closes, or `timeout` passes.
+    @discardableResult
+    func waitForBytes(timeout: Duration = .seconds(10), until condition: ([UInt8]) -> Bool) async -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let now = received.snapshot
+            if now.closed || condition(now.bytes) || ContinuousClock.now >= deadline { return now.bytes }
+            await received.waitForChange(after: now.version, until: deadline)
+        }
+    }
+
     /// Waits for the server to close the connection; returns whether it did within `timeout`.
     func waitForClose(timeout: Duration = .seconds(10)) async throws -> Bool {
         try await wait(timeout: timeout)

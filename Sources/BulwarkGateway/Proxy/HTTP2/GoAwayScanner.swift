@@ -1,0 +1,38 @@
+/// Follows the frames of an outbound HTTP/2 byte stream, write by write, and reports a GOAWAY that
+/// carries an error code. Pure: bytes in, a verdict out. NIOHTTP2 answers a connection error with
+/// such a GOAWAY but leaves closing the connection to its user; this is how the gateway notices.
+///
+/// Frames may span writes (NIOHTTP2 writes a DATA frame's header and payload separately); a frame
+/// header is only read when all nine bytes are at hand, which they are in every write NIOHTTP2 makes.
+struct GoAwayScanner {
+    /// Bytes of the current frame's payload still to come.
+    private var payloadLeft = 0
+    /// The error code of a GOAWAY whose header was read and whose code is still to come.
+    private var pendingGoAway: [UInt8]?
+
+    /// Reads the next outbound bytes; true when they complete a GOAWAY with an error code other than
+    /// NO_ERROR (a graceful shutdown's GOAWAY is not reported).
+    mutating func scan(_ bytes: some Collection<UInt8>) -> Bool {
+        var rest = bytes[...]
+        var sawErrorGoAway = false
+        while !rest.isEmpty {
+            if payloadLeft > 0 {
+                let taken = rest.prefix(payloadLeft)
+                if var pending = pendingGoAway {
+                    pending.append(contentsOf: taken.prefix(8 - pending.count))
+                    pendingGoAway = pending.count < 8 ? pending : nil
+                    if pending.count == 8, pending[4..<8].contains(where: { $0 != 0 }) { sawErrorGoAway = true }
+                }
+                payloadLeft -= taken.count
+                rest = rest.dropFirst(taken.count)
+                continue
+            }
+            guard rest.count >= 9 else { return sawErrorGoAway }  // not a frame header: stop following
+            let header = Array(rest.prefix(9))
+            payloadLeft = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
+            pendingGoAway = header[3] == 0x7 ? [] : nil
+            rest = rest.dropFirst(9)
+        }
+        return sawErrorGoAway
+    }
+}
