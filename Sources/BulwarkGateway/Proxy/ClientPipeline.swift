@@ -82,11 +82,12 @@ enum ClientPipeline {
             }
         }
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(HTTP2ConnectionErrorCloser())
+        try pipeline.addHandler(HTTP2ConnectionErrorCloser(telemetry: runtime.http2Telemetry))
         try pipeline.addHandler(http2)
         try pipeline.addHandler(manager)
         // The manager starts its idle timer when the channel becomes active, which it already is.
         try pipeline.context(handler: http2).fireChannelActive()
+        runtime.http2Telemetry.connectionStarted()
     }
 
     private static func decoderLimits(_ server: ServerSettings) -> NIOHTTPDecoderLimitConfiguration {

@@ -12,6 +12,8 @@ final class GatewayRuntime: Sendable {
     let accessLog: AccessLog
     let telemetry: GatewayTelemetry
     let logger: Logger
+    /// HTTP/2 connections and the errors that ended them.
+    let http2Telemetry: HTTP2Telemetry
     /// The HTTPS listener's certificates (none when it speaks plain HTTP).
     let certificates: ListenerCertificates
     private let pools: [ObjectIdentifier: UpstreamConnectionPool]
@@ -36,6 +38,7 @@ final class GatewayRuntime: Sendable {
         self.logger = logger
         let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
         self.telemetry = telemetry
+        self.http2Telemetry = HTTP2Telemetry(factory: metricsFactory)
         self.certificates = try ListenerCertificates(
             settings: configuration.server.tls, offersHTTP2: configuration.server.http2.enabled, telemetry: TLSTelemetry(factory: metricsFactory), logger: logger)
         self.current = Mutex(try GatewaySnapshot.plan(configuration, previous: nil, logger: logger).commit(telemetry: telemetry))

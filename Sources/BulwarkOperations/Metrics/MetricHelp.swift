@@ -34,6 +34,11 @@ enum MetricHelp {
         "bulwark_credentials_refreshes_total": "OAuth2 token refreshes of an upstream's credentials, by outcome (success or failure).",
         "bulwark_credentials_token_expiry_timestamp_seconds": "When the upstream's current OAuth2 token expires, since the Unix epoch.",
         "bulwark_credentials_failing": "1 while the upstream's OAuth2 token refreshes fail (since the last success), else 0.",
+        "bulwark_upgraded_connections": "Upgraded connections (WebSocket and other protocols) open now.",
+        "bulwark_upgraded_connections_total": "Upgraded connections that ended, by route and outcome.",
+        "bulwark_connections_rejected_total": "Client connections closed at once because server.max_connections were open.",
+        "bulwark_http2_connections_total": "Client connections that spoke HTTP/2 (ALPN h2 or h2c).",
+        "bulwark_http2_connection_errors_total": "HTTP/2 connections the gateway ended with a GOAWAY reporting an error, by error.",
     ]
 
     static func text(for name: String) -> String {

@@ -94,6 +94,7 @@ struct HTTP2AttackTests {
             #expect(goAway.errorCode == .enhanceYourCalm)
             #expect(try await connection.raw.waitForClose())
             #expect(app.requestCount == 0, "reset streams were forwarded: \(app.requestCount)")
+            #expect(gateway.gateway.http2ConnectionErrors["enhance_your_calm"] == 1, "\(gateway.gateway.http2ConnectionErrors)")
             #expect(try await Self.stillServes(gateway))
         }
     }
@@ -123,6 +124,7 @@ struct HTTP2AttackTests {
             try await connection.send(RawHTTP2.headers(stream: 1, block, endStream: true))
             await connection.wait { _ in connection.goAway != nil }
             #expect(connection.goAway?.errorCode == .compressionError)
+            #expect(gateway.gateway.http2ConnectionErrors["compression_error"] == 1, "\(gateway.gateway.http2ConnectionErrors)")
             #expect(app.requestCount == 0)
             #expect(try await Self.stillServes(gateway))
         }

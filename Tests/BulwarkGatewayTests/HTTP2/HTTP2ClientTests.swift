@@ -80,6 +80,7 @@ struct HTTP2ClientTests {
             #expect(run.output.contains("requests: 1000 total, 1000 started, 1000 done, 1000 succeeded, 0 failed"), "\(run.output)")
             #expect(run.output.contains("status codes: 1000 2xx"), "\(run.output)")
             #expect(app.requestCount == 1000)
+            #expect(gateway.gateway.http2Connections == 10)
         }
     }
 

@@ -10,29 +10,32 @@ struct GoAwayScanner {
     /// The error code of a GOAWAY whose header was read and whose code is still to come.
     private var pendingGoAway: [UInt8]?
 
-    /// Reads the next outbound bytes; true when they complete a GOAWAY with an error code other than
-    /// NO_ERROR (a graceful shutdown's GOAWAY is not reported).
-    mutating func scan(_ bytes: some Collection<UInt8>) -> Bool {
+    /// Reads the next outbound bytes; the error code when they complete a GOAWAY with one other than
+    /// NO_ERROR (a graceful shutdown's GOAWAY is not reported), else nil.
+    mutating func scan(_ bytes: some Collection<UInt8>) -> UInt32? {
         var rest = bytes[...]
-        var sawErrorGoAway = false
+        var errorCode: UInt32?
         while !rest.isEmpty {
             if payloadLeft > 0 {
                 let taken = rest.prefix(payloadLeft)
                 if var pending = pendingGoAway {
                     pending.append(contentsOf: taken.prefix(8 - pending.count))
                     pendingGoAway = pending.count < 8 ? pending : nil
-                    if pending.count == 8, pending[4..<8].contains(where: { $0 != 0 }) { sawErrorGoAway = true }
+                    if pending.count == 8 {
+                        let code = pending[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                        if code != 0 { errorCode = code }
+                    }
                 }
                 payloadLeft -= taken.count
                 rest = rest.dropFirst(taken.count)
                 continue
             }
-            guard rest.count >= 9 else { return sawErrorGoAway }  // not a frame header: stop following
+            guard rest.count >= 9 else { return errorCode }  // not a frame header: stop following
             let header = Array(rest.prefix(9))
             payloadLeft = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
             pendingGoAway = header[3] == 0x7 ? [] : nil
             rest = rest.dropFirst(9)
         }
-        return sawErrorGoAway
+        return errorCode
     }
 }

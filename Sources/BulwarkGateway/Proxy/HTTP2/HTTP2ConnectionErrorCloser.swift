@@ -9,11 +9,15 @@ final class HTTP2ConnectionErrorCloser: ChannelOutboundHandler, RemovableChannel
     typealias OutboundOut = IOData
 
     private var scanner = GoAwayScanner()
+    private let telemetry: HTTP2Telemetry
+
+    init(telemetry: HTTP2Telemetry) { self.telemetry = telemetry }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .byteBuffer(let buffer) = unwrapOutboundIn(data), scanner.scan(buffer.readableBytesView) else {
+        guard case .byteBuffer(let buffer) = unwrapOutboundIn(data), let code = scanner.scan(buffer.readableBytesView) else {
             return context.write(data, promise: promise)
         }
+        telemetry.connectionFailed(code: code)
         context.write(data, promise: promise)
         context.flush()
         context.close(promise: nil)
