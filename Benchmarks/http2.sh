@@ -56,7 +56,11 @@
 #   `getconf CLK_TCK`, usually 10 ms) from /proc/PID/stat of every process in the peer's process
 #   group (nginx: master and worker; bulwark with all its threads) and divides the difference by the
 #   requests (messages) of that run. The client's CPU and the origin's are not included ("origin"
-#   shows the origin's CPU per request during that peer's runs).
+#   shows the origin's CPU per request during that peer's runs). "tcp opens": TCP connections
+#   opened on this host during a measured HTTP/2 run (ActiveOpens in /proc/net/snmp, system-wide, so
+#   other traffic adds to it): H2_CLIENTS for h2load plus whatever the peer opens to the origin; far
+#   more than H2_CLIENTS + 100 means the peer reopens upstream connections (the origin's CPU per
+#   request shows it too).
 #
 # How to read the results
 #   Ratios are bulwark's median divided by nginx's (direct's) from the same run: req/s higher is
@@ -418,6 +422,8 @@ sample_cpu() {
     cpu_ticks[${group[$g]}]=$((cpu_ticks[${group[$g]}] + fld[11] + fld[12]))
   done
 }
+# TCP connections opened on this host so far (ActiveOpens, system-wide).
+tcp_opens() { awk '$1 == "Tcp:" && $6 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp; }
 # "req/s" from h2load's "finished in 1.23s, 32512.00 req/s, 35.2MB/s".
 h2load_rps() { awk '/^finished in/ { v = $4; gsub(/,/, "", v); print v; found = 1 } END { if (!found) exit 1 }' "$1"; }
 # "p50_ms p99_ms" from an h2load --log-file (third column: µs until the end of the response); nearest rank.
@@ -432,7 +438,7 @@ log_percentiles() {
     }'
 }
 
-h2_results="$work/h2-results.txt" # peer round req/s p50_ms p99_ms failures requests peer_ticks origin_ticks
+h2_results="$work/h2-results.txt" # peer round req/s p50_ms p99_ms failures requests peer_ticks origin_ticks tcp_opens
 ws_results="$work/ws-results.txt" # path round p50 p90 p99 mean messages sent gateway_ticks echo_ticks
 : >"$h2_results"
 : >"$ws_results"
@@ -444,19 +450,19 @@ for round in $(seq "$ROUNDS"); do
     verdict=$(h2load_verdict "$work/h2load-warm.txt" "$H2_WARMUP")
     [[ $verdict == OK ]] || { cat "$work/h2load-warm.txt" >&2; die "h2load warm-up against $p, round $round: $verdict"; }
     out="$work/h2load-$p-$round.txt" log="$work/h2load-$p-$round.log"
-    sample_cpu; c0=${cpu_ticks[$p]} a0=${cpu_ticks[app]}
+    sample_cpu; c0=${cpu_ticks[$p]} a0=${cpu_ticks[app]} o0=$(tcp_opens)
     h2load_run "$p" "$H2_REQUESTS" "$out" --log-file="$log"
-    sample_cpu; dc=$((cpu_ticks[$p] - c0)) da=$((cpu_ticks[app] - a0))
+    sample_cpu; dc=$((cpu_ticks[$p] - c0)) da=$((cpu_ticks[app] - a0)) dopen=$(($(tcp_opens) - o0))
     verdict=$(h2load_verdict "$out" "$H2_REQUESTS")
     [[ $verdict == OK ]] || { cat "$out" >&2; die "h2load against $p, round $round: $verdict"; }
     rps=$(h2load_rps "$out") || { cat "$out" >&2; die "no 'finished in' line in h2load's output for $p"; }
     pct=$(log_percentiles "$log") || die "h2load wrote no 2xx latencies to its log file for $p"
     read -r p50 p99 <<<"$pct"
     failures=$(awk '/^requests:/ { print $10 + $12 + $14 }' "$out")
-    echo "$p $round $rps $p50 $p99 $failures $H2_REQUESTS $dc $da" >>"$h2_results"
-    awk -v r="$round" -v p="$p" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v n="$H2_REQUESTS" -v c="$dc" -v a="$da" -v hz="$CLK_TCK" 'BEGIN {
-      printf "round %d  h2       %-10s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %7.2f µs/req  origin %6.2f µs/req\n",
-        r, p, rps, p50, p99, c * 1e6 / hz / n, a * 1e6 / hz / n }'
+    echo "$p $round $rps $p50 $p99 $failures $H2_REQUESTS $dc $da $dopen" >>"$h2_results"
+    awk -v r="$round" -v p="$p" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v n="$H2_REQUESTS" -v c="$dc" -v a="$da" -v o="$dopen" -v hz="$CLK_TCK" 'BEGIN {
+      printf "round %d  h2       %-10s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %7.2f µs/req  origin %6.2f µs/req  tcp opens %d\n",
+        r, p, rps, p50, p99, c * 1e6 / hz / n, a * 1e6 / hz / n, o }'
     alive app; alive "$p"
   done
   if ((WS)); then
@@ -490,17 +496,17 @@ awk_common='
 if ((H2)); then
   echo
   awk -v order="${h2_peers[*]}" -v hz="$CLK_TCK" -v rounds="$ROUNDS" -v c="$H2_CLIENTS" -v m="$H2_STREAMS" -v n="$H2_REQUESTS" "$awk_common"'
-    # $1 peer $2 round $3 req/s $4 p50 $5 p99 $6 failures $7 requests $8 peer ticks $9 origin ticks
-    { k = $1; rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; fail[k] += $6
+    # $1 peer $2 round $3 req/s $4 p50 $5 p99 $6 failures $7 requests $8 peer ticks $9 origin ticks $10 tcp opens
+    { k = $1; opens[k] = opens[k] " " $10; rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; fail[k] += $6
       cpu[k] = cpu[k] " " ($8 * 1e6 / hz / $7); ocpu[k] = ocpu[k] " " ($9 * 1e6 / hz / $7) }
     END {
       np = split(order, peers, " ")
       printf "A) HTTP/2 over TLS, h2load -c %d -m %d -n %d, median of %d round(s)\n", c, m, n, rounds
-      printf "%-11s %10s %8s %8s %11s %13s %8s   %7s %7s %7s %7s\n", "peer", "req/s", "p50 ms", "p99 ms", "cpu µs/req", "origin µs/req", "failed", "x req/s", "x p50", "x p99", "x cpu"
+      printf "%-11s %10s %8s %8s %11s %13s %9s %8s   %7s %7s %7s %7s\n", "peer", "req/s", "p50 ms", "p99 ms", "cpu µs/req", "origin µs/req", "tcp opens", "failed", "x req/s", "x p50", "x p99", "x cpu"
       for (i = 1; i <= np; i++) {
         k = peers[i]
         R = median(rps[k]); P5 = median(p50[k]); P9 = median(p99[k]); C = median(cpu[k]); O = median(ocpu[k])
-        printf "%-11s %10.0f %8.3f %8.3f %11.2f %13.2f %8d", k, R, P5, P9, C, O, fail[k]
+        printf "%-11s %10.0f %8.3f %8.3f %11.2f %13.2f %9d %8d", k, R, P5, P9, C, O, median(opens[k]), fail[k]
         if (k == "nginx") print "   (x = peer / nginx)"
         else printf "   %7s %7s %7s %7s\n", ratio(R, median(rps["nginx"])), ratio(P5, median(p50["nginx"])), ratio(P9, median(p99["nginx"])), ratio(C, median(cpu["nginx"]))
       }
