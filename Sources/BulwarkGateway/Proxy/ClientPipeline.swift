@@ -61,7 +61,8 @@ enum ClientPipeline {
         try pipeline.addHandler(ProxyServerHandler(runtime: runtime, headTimer: headTimer, security: security))
     }
 
-    /// HTTP/2: NIO's connection handler held to `server.http2` (see ``HTTP2ConnectionSettings``), the
+    /// HTTP/2: NIO's connection handler held to `server.http2` (see ``HTTP2ConnectionSettings``) behind a
+    /// ``FlushCoalescer`` (one write per event-loop tick, not one per stream), the
     /// connection manager that closes it when idle or drained, a handler closing it after a connection
     /// error's GOAWAY, and per stream the HTTP/1 codec, the
     /// ``ResetStreamGuard`` and a ``ProxyServerHandler``.
@@ -83,6 +84,7 @@ enum ClientPipeline {
         }
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(HTTP2ConnectionErrorCloser(telemetry: runtime.http2Telemetry))
+        try pipeline.addHandler(FlushCoalescer())
         try pipeline.addHandler(http2)
         try pipeline.addHandler(manager)
         // The manager starts its idle timer when the channel becomes active, which it already is.
