@@ -143,7 +143,7 @@ extension RedisClient {
     private func connect(slot index: Int) async {
         guard !pool.withLock({ $0.isShutDown }) else { return }
         do {
-            let connection = try await RedisConnection.connect(configuration: configuration, group: group)
+            let connection = try await RedisConnection.connect(configuration: configuration, group: group, instrumentation: instrumentation)
             let keep = pool.withLock { pool in
                 pool.slots[index].connecting = false
                 guard !pool.isShutDown else { return false }

@@ -4,8 +4,8 @@ import NIOPosix
 import Resilience
 import Synchronization
 
-/// A Redis client on SwiftNIO: a small pool of connections over which concurrent commands are pipelined,
-/// with per-command timeouts, reconnection with backoff, scripting and pub/sub.
+/// A Redis client on SwiftNIO: a small pool of connections over which concurrent commands are pipelined
+/// (every command issued during one event-loop tick leaves in one write), with per-command timeouts, reconnection with backoff, scripting and pub/sub.
 ///
 /// ```swift
 /// let redis = try RedisClient(configuration: RedisConfiguration(url: "redis://127.0.0.1:6379/0"))
@@ -24,18 +24,22 @@ public final class RedisClient: Sendable {
     let logger: Logger
     let pool: Mutex<Pool>
     let scripts = Mutex<[String: String]>([:])
+    let instrumentation: (any RedisClientInstrumentation)?
 
     /// Creates a client and starts opening ``RedisConfiguration/minimumConnections`` in the background.
+    /// `instrumentation` is told about every write its connections make (tests and benchmarks).
     /// - Throws: ``ConfigurationError`` naming every invalid setting.
     public init(
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "bulwark.redis")
+        logger: Logger = Logger(label: "bulwark.redis"),
+        instrumentation: (any RedisClientInstrumentation)? = nil
     ) throws(ConfigurationError) {
         try ConfigurationValidator.check(configuration.validationIssues())
         self.configuration = configuration
         self.group = eventLoopGroup
         self.logger = logger
+        self.instrumentation = instrumentation
         self.pool = Mutex(Pool(slotCount: configuration.maximumConnections))
         for index in 0..<configuration.minimumConnections { startConnecting(slot: index, after: .zero) }
     }

@@ -18,6 +18,7 @@ final class RedisConnection: Sendable {
         configuration: RedisConfiguration,
         group: any EventLoopGroup,
         subscriber: Bool = false,
+        instrumentation: (any RedisClientInstrumentation)? = nil,
         onPush: (@Sendable (RESPValue) -> Void)? = nil
     ) async throws -> RedisConnection {
         let connectTimeout = TimeAmount(configuration.connectTimeout)
@@ -28,7 +29,7 @@ final class RedisConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = RedisCommandHandler()
+                        let handler = RedisCommandHandler(instrumentation: instrumentation)
                         handler.onPush = onPush
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))
                         try channel.pipeline.syncOperations.addHandler(handler)
