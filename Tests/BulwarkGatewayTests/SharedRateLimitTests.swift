@@ -32,4 +32,40 @@ struct SharedRateLimitTests {
             }
         }
     }
+
+    @Test("mode: leased — two gateways lease slices of one limit: together they admit exactly the allowance, then 429 with Retry-After")
+    func leasedInstancesShareOneLimit() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        let yaml = """
+        redis:
+          url: "\(redis.url)"
+        upstreams:
+          app:
+            targets: ["http://127.0.0.1:\(app.port)"]
+        rate_limits:
+          api: { requests: 8, per: 1h, mode: leased }
+        routes:
+          - { path_prefix: /api, upstream: app, rate_limits: [api] }
+        """
+        defer { Task { await app.stop() } }
+        try await GatewayHarness.with(yaml: yaml) { first async throws in
+            try await GatewayHarness.with(yaml: yaml) { second async throws in
+                var statuses: [Int] = []
+                var retryAfter: String?
+                for index in 0..<20 {
+                    let gateway = index % 2 == 0 ? first : second
+                    let response = try await RawHTTP.request("GET", "/api/x", port: gateway.port)
+                    statuses.append(response.status)
+                    if response.status == 429 { retryAfter = retryAfter ?? response.header("Retry-After") }
+                }
+                // Each request here is alone in its second, so slices stay at one request: no request is lost.
+                #expect(statuses.filter { $0 == 200 }.count == 8, "\(statuses)")
+                #expect(statuses.filter { $0 == 429 }.count == 12)
+                #expect(retryAfter.flatMap(Int.init).map { $0 > 0 } == true)
+                #expect(app.requestCount == 8)
+            }
+        }
+    }
 }

@@ -151,7 +151,7 @@ extension ConfigReader {
 
     mutating func readRateLimit(name: String, _ node: Node) -> RateLimitClass? {
         let path = "rate_limits.\(name)"
-        guard let entries = mapping(node, at: path, allowed: ["requests", "per", "burst", "algorithm", "key"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["requests", "per", "burst", "algorithm", "key", "mode"]) else { return nil }
         let requests = entries["requests"] == nil ? nil : int(entries["requests"], at: "\(path).requests", in: 1...Int.max)
         let window = entries["per"] == nil ? nil : duration(entries["per"], at: "\(path).per", minimum: .milliseconds(1))
         if entries["requests"] == nil { report("\(path).requests", "missing: how many requests per window") }
@@ -173,8 +173,22 @@ extension ConfigReader {
                 report("\(path).key", "must be 'ip' or 'header:NAME' (e.g. header:X-API-Key), got '\(Self.shown(text, at: "\(path).key"))'")
             }
         }
+        var sharing = RateLimitSharing.exact
+        if let text = string(entries["mode"], at: "\(path).mode") {
+            if let parsed = RateLimitSharing(rawValue: text) {
+                if parsed == .leased, algorithm != .gcra {
+                    report("\(path).mode", "leased needs algorithm gcra (the default), not \(algorithm.rawValue)")
+                } else {
+                    sharing = parsed
+                }
+            } else {
+                report("\(path).mode", "must be 'exact' (every request asks Redis) or 'leased' (slices of the allowance decided locally), got '\(Self.shown(text, at: "\(path).mode"))'")
+            }
+        }
         guard let requests, let window else { return nil }
-        return RateLimitClass(policy: RateLimitPolicy(name: name, limit: requests, per: window, burst: burst, algorithm: algorithm), key: key)
+        var policy = RateLimitPolicy(name: name, limit: requests, per: window, burst: burst, algorithm: algorithm)
+        policy.sharing = sharing
+        return RateLimitClass(policy: policy, key: key)
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {

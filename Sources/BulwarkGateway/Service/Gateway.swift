@@ -25,6 +25,8 @@ public final class Gateway: Service, Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let redis: RedisClient?
+    /// The shared rate-limit store when `redis.url` is set.
+    let sharedRateLimits: RedisRateLimitStore?
     private let started = SetOnceValue()
     private let redirectPort = SetOnceValue()
 
@@ -50,9 +52,12 @@ public final class Gateway: Service, Sendable {
         if let redis = configuration.redis {
             let client = try RedisClient(url: redis.url, logger: logger)
             self.redis = client
-            backend = .shared(try RedisRateLimitStore(client: client, logger: logger))
+            let store = try RedisRateLimitStore(client: client, logger: logger, metricsFactory: metricsFactory)
+            self.sharedRateLimits = store
+            backend = .shared(store)
         } else {
             self.redis = nil
+            self.sharedRateLimits = nil
             backend = .memory(InMemoryRateLimitStore(metricsFactory: metricsFactory ?? MetricsSystem.factory))
         }
         let loops = Array(eventLoopGroup.makeIterator())
@@ -83,6 +88,10 @@ public final class Gateway: Service, Sendable {
 
     /// The Redis client shared rate limits use, when `redis:` is configured (for health checks).
     public var redisClient: RedisClient? { redis }
+
+    /// Requests this instance holds in rate-limit leases and has not spent yet (`mode: leased`): what it
+    /// may still admit beyond the shared count. 0 without Redis.
+    public var leasedRateLimitOutstanding: Int { sharedRateLimits?.leases.outstanding ?? 0 }
 
     /// The current monotonic time in nanoseconds, the clock target ejections are measured on.
     public static func monotonicNow() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }

@@ -231,6 +231,7 @@ public final class HealthMonitor: Sendable {
             values["open_alerts"] = Double(state.book.openAlerts.count)
             values["healthy_targets"] = Double(targets.filter(\.serving).count)
             values["unavailable_targets"] = Double(targets.filter { !$0.serving }.count)
+            if gateway.redisClient != nil { values["ratelimit_leased_outstanding"] = Double(gateway.leasedRateLimitOutstanding) }
             for (name, value) in values { state.history.record(name, value, at: date) }
             state.latestSnapshot = values
             state.lastSample = (now, process, routes)

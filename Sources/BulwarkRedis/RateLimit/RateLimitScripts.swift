@@ -29,6 +29,30 @@ enum RateLimitScripts {
     return {0, remaining, tat - now, retry}
     """)
 
+    /// A lease for ``LeasingRateLimitStore``: takes up to `ARGV[3]` requests of the same GCRA allowance
+    /// (same key, same state) at once and returns `{granted, remaining after, reset µs, retry µs}`
+    /// (granted 0 with the retry time when none is available).
+    static let gcraLease = RedisScript("""
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local interval = tonumber(ARGV[1])
+    local burst = tonumber(ARGV[2])
+    local want = tonumber(ARGV[3])
+    local tolerance = interval * burst
+    local tat = tonumber(redis.call('GET', KEYS[1])) or now
+    if tat < now then tat = now end
+    local available = math.floor((now + tolerance - tat) / interval)
+    if available <= 0 then
+      return {0, 0, tat - now, tat + interval - tolerance - now}
+    end
+    local granted = math.min(want, available)
+    local new_tat = tat + interval * granted
+    local ttl = math.ceil((new_tat - now) / 1000)
+    if ttl < 1 then ttl = 1 end
+    redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
+    return {granted, available - granted, new_tat - now, 0}
+    """)
+
     static let tokenBucket = RedisScript("""
     local t = redis.call('TIME')
     local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

@@ -6,7 +6,9 @@ import Resilience
 /// not: the store the gateway uses when `redis.url` is set.
 ///
 /// Decisions run as Lua scripts in Redis (``RedisScriptRateLimitStore``: atomic, one round trip, keys
-/// `bulwark:rl:<policy>:<key>` that expire by themselves), each limited to 50 ms. Behind a circuit breaker
+/// `bulwark:rl:<policy>:<key>` that expire by themselves), each limited to 50 ms; a policy whose
+/// ``RateLimitPolicy/sharing`` is `leased` is decided from slices of the same allowance
+/// (``LeasingRateLimitStore``), most of its requests without a round trip. Behind a circuit breaker
 /// (``FailoverRateLimitStore``): while Redis is down or slow, decisions come from an in-memory limiter
 /// enforcing this instance's share of each limit (`limit / expectedInstances`), with one log line and the
 /// gauge `bulwark_ratelimit_backend{backend}` per transition, and the store returns to Redis by itself.
@@ -19,6 +21,8 @@ import Resilience
 public final class RedisRateLimitStore: RateLimitStore {
     /// The raw store in Redis.
     public let scripts: RedisScriptRateLimitStore
+    /// Decides `leased` policies from leases, `exact` ones with ``scripts``.
+    public let leases: LeasingRateLimitStore
     private let failover: FailoverRateLimitStore
 
     /// Creates the store.
@@ -43,8 +47,9 @@ public final class RedisRateLimitStore: RateLimitStore {
         metricsFactory: (any MetricsFactory)? = nil
     ) throws(ConfigurationError) {
         scripts = RedisScriptRateLimitStore(client: client, keyPrefix: keyPrefix, timeout: timeout)
+        leases = LeasingRateLimitStore(exact: scripts, metricsFactory: metricsFactory)
         failover = try FailoverRateLimitStore(
-            primary: scripts, expectedInstances: expectedInstances, breaker: breaker,
+            primary: leases, expectedInstances: expectedInstances, breaker: breaker,
             clock: clock, logger: logger, metricsFactory: metricsFactory
         )
     }

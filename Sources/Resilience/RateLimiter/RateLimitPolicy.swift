@@ -17,6 +17,9 @@ public struct RateLimitPolicy: Sendable, Hashable, CustomStringConvertible {
     public var burst: Int
     /// The algorithm that enforces the policy. Defaults to ``RateLimitAlgorithm/gcra``.
     public var algorithm: RateLimitAlgorithm
+    /// How a shared store (Redis) decides: every request asks it, or each instance leases slices of the
+    /// allowance and decides locally. Defaults to ``RateLimitSharing/exact``; in-memory stores ignore it.
+    public var sharing: RateLimitSharing = .exact
 
     /// Creates a policy.
     /// - Parameters:
@@ -56,6 +59,7 @@ public struct RateLimitPolicy: Sendable, Hashable, CustomStringConvertible {
         check.require(limit >= 1, "limit", "must be ≥ 1, got \(limit)")
         check.require(window > .zero, "window", "must be positive, got \(window)")
         check.require(burst >= 1, "burst", "must be ≥ 1, got \(burst)")
+        check.require(sharing == .exact || algorithm == .gcra, "sharing", "leased needs the gcra algorithm")
         return check.issues
     }
 
