@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "bulwark", path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         .executableTarget(
@@ -24,6 +25,8 @@ let package = Package(
             dependencies: [
                 .product(name: "BulwarkRedis", package: "bulwark"),
                 .product(name: "Resilience", package: "bulwark"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import BulwarkRedis
+import NIOCore
+import NIOPosix
 import Resilience
 
 /// Load on a local Redis through BulwarkRedis's public API, for `Benchmarks/redis.sh`, which runs it
@@ -35,6 +37,9 @@ struct RedisBenchmarks {
         """
 
     static func main() async throws {
+        if let flag = getenv("NIO_TAKEOVER"), String(cString: flag) == "1" {
+            print("takeover: \(NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor())")
+        }
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.count >= 2, let port = Int(arguments[0]) else { fail(usage) }
         let numbers = arguments.dropFirst(2).map { Int($0) }
