@@ -77,26 +77,64 @@
 #   Everything (wrk, the origin, the proxies) shares the same cores, so absolute numbers depend on the
 #   machine; only ratios between peers measured in the same run are meaningful. Errors must be 0.
 #
-# Usage (from anywhere; as root on Debian 12 it installs wrk, nginx and haproxy if missing):
-#   bash Benchmarks/gateway.sh                       # about 6-7 minutes with the defaults
+# Rate limits shared through Redis (section "ratelimit"; runs after the proxy comparison by default,
+# or alone with SECTION=ratelimit, about 1 minute with the defaults)
+#   A throwaway redis-server (no persistence, 127.0.0.1, the first free port from BASE_PORT+20) and one
+#   more `bulwark serve` process ("bulwark-rl", BASE_PORT+7, admin BASE_PORT+14; default settings,
+#   access log off) with `redis: { url: redis://127.0.0.1:PORT/0 }`, in front of the same origin, with
+#   three routes in that one process:
+#     /free     no rate limit
+#     /exact    rate_limits: [exact], exact: { requests: 100000000, per: 1s }  (mode exact, the
+#               default: every request runs the GCRA script on Redis)
+#     /leased   rate_limits: [leased], leased: { requests: 100000000, per: 1s, mode: leased } (the
+#               instance leases slices of the allowance from Redis and decides locally)
+#   The limits are never reached (every response must be a 200: errors must be 0). Keys are the client
+#   IP, and every wrk connection comes from 127.0.0.1: ONE hot key per policy, the worst case for a
+#   single key (every exact decision hits the same Redis key; a leased instance shares one lease).
+#   RL_ROUNDS interleaved rounds; each round runs wrk -t THREADS -c RL_CONNECTIONS (WARMUP s unmeasured,
+#   then RL_DURATION s measured) on each path back to back, the order rotated by one path per round
+#   (free exact leased, exact leased free, leased free exact, ...). Per path, medians over rounds:
+#     req/s, and req/s / free (targets: exact >= 0.75, leased >= 0.90 of free, marked PASS/FAIL;
+#       the per-round ratios, of runs seconds apart, are printed too, to show the noise)
+#     CPU µs per request of the bulwark-rl process and of redis-server: utime+stime from /proc/PID/stat
+#       (all threads) right before and after each measured run, divided by the requests wrk completed
+#     Redis calls per request, from `INFO commandstats` read before and after each measured run (INFO
+#       itself, this script's probe, left out), divided by the requests wrk completed: "scripts" =
+#       EVALSHA/EVAL calls (one round trip each), "Redis cmds" = every command Redis counted, which
+#       includes the GET/SET/TIME a script runs (so one GCRA decision counts 4). The command mix over
+#       all rounds is listed under the table. Anything the gateway sends to Redis in that time counts,
+#       whichever route caused it; requests still in flight when wrk stops are not in its count, so
+#       exact reads a little above 1 script per request.
+#
+# Usage (from anywhere; as root on Debian 12 it installs wrk, nginx, haproxy and redis-server if missing):
+#   bash Benchmarks/gateway.sh                       # about 8 minutes with the defaults
+#   SECTION=ratelimit bash Benchmarks/gateway.sh     # only the Redis rate-limit section (about 1 minute)
+#   SECTION=proxy bash Benchmarks/gateway.sh         # only the proxy comparison (about 6-7 minutes)
 #   ROUNDS=1 DURATION=2 IDLE_N=2000 bash Benchmarks/gateway.sh         # a quick check
 #   ROUNDS=5 DURATION=10 BULWARK_BIN=/path/to/bulwark bash Benchmarks/gateway.sh
 #   BULWARK_BASELINE_BIN=/path/to/old/bulwark ROUNDS=7 IDLE=0 bash Benchmarks/gateway.sh
 # Environment:
+#   SECTION (all: the proxy comparison, then the rate-limit section; proxy; ratelimit),
+#   RL_ROUNDS (3), RL_DURATION (5, seconds per measured run), RL_CONNECTIONS (64): the rate-limit section,
 #   ROUNDS (3), DURATION (6, seconds per measured run), WARMUP (1), THREADS (2, wrk threads),
 #   CONNECTIONS ("64 256": 1 KiB runs, one per count), BIG_CONNECTIONS (16: the 1 MiB run; 0 skips it),
 #   IDLE (1; 0 skips the idle-connection memory test), IDLE_N (10000 connections), IDLE_HOLD (5 s),
 #   BULWARK_BIN (<repo>/.build/release/bulwark; if missing, both bulwark peers are skipped),
 #   BULWARK_BASELINE_BIN (unset: no "baseline" peer; if set it must be an executable file),
 #   BULWARK_1T (1; 0 skips the bulwark-1t peer), NGINX_KEEPALIVE (largest CONNECTIONS count),
-#   BASE_PORT (18000: ports BASE_PORT+1 .. +6 and +11 .. +13).
+#   BASE_PORT (18000: ports BASE_PORT+1 .. +7 and +11 .. +14; Redis: the first free one from +20).
 # Linux only (reads /proc); needs python3 for the idle-connection test.
 # The script does not build bulwark: build it first with `swift build -c release` at the repo root.
+# With SECTION=all and no bulwark binary, the rate-limit section is skipped; SECTION=ratelimit stops.
 # Installing the nginx/haproxy packages may start their system services where an init system allows
 # it (e.g. nginx on port 80); this script never uses those ports or services, it runs the binaries
 # directly with config files in a temporary directory and stops everything it started on exit.
 set -euo pipefail
 
+SECTION=${SECTION:-all}
+RL_ROUNDS=${RL_ROUNDS:-3}
+RL_DURATION=${RL_DURATION:-5}
+RL_CONNECTIONS=${RL_CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-1}
@@ -119,7 +157,13 @@ export PATH="$PATH:/usr/sbin:/sbin"
 die() { echo "error: $*" >&2; exit 1; }
 note() { echo "==> $*"; }
 
-for v in ROUNDS DURATION WARMUP THREADS BASE_PORT IDLE_N IDLE_HOLD; do
+case $SECTION in
+  all) run_proxy=1 run_rl=1 ;;
+  proxy) run_proxy=1 run_rl=0 ;;
+  ratelimit) run_proxy=0 run_rl=1 IDLE=0 ;;
+  *) die "SECTION must be all, proxy or ratelimit, got '$SECTION'" ;;
+esac
+for v in ROUNDS DURATION WARMUP THREADS BASE_PORT IDLE_N IDLE_HOLD RL_ROUNDS RL_DURATION RL_CONNECTIONS; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || die "$v must be a positive integer, got '${!v}'"
 done
 for v in BIG_CONNECTIONS IDLE BULWARK_1T; do
@@ -151,8 +195,9 @@ nofile=$(ulimit -Sn)
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || missing+=(nginx)
-command -v haproxy >/dev/null || missing+=(haproxy)
+((run_proxy)) && ! command -v haproxy >/dev/null && missing+=(haproxy)
 command -v curl >/dev/null || missing+=(curl)
+((run_rl)) && ! { command -v redis-server && command -v redis-cli; } >/dev/null && missing+=(redis-server)
 ((IDLE)) && ! command -v python3 >/dev/null && missing+=(python3)
 if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}; run as root to install them with apt-get, or install them yourself"
@@ -161,16 +206,27 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in wrk nginx haproxy curl awk; do command -v "$tool" >/dev/null || die "$tool is not available"; done
+for tool in wrk nginx curl awk; do command -v "$tool" >/dev/null || die "$tool is not available"; done
+((run_proxy == 0)) || command -v haproxy >/dev/null || die "haproxy is not available"
+((run_rl == 0)) || { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } \
+  || die "redis-server/redis-cli are not available (Debian package redis-server)"
 idle_client="$repo_root/Benchmarks/idle-connections.py"
 ((IDLE == 0)) || [[ -r $idle_client ]] || die "$idle_client is missing"
 
 # ---------------------------------------------------------------- peers
 peers=(app nginx haproxy bulwark)
 declare -A port=([app]=$((BASE_PORT + 1)) [nginx]=$((BASE_PORT + 2)) [haproxy]=$((BASE_PORT + 3))
-  [bulwark]=$((BASE_PORT + 4)) [baseline]=$((BASE_PORT + 5)) [bulwark-1t]=$((BASE_PORT + 6)))
-declare -A admin_port=([bulwark]=$((BASE_PORT + 11)) [baseline]=$((BASE_PORT + 12)) [bulwark-1t]=$((BASE_PORT + 13)))
+  [bulwark]=$((BASE_PORT + 4)) [baseline]=$((BASE_PORT + 5)) [bulwark-1t]=$((BASE_PORT + 6))
+  [bulwark-rl]=$((BASE_PORT + 7)))
+declare -A admin_port=([bulwark]=$((BASE_PORT + 11)) [baseline]=$((BASE_PORT + 12)) [bulwark-1t]=$((BASE_PORT + 13))
+  [bulwark-rl]=$((BASE_PORT + 14)))
 
+((run_proxy)) || [[ -x $BULWARK_BIN ]] \
+  || die "no bulwark binary at $BULWARK_BIN: build it with 'swift build -c release --product bulwark' at the repo root, or set BULWARK_BIN"
+if ((run_rl)) && [[ ! -x $BULWARK_BIN ]]; then
+  run_rl=0
+  note "no bulwark binary: the rate-limit section is SKIPPED"
+fi
 if [[ ! -x $BULWARK_BIN ]]; then
   echo
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
@@ -183,6 +239,7 @@ if [[ ! -x $BULWARK_BIN ]]; then
 fi
 [[ -n $BULWARK_BASELINE_BIN ]] && peers+=(baseline)
 [[ -x $BULWARK_BIN ]] && ((BULWARK_1T)) && peers+=(bulwark-1t)
+((run_proxy)) || peers=(app) # SECTION=ratelimit: only the origin (the section starts its own bulwark and Redis)
 has_peer() { [[ " ${peers[*]} " == *" $1 "* ]]; }
 
 port_in_use() {
@@ -198,6 +255,11 @@ for p in "${peers[@]}"; do
     port_in_use "$q" && die "port $q (for $p) is already in use on this machine; stop whatever listens there or set BASE_PORT"
   done
 done
+if ((run_rl)); then
+  for q in "${port[bulwark-rl]}" "${admin_port[bulwark-rl]}"; do
+    port_in_use "$q" && die "port $q (for bulwark-rl) is already in use on this machine; stop whatever listens there or set BASE_PORT"
+  done
+fi
 
 # Tests: "<label> <connections> <path> <body bytes>"; label is unique and has no spaces.
 tests=()
@@ -310,6 +372,8 @@ EOF
 start app nginx -e "$work/app/error.log" -p "$work/app" -c "$work/app/nginx.conf"
 wait_ready app
 
+# (b), (c): only for the proxy comparison (the blocks below are not indented, for their here-documents)
+if ((run_proxy)); then
 # (b) nginx as reverse proxy
 mkdir -p "$work/nginx"
 {
@@ -365,6 +429,8 @@ haproxy -c -q -f "$work/haproxy.cfg" || die "haproxy rejected $work/haproxy.cfg"
 start haproxy haproxy -db -f "$work/haproxy.cfg"
 wait_ready haproxy
 
+fi
+
 # (d) bulwark, the optional baseline (same config), bulwark-1t (same config plus threads: 1)
 bulwark_config() { # peer [extra server lines]
   cat <<EOF
@@ -400,41 +466,7 @@ if has_peer bulwark-1t; then
   wait_ready bulwark-1t
 fi
 
-# ---------------------------------------------------------------- plan
-idle_seconds=0
-((IDLE)) && idle_seconds=$((${#peers[@]} * (WARMUP + IDLE_HOLD + 8 + IDLE_N / 2500)))
-echo
-note "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -1 | cut -d' ' -f1-3), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores, open-file limit $nofile"
-note "bulwark: $(has_peer bulwark && echo "$BULWARK_BIN" || echo skipped); nginx upstream keepalive $NGINX_KEEPALIVE"
-has_peer baseline && note "baseline: $BULWARK_BASELINE_BIN"
-note "CPU per request from /proc/PID/stat utime+stime, CLK_TCK $CLK_TCK"
-note "tests: ${tests[*]} (wrk -t $THREADS; 1KiB = GET / with a 1 KiB body, 1MiB = GET /1m.bin; -cN = N connections)"
-((IDLE)) && note "idle keep-alive memory: $IDLE_N connections per peer, held ${IDLE_HOLD}s (about $idle_seconds s)"
-note "$ROUNDS round(s) x ${#tests[@]} tests x ${#peers[@]} peers x (${WARMUP}s warm-up + ${DURATION}s): about $((ROUNDS * ${#tests[@]} * ${#peers[@]} * (WARMUP + DURATION + 1) + idle_seconds)) s in all"
-echo
-
-# ---------------------------------------------------------------- idle keep-alive memory
-idle_results="$work/idle.txt" # peer before_kib held_kib per_conn_kib closed
-: >"$idle_results"
-if ((IDLE)); then
-  for p in "${peers[@]}"; do
-    # Warm-up first, so one-time allocations (pools, lazy state) are in "before".
-    timeout "$((WARMUP + 20))" wrk -t "$THREADS" -c 64 -d "${WARMUP}s" "http://127.0.0.1:${port[$p]}/" >/dev/null
-    out=$(timeout "$((IDLE_N / 100 + IDLE_HOLD + 120))" python3 "$idle_client" --port "${port[$p]}" \
-      --pgid "${leader[$p]}" -n "$IDLE_N" --hold "$IDLE_HOLD" --label "$p") \
-      || { echo "$out" >&2; die "the idle-connection test against $p failed (see above and $work/$p.log)"; }
-    grep -v '^RESULT ' <<<"$out" | sed 's/^/idle  /'
-    line=$(grep '^RESULT ' <<<"$out" | tr ' ' '\n' | awk -F= '
-      $1 == "before_kib" { b = $2 } $1 == "held_kib" { h = $2 } $1 == "per_conn_kib" { k = $2 } $1 == "closed" { c = $2 }
-      END { if (k == "") exit 1; print b, h, k, c }') || die "could not parse the idle-connection result for $p"
-    echo "$p $line" >>"$idle_results"
-    kill -0 "${leader[$p]}" 2>/dev/null || die "$p died during the idle-connection test (see $work/$p.log)"
-    sleep 1 # let the peer finish closing them before the next one is measured
-  done
-  echo
-fi
-
-# ---------------------------------------------------------------- load runs
+# ---------------------------------------------------------------- wrk output
 # Prints "req/s p50_ms p99_ms errors requests runtime_ms" from one wrk --latency output on stdin.
 # errors = non-2xx/3xx responses + socket errors (connect, read, write, timeout);
 # requests and runtime = the N and T of wrk's "N requests in T, ... read" line.
@@ -464,6 +496,216 @@ parse_wrk() {
     }'
 }
 
+# ---------------------------------------------------------------- rate limits shared through Redis
+# (SECTION=all: after the proxy comparison; SECTION=ratelimit: alone. See "Rate limits shared through
+# Redis" at the top.) Started here, stopped by the same cleanup as every other server.
+rl_paths=(free exact leased)
+
+# utime+stime (clock ticks) of one process, all its threads (fields 14 and 15 of /proc/PID/stat).
+proc_ticks() { # pid
+  local line
+  local -a fld
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || die "process $1 is gone"
+  read -r -a fld <<<"${line##*) }"
+  echo $((fld[11] + fld[12]))
+}
+
+# "command calls" for every command in Redis's INFO commandstats except INFO (our own probe).
+redis_calls() { # port
+  redis-cli -h 127.0.0.1 -p "$1" INFO commandstats | tr -d '\r' \
+    | awk -F'[:=,]' '/^cmdstat_/ { c = $1; sub(/^cmdstat_/, "", c); if (c != "info") print c, $3 }'
+}
+
+ratelimit_section() {
+  local rl_port=${port[bulwark-rl]} redis_port=$((BASE_PORT + 20)) rl_pid redis_pid
+  local round i path url out line calls cmds scripts mix t0_rl t0_redis d_rl d_redis rps p50 p99 errors requests runtime
+  while port_in_use "$redis_port"; do
+    redis_port=$((redis_port + 1))
+    ((redis_port < BASE_PORT + 120)) || die "no free port for redis-server in BASE_PORT+20 .. BASE_PORT+119"
+  done
+  mkdir -p "$work/redis"
+  start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis"
+  redis_pid=${leader[redis]}
+  for _ in $(seq 50); do
+    [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" PING 2>/dev/null) == PONG ]] && break
+    kill -0 "$redis_pid" 2>/dev/null || { tail -n 20 "$work/redis.log" >&2; die "redis-server exited"; }
+    sleep 0.1
+  done
+  [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" PING 2>/dev/null) == PONG ]] \
+    || { tail -n 20 "$work/redis.log" >&2; die "redis-server on 127.0.0.1:$redis_port did not answer PING within ~5 s"; }
+  note "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') ready on 127.0.0.1:$redis_port"
+
+  cat >"$work/bulwark-rl.yaml" <<YAML
+server:
+  listen: "127.0.0.1:$rl_port"
+  access_log: "off"
+admin:
+  listen: "127.0.0.1:${admin_port[bulwark-rl]}"
+redis:
+  url: "redis://127.0.0.1:$redis_port/0"
+upstreams:
+  app:
+    targets: ["http://127.0.0.1:${port[app]}"]
+rate_limits:
+  exact: { requests: 100000000, per: 1s }
+  leased: { requests: 100000000, per: 1s, mode: leased }
+routes:
+  - { path_prefix: /free, upstream: app }
+  - { path_prefix: /exact, upstream: app, rate_limits: [exact] }
+  - { path_prefix: /leased, upstream: app, rate_limits: [leased] }
+YAML
+  "$BULWARK_BIN" check --config "$work/bulwark-rl.yaml" >"$work/bulwark-rl-check.log" 2>&1 \
+    || { cat "$work/bulwark-rl-check.log" >&2; die "bulwark check rejected $work/bulwark-rl.yaml"; }
+  start bulwark-rl "$BULWARK_BIN" serve --config "$work/bulwark-rl.yaml"
+  rl_pid=${leader[bulwark-rl]}
+  # Ready when every path answers 200 with the 1 KiB body (≤ ~5 s).
+  local deadline=$(($(date +%s%N) / 1000000 + 5000)) ok=0
+  while (($(date +%s%N) / 1000000 < deadline)); do
+    kill -0 "$rl_pid" 2>/dev/null || break
+    ok=1
+    for path in "${rl_paths[@]}"; do
+      out=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 0.5 "http://127.0.0.1:$rl_port/$path" 2>/dev/null) || out=""
+      [[ $out == "200 $BODY_BYTES" ]] || { ok=0; break; }
+    done
+    ((ok)) && break
+    sleep 0.1
+  done
+  ((ok)) || { tail -n 30 "$work/bulwark-rl.log" >&2; die "bulwark-rl on 127.0.0.1:$rl_port did not answer 200 with $BODY_BYTES bytes on /$path within ~5 s (last: '${out:-none}')"; }
+  note "bulwark-rl ready on http://127.0.0.1:$rl_port/{free,exact,leased} (Redis at 127.0.0.1:$redis_port)"
+  note "rate-limit section: $RL_ROUNDS round(s) x 3 paths x (${WARMUP}s warm-up + ${RL_DURATION}s), wrk -t $THREADS -c $RL_CONNECTIONS: about $((RL_ROUNDS * 3 * (WARMUP + RL_DURATION + 1))) s"
+  note "one client IP (127.0.0.1) for every connection: one hot key per policy"
+  echo
+
+  local rl_results="$work/rl-results.txt" # path round req/s p50 p99 errors requests runtime_ms rl_ticks redis_ticks cmds scripts mix
+  : >"$rl_results"
+  for round in $(seq "$RL_ROUNDS"); do
+    for i in 0 1 2; do
+      path=${rl_paths[$(((round - 1 + i) % 3))]}
+      url="http://127.0.0.1:$rl_port/$path"
+      timeout "$((WARMUP + 20))" wrk -t "$THREADS" -c "$RL_CONNECTIONS" -d "${WARMUP}s" "$url" >/dev/null
+      out="$work/wrk-rl-$path-$round.txt"
+      redis_calls "$redis_port" >"$work/calls0"
+      t0_rl=$(proc_ticks "$rl_pid") t0_redis=$(proc_ticks "$redis_pid")
+      timeout "$((RL_DURATION + 20))" wrk -t "$THREADS" -c "$RL_CONNECTIONS" -d "${RL_DURATION}s" --latency "$url" >"$out" \
+        || { cat "$out" >&2; die "wrk against bulwark-rl /$path failed"; }
+      d_rl=$(($(proc_ticks "$rl_pid") - t0_rl)) d_redis=$(($(proc_ticks "$redis_pid") - t0_redis))
+      redis_calls "$redis_port" >"$work/calls1"
+      calls=$(awk 'NR == FNR { b[$1] = $2; next }
+        { d = $2 - b[$1]; if (d > 0) { t += d; if ($1 ~ /^(evalsha|eval|evalsha_ro|eval_ro|fcall|fcall_ro)$/) sc += d; m = m s $1 "=" d; s = "," } }
+        END { print t + 0, sc + 0, (m == "" ? "-" : m) }' "$work/calls0" "$work/calls1")
+      line=$(parse_wrk <"$out") || { cat "$out" >&2; die "could not parse wrk output for bulwark-rl /$path"; }
+      read -r cmds scripts mix <<<"$calls"
+      read -r rps p50 p99 errors requests runtime <<<"$line"
+      echo "$path $round $line $d_rl $d_redis $cmds $scripts $mix" >>"$rl_results"
+      awk -v r="$round" -v p="/$path" -v rps="$rps" -v p99="$p99" -v e="$errors" -v n="$requests" \
+        -v a="$d_rl" -v b="$d_redis" -v c="$cmds" -v sc="$scripts" -v hz="$CLK_TCK" 'BEGIN {
+          printf "round %d  %-8s %9.0f req/s  p99 %7.3f ms  errors %d", r, p, rps, p99, e
+          if (n > 0) printf "  CPU µs/req: bulwark %6.2f  redis %6.2f   per req: scripts %.4f  redis commands %.4f\n", a * 1e6 / hz / n, b * 1e6 / hz / n, sc / n, c / n
+          else printf "  (0 requests)\n"
+        }'
+      kill -0 "${leader[app]}" 2>/dev/null || die "the app server died (see $work/app/error.log)"
+      kill -0 "$rl_pid" 2>/dev/null || die "bulwark-rl died (see $work/bulwark-rl.log)"
+      kill -0 "$redis_pid" 2>/dev/null || die "redis-server died (see $work/redis.log)"
+    done
+  done
+
+  echo
+  awk -v hz="$CLK_TCK" -v rounds="$RL_ROUNDS" -v secs="$RL_DURATION" -v conns="$RL_CONNECTIONS" -v threads="$THREADS" '
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      if (n == 0) return -1
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    # $1 path, $2 round, $3 req/s, $4 p50, $5 p99, $6 errors, $7 requests, $8 runtime ms,
+    # $9 bulwark ticks, $10 redis ticks, $11 redis commands, $12 of them script calls, $13 command mix (cmd=n,... or -)
+    {
+      p = $1; rps[p] = rps[p] " " $3; p99[p] = p99[p] " " $5; err[p] += $6; R[p, $2] = $3
+      if ($7 > 0) {
+        b = $9 * 1e6 / hz / $7; r = $10 * 1e6 / hz / $7
+        cb[p] = cb[p] " " b; cr[p] = cr[p] " " r; ct[p] = ct[p] " " (b + r); cm[p] = cm[p] " " ($11 / $7); cs[p] = cs[p] " " ($12 / $7)
+        n[p] += $7
+      }
+      if ($13 != "-") { k = split($13, f, ","); for (i = 1; i <= k; i++) { split(f[i], g, "="); mix[p, g[1]] += g[2]; cmds[g[1]] = 1 } }
+    }
+    END {
+      np = split("free exact leased", paths, " ")
+      goal["exact"] = 0.75; goal["leased"] = 0.90
+      for (i = 1; i <= np; i++) {
+        p = paths[i]; MR[p] = median(rps[p]); MP[p] = median(p99[p])
+        MB[p] = median(cb[p]); MD[p] = median(cr[p]); MT[p] = median(ct[p]); MC[p] = median(cm[p]); MS[p] = median(cs[p])
+      }
+      print "Rate limits shared through Redis: one bulwark process + one redis-server, wrk -t " threads " -c " conns ","
+      print rounds " interleaved round(s) x " secs " s per path, medians; one client IP = one hot key per policy; limits never reached"
+      print "                                                  CPU per request, µs                 per request"
+      print "path        req/s  x free  target         p99 ms   bulwark    redis     both  x free   scripts  Redis cmds  errors"
+      for (i = 1; i <= np; i++) {
+        p = paths[i]
+        rr = (MR["free"] > 0) ? MR[p] / MR["free"] : -1
+        tr = (MT["free"] > 0) ? MT[p] / MT["free"] : -1
+        tgt = (p in goal) ? sprintf(">= %.2f %s", goal[p], (rr >= goal[p] ? "PASS" : "FAIL")) : ""
+        printf "%-8s %9.0f  %6s  %-13s %7.3f  %8.2f %8.2f %8.2f  %6s  %8.4f  %10.4f  %6d\n", "/" p, MR[p],
+          (p == "free" ? "1.00" : sprintf("%.2f", rr)), tgt, MP[p], MB[p], MD[p], MT[p],
+          (p == "free" ? "1.00" : sprintf("%.2f", tr)), MS[p], MC[p], err[p]
+      }
+      for (i = 2; i <= np; i++) {
+        p = paths[i]; list = ""
+        for (rd = 1; rd <= rounds; rd++) if (((p, rd) in R) && R["free", rd] > 0) list = list sprintf(" %.2f", R[p, rd] / R["free", rd])
+        printf "req/s /%s / free per round:%s\n", p, list
+      }
+      print "scripts = EVALSHA/EVAL calls (one round trip each); Redis cmds = every command Redis counted, the GET/SET/TIME"
+      print "a script runs included (INFO commandstats, less the benchmark'"'"'s own INFO probes). By command, over all measured runs:"
+      for (i = 1; i <= np; i++) {
+        p = paths[i]; line = ""
+        for (c in cmds) if (mix[p, c] > 0 && n[p] > 0) line = line sprintf("  %s %.4f/req (%d)", c, mix[p, c] / n[p], mix[p, c])
+        printf "  /%-7s%s\n", p, (line == "" ? "  (none)" : line)
+      }
+      for (i = 1; i <= np; i++) if (err[paths[i]] > 0) printf "NOTE: /%s had %d errors (non-2xx/3xx + socket errors; a 429 counts)\n", paths[i], err[paths[i]]
+    }' "$rl_results"
+}
+
+if ((run_proxy == 0)); then
+  echo
+  note "SECTION=ratelimit: $(nginx -v 2>&1 | sed 's/^nginx version: //') origin, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores, bulwark $BULWARK_BIN, CLK_TCK $CLK_TCK"
+  ratelimit_section
+  exit 0
+fi
+# ---------------------------------------------------------------- plan
+idle_seconds=0
+((IDLE)) && idle_seconds=$((${#peers[@]} * (WARMUP + IDLE_HOLD + 8 + IDLE_N / 2500)))
+echo
+note "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -1 | cut -d' ' -f1-3), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores, open-file limit $nofile"
+note "bulwark: $(has_peer bulwark && echo "$BULWARK_BIN" || echo skipped); nginx upstream keepalive $NGINX_KEEPALIVE"
+has_peer baseline && note "baseline: $BULWARK_BASELINE_BIN"
+note "CPU per request from /proc/PID/stat utime+stime, CLK_TCK $CLK_TCK"
+note "tests: ${tests[*]} (wrk -t $THREADS; 1KiB = GET / with a 1 KiB body, 1MiB = GET /1m.bin; -cN = N connections)"
+((run_rl)) && note "then the rate-limit section (Redis): about $((RL_ROUNDS * 3 * (WARMUP + RL_DURATION + 1) + 5)) s"
+((IDLE)) && note "idle keep-alive memory: $IDLE_N connections per peer, held ${IDLE_HOLD}s (about $idle_seconds s)"
+note "$ROUNDS round(s) x ${#tests[@]} tests x ${#peers[@]} peers x (${WARMUP}s warm-up + ${DURATION}s): about $((ROUNDS * ${#tests[@]} * ${#peers[@]} * (WARMUP + DURATION + 1) + idle_seconds)) s in all"
+echo
+
+# ---------------------------------------------------------------- idle keep-alive memory
+idle_results="$work/idle.txt" # peer before_kib held_kib per_conn_kib closed
+: >"$idle_results"
+if ((IDLE)); then
+  for p in "${peers[@]}"; do
+    # Warm-up first, so one-time allocations (pools, lazy state) are in "before".
+    timeout "$((WARMUP + 20))" wrk -t "$THREADS" -c 64 -d "${WARMUP}s" "http://127.0.0.1:${port[$p]}/" >/dev/null
+    out=$(timeout "$((IDLE_N / 100 + IDLE_HOLD + 120))" python3 "$idle_client" --port "${port[$p]}" \
+      --pgid "${leader[$p]}" -n "$IDLE_N" --hold "$IDLE_HOLD" --label "$p") \
+      || { echo "$out" >&2; die "the idle-connection test against $p failed (see above and $work/$p.log)"; }
+    grep -v '^RESULT ' <<<"$out" | sed 's/^/idle  /'
+    line=$(grep '^RESULT ' <<<"$out" | tr ' ' '\n' | awk -F= '
+      $1 == "before_kib" { b = $2 } $1 == "held_kib" { h = $2 } $1 == "per_conn_kib" { k = $2 } $1 == "closed" { c = $2 }
+      END { if (k == "") exit 1; print b, h, k, c }') || die "could not parse the idle-connection result for $p"
+    echo "$p $line" >>"$idle_results"
+    kill -0 "${leader[$p]}" 2>/dev/null || die "$p died during the idle-connection test (see $work/$p.log)"
+    sleep 1 # let the peer finish closing them before the next one is measured
+  done
+  echo
+fi
+
+# ---------------------------------------------------------------- load runs
 # Sets cpu_ticks[peer] to utime+stime (clock ticks) summed over every live process in that peer's
 # process group (each peer was started by setsid, so its group id is the pid in leader[peer]):
 # the nginx master and its worker, haproxy, bulwark, the origin. All threads of a process are
@@ -681,3 +923,8 @@ awk -v order="${peers[*]}" -v testlist="${tests[*]}" -v hz="$CLK_TCK" -v big="$B
     }
     print ""
   }' "$results"
+
+if ((run_rl)); then
+  echo
+  ratelimit_section
+fi
