@@ -76,20 +76,39 @@ final class RouteRateLimiter: Sendable {
         case .memory(let store):
             completion(zip(limits, keys).map { ($0.rateLimitClass.policy, store.decide(key: $1, policy: $0.rateLimitClass.policy)) })
         case .shared(let store):
-            let logger = self.logger
-            Task {
+            // Leased limits are usually decided from this instance's lease: then no task, no hop.
+            if let local = store as? any LocallyDecidingRateLimitStore {
                 var outcome: Outcome = []
                 for (limit, key) in zip(limits, keys) {
                     let policy = limit.rateLimitClass.policy
-                    do {
-                        outcome.append((policy, try await store.acquire(key: key, policy: policy, cost: 1)))
-                    } catch {
-                        logger.warning("rate-limit store failed; admitting the request", metadata: ["policy": "\(policy.name)", "error": "\(error)"])
-                    }
+                    guard let decision = local.decideLocally(key: key, policy: policy, cost: 1) else { break }
+                    outcome.append((policy, decision))
                 }
-                let result = outcome
-                eventLoop.execute { completion(result) }
+                if outcome.count == limits.count { return completion(outcome) }
+                return acquire(Array(limits.dropFirst(outcome.count)), keys: Array(keys.dropFirst(outcome.count)), after: outcome, from: store, on: eventLoop, completion: completion)
             }
+            acquire(limits, keys: keys, after: [], from: store, on: eventLoop, completion: completion)
+        }
+    }
+
+    /// Asks the shared store for the classes not decided yet (`decided` were); `completion` runs on `eventLoop`.
+    private func acquire(
+        _ limits: [RouteRateLimit], keys: [String], after decided: Outcome, from store: any RateLimitStore,
+        on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
+    ) {
+        let logger = self.logger
+        Task {
+            var outcome = decided
+            for (limit, key) in zip(limits, keys) {
+                let policy = limit.rateLimitClass.policy
+                do {
+                    outcome.append((policy, try await store.acquire(key: key, policy: policy, cost: 1)))
+                } catch {
+                    logger.warning("rate-limit store failed; admitting the request", metadata: ["policy": "\(policy.name)", "error": "\(error)"])
+                }
+            }
+            let result = outcome
+            eventLoop.execute { completion(result) }
         }
     }
 }

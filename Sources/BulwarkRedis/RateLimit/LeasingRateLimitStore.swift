@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Metrics: `bulwark_ratelimit_lease_outstanding` (requests leased by this instance and not yet
 /// spent: what it may still admit beyond the shared count) and `bulwark_ratelimit_lease_fetches_total`.
-public final class LeasingRateLimitStore: RateLimitStore {
+public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
     /// The store `exact` policies use (and whose keys, client and timeout leases share).
     public let exact: RedisScriptRateLimitStore
     /// How long a slice may be spent after it was taken.
@@ -85,6 +85,20 @@ public final class LeasingRateLimitStore: RateLimitStore {
             case .fetch(let size):
                 return try await fetch(redisKey, size: size, cost: cost, policy: policy, limits: limits)
             }
+        }
+    }
+
+    /// Decides a `leased` policy from the lease this instance holds, without waiting; nil for an exact
+    /// policy, or when a lease must be fetched first.
+    public func decideLocally(key: String, policy: RateLimitPolicy, cost: Int) -> RateLimitDecision? {
+        guard policy.sharing == .leased, policy.algorithm == .gcra else { return nil }
+        let redisKey = exact.redisKey(key, policy: policy)
+        let now = clock()
+        let decision = state.withLock { state in state.leases[redisKey]?.lease.decideLocally(cost: cost, now: now) }
+        switch decision {
+        case .allow(let remaining): return Self.allowed(policy, remaining: remaining)
+        case .deny(let retryAfter, let remaining): return Self.denied(policy, remaining: remaining, retryAfter: retryAfter)
+        case .fetch, .wait, nil: return nil
         }
     }
 

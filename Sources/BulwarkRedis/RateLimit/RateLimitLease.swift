@@ -45,6 +45,22 @@ struct RateLimitLease: Sendable {
     /// Whether nothing here matters any more at `now` (the entry can be dropped).
     func isIdle(now: UInt64) -> Bool { !fetching && now >= expiresAt && now >= deniedUntil }
 
+    /// The decision the lease can take on its own at `now`, or nil (nothing changed) when a fetch is
+    /// needed or under way.
+    mutating func decideLocally(cost: Int, now: UInt64) -> Decision? {
+        if now < expiresAt, remaining >= cost {
+            count(cost, now: now)
+            remaining -= cost
+            sharedRemaining = max(0, sharedRemaining - cost)
+            return .allow(remaining: sharedRemaining)
+        }
+        if now < deniedUntil {
+            count(cost, now: now)
+            return .deny(retryAfter: deniedUntil - now, remaining: 0)
+        }
+        return nil
+    }
+
     mutating func request(cost: Int, now: UInt64, limits: Limits) -> Decision {
         count(cost, now: now)
         if now < expiresAt, remaining >= cost {

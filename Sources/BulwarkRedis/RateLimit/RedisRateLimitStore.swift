@@ -18,7 +18,7 @@ import Resilience
 /// let redis = try RedisClient(url: "redis://127.0.0.1:6379/0")
 /// let limiter = try RateLimiter(policy: .auth, store: RedisRateLimitStore(client: redis, expectedInstances: 3))
 /// ```
-public final class RedisRateLimitStore: RateLimitStore {
+public final class RedisRateLimitStore: LocallyDecidingRateLimitStore {
     /// The raw store in Redis.
     public let scripts: RedisScriptRateLimitStore
     /// Decides `leased` policies from leases, `exact` ones with ``scripts``.
@@ -60,6 +60,13 @@ public final class RedisRateLimitStore: RateLimitStore {
     /// Decides in Redis, or locally while Redis is unavailable. Never throws a Redis error.
     public func acquire(key: String, policy: RateLimitPolicy, cost: Int) async throws -> RateLimitDecision {
         try await failover.acquire(key: key, policy: policy, cost: cost)
+    }
+
+    /// Decides a `leased` policy from this instance's lease while Redis is in use, without waiting; nil
+    /// when a round trip is needed (or Redis is away: the failover then decides, as for every policy).
+    public func decideLocally(key: String, policy: RateLimitPolicy, cost: Int) -> RateLimitDecision? {
+        guard failover.backend == .redis else { return nil }
+        return leases.decideLocally(key: key, policy: policy, cost: cost)
     }
 
     /// Forgets `key`'s usage in Redis (when reachable) and locally.

@@ -22,3 +22,12 @@ public protocol RateLimitStore: Sendable {
     /// Forgets `key`'s usage under `policy`: its allowance is whole again.
     func reset(key: String, policy: RateLimitPolicy) async throws
 }
+
+/// A shared store that can sometimes decide without waiting: from state this instance already holds
+/// (a lease of the allowance, a refusal still in force). Callers on an event loop try this first and
+/// only go asynchronous when it answers nil.
+public protocol LocallyDecidingRateLimitStore: RateLimitStore {
+    /// The decision for `key`, taken now from local state, or nil when deciding needs the shared store
+    /// (then nothing was taken, and ``RateLimitStore/acquire(key:policy:cost:)`` decides).
+    func decideLocally(key: String, policy: RateLimitPolicy, cost: Int) -> RateLimitDecision?
+}

@@ -83,6 +83,30 @@ struct LeasingRateLimitStoreTests {
         await client.shutdown()
     }
 
+    @Test("decideLocally: nil before any lease and for exact policies; from the lease once one is held")
+    func decideLocallyFromTheLease() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let client = try RedisClient(configuration: RedisConfiguration(url: server.url))
+        let store = try RedisRateLimitStore(client: client, timeout: .seconds(2))
+        let policy = Self.leased("fast", limit: 1_000, per: .seconds(3_600))
+        #expect(store.decideLocally(key: "k", policy: policy, cost: 1) == nil)
+        #expect(store.decideLocally(key: "k", policy: RateLimitPolicy(name: "e", limit: 5, per: .seconds(60)), cost: 1) == nil)
+        #expect(try await store.acquire(key: "k", policy: policy, cost: 1).allowed)
+        // The first lease held one request (no rate known yet), now spent: the next one needs a fetch.
+        #expect(store.decideLocally(key: "k", policy: policy, cost: 1) == nil)
+        // After a busy second, a lease holds many: they are decided locally.
+        let clock = ManualNanoClock()
+        let leasing = LeasingRateLimitStore(exact: RedisScriptRateLimitStore(client: client, timeout: .seconds(2)), clock: { clock.now })
+        for _ in 0..<20 { _ = try await leasing.acquire(key: "busy", policy: policy, cost: 1) }
+        clock.advance(by: 1_000_000_000)
+        #expect(try await leasing.acquire(key: "busy", policy: policy, cost: 1).allowed)
+        var local = 0
+        while leasing.decideLocally(key: "busy", policy: policy, cost: 1)?.allowed == true { local += 1 }
+        #expect(local == 19, "a slice of 20 after 20 requests in the last second, one spent by the fetch")
+        await client.shutdown()
+    }
+
     @Test("a refused key answers from memory until its retry time, with Retry-After")
     func refusalsAreLocal() async throws {
         let server = try await RedisServer.start()

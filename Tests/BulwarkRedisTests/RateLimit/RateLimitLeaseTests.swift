@@ -64,4 +64,19 @@ struct RateLimitLeaseTests {
         #expect(!lease.fetching)
         guard case .fetch = lease.request(cost: 1, now: 1, limits: Self.limits) else { Issue.record("expected a new fetch"); return }
     }
+
+    @Test("decideLocally answers from the lease or a refusal in force, and otherwise leaves everything as it was")
+    func decideLocally() {
+        var lease = RateLimitLease()
+        #expect(lease.decideLocally(cost: 1, now: 0) == nil)
+        #expect(lease.request(cost: 1, now: 0, limits: Self.limits) == .fetch(size: 1), "the nil answer took nothing and started no fetch")
+        _ = lease.granted(3, remaining: 10, retryAfter: 0, cost: 1, now: 1, limits: Self.limits)
+        #expect(lease.decideLocally(cost: 1, now: 2) == .allow(remaining: 11))
+        #expect(lease.decideLocally(cost: 1, now: 3) == .allow(remaining: 10))
+        #expect(lease.decideLocally(cost: 1, now: 4) == nil, "spent")
+        guard case .fetch = lease.request(cost: 1, now: 5, limits: Self.limits) else { Issue.record("expected a fetch"); return }
+        _ = lease.granted(0, remaining: 0, retryAfter: 100, cost: 1, now: 6, limits: Self.limits)
+        #expect(lease.decideLocally(cost: 1, now: 50) == .deny(retryAfter: 56, remaining: 0))
+        #expect(lease.decideLocally(cost: 1, now: 106) == nil)
+    }
 }
