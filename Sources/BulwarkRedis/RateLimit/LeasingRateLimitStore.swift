@@ -38,13 +38,14 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
     /// - Parameters:
     ///   - exact: the script store for exact policies; its client, key prefix and timeout are used.
     ///   - leaseDuration: how long a slice may be spent. Defaults to 1 s.
-    ///   - maximumSlice: the most requests in one slice. Defaults to 100.
+    ///   - maximumSlice: the most requests in one slice (also capped by a quarter of the policy's burst).
+    ///     Defaults to 10,000.
     ///   - clock: monotonic nanoseconds (tests drive it).
     ///   - metricsFactory: where the lease metrics go; defaults to the bootstrapped `MetricsSystem`.
     public init(
         exact: RedisScriptRateLimitStore,
         leaseDuration: Duration = .seconds(1),
-        maximumSlice: Int = 100,
+        maximumSlice: Int = 10_000,
         clock: @escaping @Sendable () -> UInt64 = { NIODeadline.now().uptimeNanoseconds },
         metricsFactory: (any MetricsFactory)? = nil
     ) {
@@ -68,9 +69,7 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
             return try await exact.acquire(key: key, policy: policy, cost: cost)
         }
         let redisKey = exact.redisKey(key, policy: policy)
-        let limits = RateLimitLease.Limits(
-            duration: UInt64(clamping: leaseDuration.nanoseconds), maximumSlice: min(maximumSlice, max(1, policy.burst / 4))
-        )
+        let limits = limits(for: policy)
         while true {
             let decision = decide(redisKey, cost: cost, limits: limits)
             switch decision {
@@ -93,8 +92,14 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
     public func decideLocally(key: String, policy: RateLimitPolicy, cost: Int) -> RateLimitDecision? {
         guard policy.sharing == .leased, policy.algorithm == .gcra else { return nil }
         let redisKey = exact.redisKey(key, policy: policy)
+        let limits = limits(for: policy)
         let now = clock()
-        let decision = state.withLock { state in state.leases[redisKey]?.lease.decideLocally(cost: cost, now: now) }
+        let (decision, refill) = state.withLock { state -> (RateLimitLease.Decision?, Int?) in
+            guard let decision = state.leases[redisKey]?.lease.decideLocally(cost: cost, now: now) else { return (nil, nil) }
+            guard case .allow = decision else { return (decision, nil) }
+            return (decision, state.leases[redisKey]?.lease.refillSize(now: now, limits: limits))
+        }
+        if let refill { refillAhead(redisKey, size: refill, policy: policy, limits: limits) }
         switch decision {
         case .allow(let remaining): return Self.allowed(policy, remaining: remaining)
         case .deny(let retryAfter, let remaining): return Self.denied(policy, remaining: remaining, retryAfter: retryAfter)
@@ -108,6 +113,40 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
             if let entry = state.leases[redisKey], !entry.lease.fetching { state.leases[redisKey] = nil }
         }
         try await exact.reset(key: key, policy: policy)
+    }
+
+    private func limits(for policy: RateLimitPolicy) -> RateLimitLease.Limits {
+        RateLimitLease.Limits(duration: UInt64(clamping: leaseDuration.nanoseconds), maximumSlice: min(maximumSlice, max(1, policy.burst / 4)))
+    }
+
+    /// Takes the next slice while the current one still serves (one refill at a time per key).
+    private func refillAhead(_ redisKey: String, size: Int, policy: RateLimitPolicy, limits: RateLimitLease.Limits) {
+        Task {
+            fetches.increment()
+            do {
+                let values = try await self.leaseScript(redisKey, size: size, policy: policy)
+                let now = clock()
+                settle(redisKey, succeeded: true) { lease in
+                    lease.refilled(Int(values[0]), remaining: Int(values[1]), retryAfter: UInt64(max(values[3], 0)) * 1_000, now: now, limits: limits)
+                }
+            } catch {
+                settle(redisKey, succeeded: false) { $0.fetchFailed() }
+            }
+        }
+    }
+
+    /// Runs the lease script for `size` requests: `{granted, remaining, reset µs, retry µs}`.
+    private func leaseScript(_ redisKey: String, size: Int, policy: RateLimitPolicy) async throws -> [Int64] {
+        let reply = try await exact.client.evaluate(
+            RateLimitScripts.gcraLease,
+            keys: [RedisArgument(redisKey)],
+            arguments: [RedisArgument(max(1, policy.emissionIntervalNanoseconds / 1_000)), RedisArgument(policy.burst), RedisArgument(size)],
+            timeout: exact.timeout
+        )
+        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
+            throw RedisError.protocolError("the lease script answered \(reply), not four integers")
+        }
+        return values
     }
 
     private func decide(_ redisKey: String, cost: Int, limits: RateLimitLease.Limits) -> RateLimitLease.Decision {
@@ -125,21 +164,12 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
         _ redisKey: String, size: Int, cost: Int, policy: RateLimitPolicy, limits: RateLimitLease.Limits
     ) async throws -> RateLimitDecision {
         fetches.increment()
-        let reply: RESPValue
+        let values: [Int64]
         do {
-            reply = try await exact.client.evaluate(
-                RateLimitScripts.gcraLease,
-                keys: [RedisArgument(redisKey)],
-                arguments: [RedisArgument(max(1, policy.emissionIntervalNanoseconds / 1_000)), RedisArgument(policy.burst), RedisArgument(size)],
-                timeout: exact.timeout
-            )
+            values = try await leaseScript(redisKey, size: size, policy: policy)
         } catch {
             settle(redisKey, succeeded: false) { $0.fetchFailed() }
             throw error
-        }
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
-            settle(redisKey, succeeded: false) { $0.fetchFailed() }
-            throw RedisError.protocolError("the lease script answered \(reply), not four integers")
         }
         let now = clock()
         var decision = RateLimitLease.Decision.wait

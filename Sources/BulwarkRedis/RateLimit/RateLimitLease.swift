@@ -8,6 +8,8 @@
 ///   over its limit costs no round trip per request either.
 /// - The slice follows this instance's rate for the key: the requests of the last whole second, at
 ///   least the cost and at most ``Limits/maximumSlice``.
+/// - A lease down to a quarter of its slice asks for the next slice ahead (``refillSize(now:limits:)``),
+///   so a busy key keeps deciding locally while the refill is on its way.
 struct RateLimitLease: Sendable {
     /// How leases are sized and how long they last.
     struct Limits: Sendable, Equatable {
@@ -95,6 +97,31 @@ struct RateLimitLease: Sendable {
 
     /// The fetch failed (the store is unreachable): the next request tries again.
     mutating func fetchFailed() { fetching = false }
+
+    /// After a local admission: the size of the slice to ask for ahead when this lease is down to a
+    /// quarter of what the current rate needs and no fetch is under way (it is then marked as fetching);
+    /// nil otherwise.
+    mutating func refillSize(now: UInt64, limits: Limits) -> Int? {
+        guard !fetching, now < expiresAt, now >= deniedUntil else { return nil }
+        let slice = sliceSize(cost: 1, limits: limits)
+        guard slice > 1, remaining * 4 <= slice else { return nil }
+        fetching = true
+        return slice
+    }
+
+    /// A refill asked for ahead came back: its requests join what is left, and the lease runs for a new
+    /// period; a refusal leaves what is left and is remembered until its retry time.
+    mutating func refilled(_ granted: Int, remaining shared: Int, retryAfter: UInt64, now: UInt64, limits: Limits) {
+        fetching = false
+        let left = now < expiresAt ? remaining : 0
+        if granted == 0 {
+            deniedUntil = now + max(retryAfter, 1)
+            return
+        }
+        remaining = left + granted
+        expiresAt = now + limits.duration
+        sharedRemaining = shared + remaining
+    }
 
     private mutating func count(_ cost: Int, now: UInt64) {
         if now >= bucketStart + 1_000_000_000 {
