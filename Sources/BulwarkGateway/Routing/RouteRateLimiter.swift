@@ -97,7 +97,9 @@ final class RouteRateLimiter: Sendable {
         on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
     ) {
         let logger = self.logger
-        Task {
+        // On the connection's loop: the decision resumes there after its round trip, with no hand-off
+        // to the cooperative pool and back.
+        Task(executorPreference: EventLoopTaskExecutor(eventLoop)) {
             var outcome = decided
             for (limit, key) in zip(limits, keys) {
                 let policy = limit.rateLimitClass.policy
@@ -108,7 +110,7 @@ final class RouteRateLimiter: Sendable {
                 }
             }
             let result = outcome
-            eventLoop.execute { completion(result) }
+            if eventLoop.inEventLoop { completion(result) } else { eventLoop.execute { completion(result) } }
         }
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Resilience
 
 extension RedisClient {
@@ -25,6 +26,10 @@ extension RedisClient {
         }
     }
 
+    /// How many more commands in flight a connection on the caller's own event loop may have than the
+    /// least busy one and still be chosen.
+    static let localPreference = 8
+
     enum Choice {
         case use(Int, RedisConnection)
         case wait
@@ -39,14 +44,22 @@ extension RedisClient {
         let clock = ContinuousClock()
         let deadline = clock.now + min(configuration.borrowTimeout, timeout ?? configuration.borrowTimeout)
         let failuresBefore = pool.withLock { $0.failedAttempts }
+        // A caller on an event loop (the gateway's rate-limit tasks run on theirs) prefers a connection
+        // on that loop: its command and reply then cross no thread.
+        let here = MultiThreadedEventLoopGroup.currentEventLoop
         while true {
             var connectSlot: Int?
             let choice: Choice = pool.withLock { pool in
                 guard !pool.isShutDown else { return .shutDown }
                 let now = clock.now
                 var best: Int?
+                var local: Int?
                 for index in pool.slots.indices where pool.slots[index].connection?.isActive == true {
                     if best == nil || pool.slots[index].inFlight < pool.slots[best!].inFlight { best = index }
+                    if let here, pool.slots[index].connection?.channel.eventLoop === here { local = index }
+                }
+                if let local, let chosen = best, pool.slots[local].inFlight <= pool.slots[chosen].inFlight + Self.localPreference {
+                    best = local
                 }
                 let idle = pool.slots.indices.first { index in
                     let slot = pool.slots[index]
