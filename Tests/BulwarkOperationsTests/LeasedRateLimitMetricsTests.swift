@@ -1,0 +1,45 @@
+import BulwarkDemo
+import BulwarkTestSupport
+import Foundation
+import Testing
+
+@Suite("Leased rate limits in the admin API", .enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
+struct LeasedRateLimitMetricsTests {
+    @Test("/api/metrics shows the requests this instance holds in leases (the overshoot bound), and /metrics the lease gauges")
+    func outstandingLeases() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        let yaml = """
+        redis:
+          url: "\(redis.url)"
+        admin:
+          sample_interval: 100ms
+        upstreams:
+          app:
+            targets: ["http://127.0.0.1:PORT0"]
+        rate_limits:
+          api: { requests: 100000, per: 1h, mode: leased }
+        routes:
+          - { path_prefix: /api, upstream: app, rate_limits: [api] }
+        """
+        try await OperationsHarness.with(yaml: yaml, upstreams: [app]) { harness in
+            // A busy second teaches the instance its rate; the next lease then holds many requests.
+            for _ in 0..<40 { #expect(try await harness.proxy("/api/x").status == 200) }
+            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(try await harness.proxy("/api/x").status == 200)
+            #expect(harness.gateway.leasedRateLimitOutstanding > 0)
+            var shown: Double = 0
+            for _ in 0..<50 {
+                let metrics = try await harness.json("/api/metrics")
+                shown = (metrics["ratelimit_leased_outstanding"] as? Double) ?? (metrics["ratelimit_leased_outstanding"] as? Int).map(Double.init) ?? 0
+                if shown > 0 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(shown > 0, "ratelimit_leased_outstanding missing or zero in /api/metrics")
+            let exposition = try await harness.admin(.GET, "/metrics").body
+            #expect(exposition.contains("bulwark_ratelimit_lease_outstanding"))
+            #expect(exposition.contains("bulwark_ratelimit_lease_fetches_total"))
+        }
+    }
+}
