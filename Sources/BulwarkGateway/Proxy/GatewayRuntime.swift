@@ -42,7 +42,7 @@ final class GatewayRuntime: Sendable {
         self.certificates = try ListenerCertificates(
             settings: configuration.server.tls, offersHTTP2: configuration.server.http2.enabled, telemetry: TLSTelemetry(factory: metricsFactory), logger: logger)
         self.current = Mutex(try GatewaySnapshot.plan(configuration, previous: nil, logger: logger).commit(telemetry: telemetry))
-        self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, logger: logger)
+        self.rateLimiter = RouteRateLimiter(backend: rateLimitBackend, eventLoops: eventLoops, logger: logger)
         self.accessLog = try AccessLog(destination: configuration.server.accessLog, metricsFactory: metricsFactory)
         var pools: [ObjectIdentifier: UpstreamConnectionPool] = [:]
         for loop in eventLoops { pools[ObjectIdentifier(loop)] = UpstreamConnectionPool(eventLoop: loop, transport: transport, observer: instanceObserver) }

@@ -3,13 +3,19 @@ import NIOHTTP1
 
 /// What the client sees: relayed response heads, the gateway's own answers, and the access-log line.
 extension ProxyExchange {
-    /// Writes a relayed response head: hop-by-hop fields removed, the request ID and rate-limit fields set.
+    /// Writes a relayed response head (``relayedHead(_:)``).
     func writeResponseHead(_ head: HTTPResponseHead) {
+        handler.writeResponseHead(relayedHead(head))
+    }
+
+    /// A target's response head as the client gets it: hop-by-hop fields removed, the request ID and
+    /// rate-limit fields set, in the client's HTTP version.
+    func relayedHead(_ head: HTTPResponseHead) -> HTTPResponseHead {
         var headers = head.headers
         HopByHopHeaders.strip(&headers)
         headers.replaceOrAdd(name: "X-Request-ID", value: context?.requestID ?? "")
         for field in context?.rateLimitFields ?? [] { headers.replaceOrAdd(name: field.name, value: field.value) }
-        handler.writeResponseHead(HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers))
+        return HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers)
     }
 
     /// Answers with the gateway's own response (JSON, or a problem document for 429), logs it and

@@ -30,16 +30,13 @@ extension ProxyExchange {
         }
     }
 
-    /// The `101` the client gets: like any relayed head (hop-by-hop fields removed, the request ID and
-    /// rate-limit fields set), with the upgrade's own `Connection` and `Upgrade` kept.
+    /// The `101` the client gets: a relayed head (``relayedHead(_:)``) that keeps the upgrade's own
+    /// `Connection` and `Upgrade`.
     private func clientHead(for head: HTTPResponseHead) -> HTTPResponseHead {
-        var headers = head.headers
-        HopByHopHeaders.strip(&headers)
-        headers.replaceOrAdd(name: "Connection", value: "upgrade")
-        if let upgrade = head.headers.first(name: "Upgrade") { headers.replaceOrAdd(name: "Upgrade", value: upgrade) }
-        headers.replaceOrAdd(name: "X-Request-ID", value: context?.requestID ?? "")
-        for field in context?.rateLimitFields ?? [] { headers.replaceOrAdd(name: field.name, value: field.value) }
-        return HTTPResponseHead(version: clientHead.version, status: head.status, headers: headers)
+        var relayed = relayedHead(head)
+        relayed.headers.replaceOrAdd(name: "Connection", value: "upgrade")
+        if let upgrade = head.headers.first(name: "Upgrade") { relayed.headers.replaceOrAdd(name: "Upgrade", value: upgrade) }
+        return relayed
     }
 
     /// The relay ended (either side closed, a timer, a drain).

@@ -48,11 +48,20 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+        self.context = nil
+    }
+
+    private func cancelTimers() {
         idleTimer?.cancel()
         idleTimer = nil
         bodyTimer?.cancel()
         bodyTimer = nil
-        self.context = nil
+    }
+
+    /// `Strict-Transport-Security` on every response of an HTTPS connection when `server.hsts` is set.
+    private func addStrictTransportSecurity(to head: inout HTTPResponseHead) {
+        if let hsts = security?.strictTransportSecurity { head.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
     }
 
     /// The allocator for responses the gateway writes itself.
@@ -115,7 +124,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .writeResponseHead(let connectionClose):
             var head = head
             if connectionClose { head.headers.replaceOrAdd(name: "Connection", value: "close") }
-            if let hsts = security?.strictTransportSecurity { head.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
+            addStrictTransportSecurity(to: &head)
             context?.write(wrapOutboundOut(.head(head)), promise: nil)
         case let action:
             perform(action)
@@ -156,12 +165,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func switchProtocols(_ head: HTTPResponseHead, to relay: UpgradedConnection) -> Bool {
         guard let context, machine.responseUpgraded() else { return false }
         exchange = nil
-        idleTimer?.cancel()
-        idleTimer = nil
-        bodyTimer?.cancel()
-        bodyTimer = nil
+        cancelTimers()
         var head = head
-        if let hsts = security?.strictTransportSecurity { head.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
+        addStrictTransportSecurity(to: &head)
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         do {
             try relay.installOnClient(context.pipeline.syncOperations, proxyContext: context)
@@ -259,7 +265,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let (head, body) = GatewayResponses.error(status, message: message(for: error), requestID: RequestID.generate(), allocator: context.channel.allocator)
         var closingHead = head
         closingHead.headers.replaceOrAdd(name: "Connection", value: "close")
-        if let hsts = security?.strictTransportSecurity { closingHead.headers.replaceOrAdd(name: "Strict-Transport-Security", value: hsts) }
+        addStrictTransportSecurity(to: &closingHead)
         context.write(wrapOutboundOut(.head(closingHead)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

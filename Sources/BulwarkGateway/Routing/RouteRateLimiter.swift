@@ -17,10 +17,16 @@ final class RouteRateLimiter: Sendable {
 
     let backend: Backend
     let logger: Logger
+    /// The shared store when it can decide some requests without waiting (leased limits).
+    private let localDecisions: (any LocallyDecidingRateLimitStore)?
+    /// One task executor per event loop, for decisions that wait for the shared store.
+    private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
 
-    init(backend: Backend, logger: Logger) {
+    init(backend: Backend, eventLoops: [any EventLoop], logger: Logger) {
         self.backend = backend
         self.logger = logger
+        if case .shared(let store) = backend { localDecisions = store as? any LocallyDecidingRateLimitStore } else { localDecisions = nil }
+        executors = Dictionary(uniqueKeysWithValues: eventLoops.map { (ObjectIdentifier($0), EventLoopTaskExecutor($0)) })
     }
 
     /// The key for `rateLimit` and this request (stores keep each policy's keys apart themselves):
@@ -77,7 +83,7 @@ final class RouteRateLimiter: Sendable {
             completion(zip(limits, keys).map { ($0.rateLimitClass.policy, store.decide(key: $1, policy: $0.rateLimitClass.policy)) })
         case .shared(let store):
             // Leased limits are usually decided from this instance's lease: then no task, no hop.
-            if let local = store as? any LocallyDecidingRateLimitStore {
+            if let local = localDecisions {
                 var outcome: Outcome = []
                 for (limit, key) in zip(limits, keys) {
                     let policy = limit.rateLimitClass.policy
@@ -99,7 +105,7 @@ final class RouteRateLimiter: Sendable {
         let logger = self.logger
         // On the connection's loop: the decision resumes there after its round trip, with no hand-off
         // to the cooperative pool and back.
-        Task(executorPreference: EventLoopTaskExecutor(eventLoop)) {
+        Task(executorPreference: executors[ObjectIdentifier(eventLoop)] ?? EventLoopTaskExecutor(eventLoop)) {
             var outcome = decided
             for (limit, key) in zip(limits, keys) {
                 let policy = limit.rateLimitClass.policy

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where `server.redirect_http` sends a plain-HTTP request: the same host and path on https, on the
 /// HTTPS listener's port (left out when it is 443).
 enum HTTPSRedirect {
@@ -17,7 +15,7 @@ enum HTTPSRedirect {
     /// The host of a `Host` value without its port: a DNS name or IPv4 address, or a bracketed IPv6 one.
     static func hostName(_ value: String) -> String? {
         // Optional whitespace around a field value is spaces and tabs (RFC 9110 §5.6.3).
-        let value = value.trimmingCharacters(in: [" ", "\t"])
+        let value = Substring(value).trimmingCharacters()
         if value.hasPrefix("[") {
             guard let close = value.firstIndex(of: "]") else { return nil }
             let inside = value[value.index(after: value.startIndex)..<close]

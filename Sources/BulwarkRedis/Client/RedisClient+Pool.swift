@@ -56,7 +56,8 @@ extension RedisClient {
                 var local: Int?
                 for index in pool.slots.indices where pool.slots[index].connection?.isActive == true {
                     if best == nil || pool.slots[index].inFlight < pool.slots[best!].inFlight { best = index }
-                    if let here, pool.slots[index].connection?.channel.eventLoop === here { local = index }
+                    if let here, pool.slots[index].connection?.channel.eventLoop === here,
+                       local == nil || pool.slots[index].inFlight < pool.slots[local!].inFlight { local = index }
                 }
                 if let local, let chosen = best, pool.slots[local].inFlight <= pool.slots[chosen].inFlight + Self.localPreference {
                     best = local

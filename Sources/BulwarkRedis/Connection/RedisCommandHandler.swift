@@ -21,7 +21,6 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
-        let id: UInt64
         var promise: EventLoopPromise<RESPValue>?
         var deadline: NIODeadline?
         /// The command's name, spelled out only if it times out.
@@ -29,7 +28,6 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     }
 
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
-    private var nextID: UInt64 = 0
     private var closedError: RedisError?
     /// Commands encoded since the last write, and how many.
     private var outbound: ByteBuffer?
@@ -75,9 +73,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             if let outboundPromise { outboundPromise.futureResult.cascade(to: writePromise) } else { outboundPromise = writePromise }
         }
         if let promise = request.promise {
-            let id = nextID
-            nextID &+= 1
-            pending.append(Pending(id: id, promise: promise, deadline: request.deadline, name: request.arguments.first))
+            pending.append(Pending(promise: promise, deadline: request.deadline, name: request.arguments.first))
             if let deadline = request.deadline, timerDeadline.map({ deadline < $0 }) ?? true { armTimer(for: deadline) }
         }
     }

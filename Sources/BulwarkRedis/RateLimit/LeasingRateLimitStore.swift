@@ -73,10 +73,8 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
         while true {
             let decision = decide(redisKey, cost: cost, limits: limits)
             switch decision {
-            case .allow(let remaining):
-                return Self.allowed(policy, remaining: remaining)
-            case .deny(let retryAfter, let remaining):
-                return Self.denied(policy, remaining: remaining, retryAfter: retryAfter)
+            case .allow, .deny:
+                return Self.rateLimitDecision(decision, policy: policy)!
             case .wait:
                 guard await waitForFetch(redisKey) else {
                     throw RedisError.unavailable("the lease this request waited for could not be taken")
@@ -100,17 +98,14 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
             return (decision, state.leases[redisKey]?.lease.refillSize(now: now, limits: limits))
         }
         if let refill { refillAhead(redisKey, size: refill, policy: policy, limits: limits) }
-        switch decision {
-        case .allow(let remaining): return Self.allowed(policy, remaining: remaining)
-        case .deny(let retryAfter, let remaining): return Self.denied(policy, remaining: remaining, retryAfter: retryAfter)
-        case .fetch, .wait, nil: return nil
-        }
+        return decision.flatMap { Self.rateLimitDecision($0, policy: policy) }
     }
 
     public func reset(key: String, policy: RateLimitPolicy) async throws {
         let redisKey = exact.redisKey(key, policy: policy)
         state.withLock { state in
-            if let entry = state.leases[redisKey], !entry.lease.fetching { state.leases[redisKey] = nil }
+            guard let entry = state.leases[redisKey] else { return }
+            if entry.lease.fetching { state.leases[redisKey]?.lease.forget() } else { state.leases[redisKey] = nil }
         }
         try await exact.reset(key: key, policy: policy)
     }
@@ -119,42 +114,40 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
         RateLimitLease.Limits(duration: UInt64(clamping: leaseDuration.nanoseconds), maximumSlice: min(maximumSlice, max(1, policy.burst / 4)))
     }
 
+    /// What the lease script granted.
+    private struct Grant {
+        var granted: Int
+        /// What the shared allowance had left after the grant.
+        var remaining: Int
+        /// Nanoseconds until a refused request may be retried.
+        var retryAfter: UInt64
+    }
+
+    /// Runs the lease script for `size` requests.
+    private func lease(_ redisKey: String, size: Int, policy: RateLimitPolicy) async throws -> Grant {
+        fetches.increment()
+        let values = try await exact.run(RateLimitScripts.gcraLease, redisKey: redisKey, policy: policy, count: size)
+        return Grant(granted: Int(values[0]), remaining: Int(values[1]), retryAfter: UInt64(max(values[3], 0)) * 1_000)
+    }
+
     /// Takes the next slice while the current one still serves (one refill at a time per key).
     private func refillAhead(_ redisKey: String, size: Int, policy: RateLimitPolicy, limits: RateLimitLease.Limits) {
         Task {
-            fetches.increment()
             do {
-                let values = try await self.leaseScript(redisKey, size: size, policy: policy)
-                let now = clock()
-                settle(redisKey, succeeded: true) { lease in
-                    lease.refilled(Int(values[0]), remaining: Int(values[1]), retryAfter: UInt64(max(values[3], 0)) * 1_000, now: now, limits: limits)
+                let grant = try await self.lease(redisKey, size: size, policy: policy)
+                settle(redisKey, succeeded: true) { lease, now in
+                    lease.refilled(grant.granted, remaining: grant.remaining, retryAfter: grant.retryAfter, now: now, limits: limits)
                 }
             } catch {
-                settle(redisKey, succeeded: false) { $0.fetchFailed() }
+                settle(redisKey, succeeded: false) { lease, _ in lease.fetchFailed() }
             }
         }
-    }
-
-    /// Runs the lease script for `size` requests: `{granted, remaining, reset µs, retry µs}`.
-    private func leaseScript(_ redisKey: String, size: Int, policy: RateLimitPolicy) async throws -> [Int64] {
-        let reply = try await exact.client.evaluate(
-            RateLimitScripts.gcraLease,
-            keys: [RedisArgument(redisKey)],
-            arguments: [RedisArgument(max(1, policy.emissionIntervalNanoseconds / 1_000)), RedisArgument(policy.burst), RedisArgument(size)],
-            timeout: exact.timeout
-        )
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
-            throw RedisError.protocolError("the lease script answered \(reply), not four integers")
-        }
-        return values
     }
 
     private func decide(_ redisKey: String, cost: Int, limits: RateLimitLease.Limits) -> RateLimitLease.Decision {
         let now = clock()
         return state.withLock { state in
-            var entry = state.leases[redisKey] ?? Entry()
-            let decision = entry.lease.request(cost: cost, now: now, limits: limits)
-            state.leases[redisKey] = entry
+            let decision = state.leases[redisKey, default: Entry()].lease.request(cost: cost, now: now, limits: limits)
             if state.leases.count > 4_096 { Self.sweep(&state, now: now) }
             return decision
         }
@@ -163,40 +156,36 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
     private func fetch(
         _ redisKey: String, size: Int, cost: Int, policy: RateLimitPolicy, limits: RateLimitLease.Limits
     ) async throws -> RateLimitDecision {
-        fetches.increment()
-        let values: [Int64]
+        let grant: Grant
         do {
-            values = try await leaseScript(redisKey, size: size, policy: policy)
+            grant = try await lease(redisKey, size: size, policy: policy)
         } catch {
-            settle(redisKey, succeeded: false) { $0.fetchFailed() }
+            settle(redisKey, succeeded: false) { lease, _ in lease.fetchFailed() }
             throw error
         }
-        let now = clock()
-        var decision = RateLimitLease.Decision.wait
-        settle(redisKey, succeeded: true) { lease in
-            decision = lease.granted(
-                Int(values[0]), remaining: Int(values[1]), retryAfter: UInt64(max(values[3], 0)) * 1_000, cost: cost, now: now, limits: limits
-            )
+        let decision = settle(redisKey, succeeded: true) { lease, now in
+            lease.granted(grant.granted, remaining: grant.remaining, retryAfter: grant.retryAfter, cost: cost, now: now, limits: limits)
         }
-        outstandingGauge.record(outstanding)
-        switch decision {
-        case .allow(let remaining): return Self.allowed(policy, remaining: remaining)
-        case .deny(let retryAfter, let remaining): return Self.denied(policy, remaining: remaining, retryAfter: retryAfter)
-        case .fetch, .wait: throw RedisError.protocolError("a lease grant decided nothing")
+        guard let result = Self.rateLimitDecision(decision, policy: policy) else {
+            throw RedisError.protocolError("a lease grant decided nothing")
         }
+        return result
     }
 
-    /// Applies the outcome of a fetch to the key's lease and wakes the requests waiting for it.
-    private func settle(_ redisKey: String, succeeded: Bool, _ change: (inout RateLimitLease) -> Void) {
-        let waiters = state.withLock { state in
-            var entry = state.leases[redisKey] ?? Entry()
-            change(&entry.lease)
-            let waiters = entry.waiters
-            entry.waiters = []
-            state.leases[redisKey] = entry
-            return waiters
+    /// Applies the outcome of a fetch to the key's lease at `now`, records what this instance holds
+    /// unspent, and wakes the requests waiting for the fetch.
+    @discardableResult
+    private func settle<Outcome>(_ redisKey: String, succeeded: Bool, _ change: (inout RateLimitLease, UInt64) -> Outcome) -> Outcome {
+        let now = clock()
+        let (result, waiters, outstanding) = state.withLock { state in
+            let result = change(&state.leases[redisKey, default: Entry()].lease, now)
+            let waiters = state.leases[redisKey]?.waiters ?? []
+            state.leases[redisKey]?.waiters = []
+            return (result, waiters, state.leases.values.reduce(0) { $0 + $1.lease.unspent(now: now) })
         }
+        outstandingGauge.record(outstanding)
         for waiter in waiters { waiter.resume(returning: succeeded) }
+        return result
     }
 
     /// Suspends until the fetch in flight for `redisKey` ends; false when it failed.
@@ -213,17 +202,24 @@ public final class LeasingRateLimitStore: LocallyDecidingRateLimitStore {
 
     /// Drops the entries nothing refers to any more.
     private static func sweep(_ state: inout State, now: UInt64) {
-        for (key, entry) in state.leases where entry.lease.isIdle(now: now) && entry.waiters.isEmpty {
-            state.leases[key] = nil
+        state.leases = state.leases.filter { !($0.value.lease.isIdle(now: now) && $0.value.waiters.isEmpty) }
+    }
+
+    /// The store's answer for a lease's decision; nil for `fetch` and `wait`, which decide nothing yet.
+    private static func rateLimitDecision(_ decision: RateLimitLease.Decision, policy: RateLimitPolicy) -> RateLimitDecision? {
+        switch decision {
+        case .allow(let remaining):
+            return RateLimitDecision(
+                allowed: true, limit: policy.limit, remaining: remaining,
+                resetAfter: policy.emissionInterval * max(policy.burst - remaining, 0), retryAfter: nil
+            )
+        case .deny(let retryAfter, let remaining):
+            return RateLimitDecision(
+                allowed: false, limit: policy.limit, remaining: remaining,
+                resetAfter: policy.emissionInterval * policy.burst, retryAfter: .nanoseconds(Int64(clamping: retryAfter))
+            )
+        case .fetch, .wait:
+            return nil
         }
-    }
-
-    private static func allowed(_ policy: RateLimitPolicy, remaining: Int) -> RateLimitDecision {
-        RateLimitDecision(allowed: true, limit: policy.limit, remaining: remaining, resetAfter: policy.emissionInterval * max(policy.burst - remaining, 0), retryAfter: nil)
-    }
-
-    private static func denied(_ policy: RateLimitPolicy, remaining: Int, retryAfter: UInt64) -> RateLimitDecision {
-        let wait = Duration.nanoseconds(Int64(clamping: retryAfter))
-        return RateLimitDecision(allowed: false, limit: policy.limit, remaining: remaining, resetAfter: policy.emissionInterval * policy.burst, retryAfter: wait)
     }
 }

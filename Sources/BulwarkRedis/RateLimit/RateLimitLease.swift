@@ -63,17 +63,23 @@ struct RateLimitLease: Sendable {
         return nil
     }
 
+    /// Decides from the lease when it can; otherwise starts a fetch or, while one is under way, says to
+    /// wait for it. A request counts towards the rate once, when it is decided or starts the fetch.
     mutating func request(cost: Int, now: UInt64, limits: Limits) -> Decision {
-        count(cost, now: now)
-        if now < expiresAt, remaining >= cost {
-            remaining -= cost
-            sharedRemaining = max(0, sharedRemaining - cost)
-            return .allow(remaining: sharedRemaining)
-        }
-        if now < deniedUntil { return .deny(retryAfter: deniedUntil - now, remaining: 0) }
+        if let decision = decideLocally(cost: cost, now: now) { return decision }
         if fetching { return .wait }
+        count(cost, now: now)
         fetching = true
         return .fetch(size: sliceSize(cost: cost, limits: limits))
+    }
+
+    /// Drops what the lease holds and any refusal in force (the key was reset); a fetch under way
+    /// still completes.
+    mutating func forget() {
+        remaining = 0
+        expiresAt = 0
+        deniedUntil = 0
+        sharedRemaining = 0
     }
 
     /// The store granted `granted` requests (0: refused, retry after `retryAfter` ns); the fetching

@@ -19,10 +19,10 @@ import Resilience
 /// let limiter = try RateLimiter(policy: .auth, store: RedisRateLimitStore(client: redis, expectedInstances: 3))
 /// ```
 public final class RedisRateLimitStore: LocallyDecidingRateLimitStore {
-    /// The raw store in Redis.
-    public let scripts: RedisScriptRateLimitStore
     /// Decides `leased` policies from leases, `exact` ones with ``scripts``.
     public let leases: LeasingRateLimitStore
+    /// The raw store in Redis.
+    public var scripts: RedisScriptRateLimitStore { leases.exact }
     private let failover: FailoverRateLimitStore
 
     /// Creates the store.
@@ -46,8 +46,9 @@ public final class RedisRateLimitStore: LocallyDecidingRateLimitStore {
         logger: Logger = Logger(label: "bulwark.ratelimit"),
         metricsFactory: (any MetricsFactory)? = nil
     ) throws(ConfigurationError) {
-        scripts = RedisScriptRateLimitStore(client: client, keyPrefix: keyPrefix, timeout: timeout)
-        leases = LeasingRateLimitStore(exact: scripts, metricsFactory: metricsFactory)
+        leases = LeasingRateLimitStore(
+            exact: RedisScriptRateLimitStore(client: client, keyPrefix: keyPrefix, timeout: timeout), metricsFactory: metricsFactory
+        )
         failover = try FailoverRateLimitStore(
             primary: leases, expectedInstances: expectedInstances, breaker: breaker,
             clock: clock, logger: logger, metricsFactory: metricsFactory
@@ -65,7 +66,7 @@ public final class RedisRateLimitStore: LocallyDecidingRateLimitStore {
     /// Decides a `leased` policy from this instance's lease while Redis is in use, without waiting; nil
     /// when a round trip is needed (or Redis is away: the failover then decides, as for every policy).
     public func decideLocally(key: String, policy: RateLimitPolicy, cost: Int) -> RateLimitDecision? {
-        guard failover.backend == .redis else { return nil }
+        guard policy.sharing == .leased, failover.backend == .redis else { return nil }
         return leases.decideLocally(key: key, policy: policy, cost: cost)
     }
 

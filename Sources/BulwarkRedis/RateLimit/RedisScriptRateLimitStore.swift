@@ -28,16 +28,7 @@ public final class RedisScriptRateLimitStore: RateLimitStore {
 
     public func acquire(key: String, policy: RateLimitPolicy, cost: Int) async throws -> RateLimitDecision {
         let script = policy.algorithm == .gcra ? RateLimitScripts.gcra : RateLimitScripts.tokenBucket
-        let intervalMicroseconds = max(1, policy.emissionIntervalNanoseconds / 1_000)
-        let reply = try await client.evaluate(
-            script,
-            keys: [RedisArgument(redisKey(key, policy: policy))],
-            arguments: [RedisArgument(intervalMicroseconds), RedisArgument(policy.burst), RedisArgument(cost)],
-            timeout: timeout
-        )
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
-            throw RedisError.protocolError("the rate-limit script answered \(reply), not four integers")
-        }
+        let values = try await run(script, redisKey: redisKey(key, policy: policy), policy: policy, count: cost)
         return RateLimitDecision(
             allowed: values[0] == 1,
             limit: policy.limit,
@@ -45,6 +36,21 @@ public final class RedisScriptRateLimitStore: RateLimitStore {
             resetAfter: .microseconds(values[2]),
             retryAfter: values[0] == 1 || values[3] < 0 ? nil : .microseconds(values[3])
         )
+    }
+
+    /// Runs one of ``RateLimitScripts`` on `redisKey` with `policy`'s interval (µs) and burst and
+    /// `count` (a cost, or a lease's size), within ``timeout``: the script's four integers.
+    func run(_ script: RedisScript, redisKey: String, policy: RateLimitPolicy, count: Int) async throws -> [Int64] {
+        let reply = try await client.evaluate(
+            script,
+            keys: [RedisArgument(redisKey)],
+            arguments: [RedisArgument(max(1, policy.emissionIntervalNanoseconds / 1_000)), RedisArgument(policy.burst), RedisArgument(count)],
+            timeout: timeout
+        )
+        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
+            throw RedisError.protocolError("the rate-limit script answered \(reply), not four integers")
+        }
+        return values
     }
 
     public func reset(key: String, policy: RateLimitPolicy) async throws {

@@ -132,7 +132,9 @@ extension ExchangeStateMachine {
     func mayRetry(after failure: AttemptFailure) -> Bool {
         guard let policy, !responseStarted, attempts < policy.maxAttempts, body.replayable, policy.retriesMethod else { return false }
         // An upgrade is never sent twice: only an attempt that never reached its target is tried again.
-        if policy.upgrade != nil, case .connect = failure {} else if policy.upgrade != nil { return false }
+        if policy.upgrade != nil {
+            guard case .connect = failure else { return false }
+        }
         if case .status(let code) = failure { return policy.retryStatuses.contains(code) }
         return true
     }

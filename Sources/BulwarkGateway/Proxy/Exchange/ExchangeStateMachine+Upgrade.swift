@@ -33,7 +33,7 @@ extension ExchangeStateMachine {
     /// Whether a `101`'s `Upgrade` names the protocol asked for (case aside; `websocket` matches
     /// `websocket` and `WebSocket`, a version after `/` must match too when the request gave one).
     static func upgradeMatches(_ head: HTTPResponseHead, asked: String) -> Bool {
-        let offered = head.headers["Upgrade"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters().lowercased() }
+        let offered = UpgradeRequest.offered(in: head.headers)
         return offered.count == 1 && offered[0] == asked
     }
 }

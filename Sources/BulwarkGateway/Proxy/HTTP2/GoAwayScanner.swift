@@ -31,9 +31,10 @@ struct GoAwayScanner {
                 continue
             }
             guard rest.count >= 9 else { return errorCode }  // not a frame header: stop following
-            let header = Array(rest.prefix(9))
-            payloadLeft = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
-            pendingGoAway = header[3] == 0x7 ? [] : nil
+            var header = rest.makeIterator()
+            let length = (0..<3).reduce(0) { value, _ in value << 8 | Int(header.next()!) }
+            payloadLeft = length
+            pendingGoAway = header.next() == 0x7 ? [] : nil
             rest = rest.dropFirst(9)
         }
         return errorCode

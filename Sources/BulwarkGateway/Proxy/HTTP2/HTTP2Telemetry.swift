@@ -9,8 +9,8 @@ final class HTTP2Telemetry: Sendable {
     private let factory: any MetricsFactory
     private let connections: Counter
     private let connectionCount = Atomic<Int>(0)
-    private let errorCounters = Mutex<[String: Counter]>([:])
-    private let errorCounts = Mutex<[String: Int]>([:])
+    /// Per error name: its counter, and the count kept for the admin API.
+    private let errors = Mutex<[String: (counter: Counter, count: Int)]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -25,29 +25,27 @@ final class HTTP2Telemetry: Sendable {
     /// The gateway sent a GOAWAY with `code` and closed the connection.
     func connectionFailed(code: UInt32) {
         let name = Self.name(of: code)
-        let counter = errorCounters.withLock { counters in
-            if let counter = counters[name] { return counter }
-            let counter = Counter(label: "bulwark_http2_connection_errors_total", dimensions: [("error", name)], factory: factory)
-            counters[name] = counter
-            return counter
+        errors.withLock { errors in
+            let entry = errors[name] ?? (Counter(label: "bulwark_http2_connection_errors_total", dimensions: [("error", name)], factory: factory), 0)
+            entry.counter.increment()
+            errors[name] = (entry.counter, entry.count + 1)
         }
-        counter.increment()
-        errorCounts.withLock { $0[name, default: 0] += 1 }
     }
 
     /// HTTP/2 connections accepted so far.
     var connectionsStarted: Int { connectionCount.load(ordering: .relaxed) }
 
     /// Connections ended by an error so far, by error name.
-    var connectionErrors: [String: Int] { errorCounts.withLock { $0 } }
+    var connectionErrors: [String: Int] { errors.withLock { $0.mapValues(\.count) } }
 
     /// The RFC 9113 §7 name of an error code, lower-cased (`0xb` → `enhance_your_calm`).
     static func name(of code: UInt32) -> String {
-        let names = [
-            "no_error", "protocol_error", "internal_error", "flow_control_error", "settings_timeout", "stream_closed",
-            "frame_size_error", "refused_stream", "cancel", "compression_error", "connect_error", "enhance_your_calm",
-            "inadequate_security", "http_1_1_required",
-        ]
-        return code < names.count ? names[Int(code)] : "unknown"
+        code < errorNames.count ? errorNames[Int(code)] : "unknown"
     }
+
+    private static let errorNames = [
+        "no_error", "protocol_error", "internal_error", "flow_control_error", "settings_timeout", "stream_closed",
+        "frame_size_error", "refused_stream", "cancel", "compression_error", "connect_error", "enhance_your_calm",
+        "inadequate_security", "http_1_1_required",
+    ]
 }

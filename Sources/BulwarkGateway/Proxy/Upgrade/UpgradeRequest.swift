@@ -10,11 +10,16 @@ enum UpgradeRequest {
     /// The protocol to forward `head`'s upgrade for, or nil.
     static func protocolToForward(_ head: HTTPRequestHead, connectionUpgrade: Bool, allowed: [String]) -> String? {
         guard connectionUpgrade, !allowed.isEmpty else { return nil }
-        let offered = head.headers["Upgrade"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters().lowercased() }
+        let offered = offered(in: head.headers)
         guard offered.count == 1, let asked = offered.first, !asked.isEmpty else { return nil }
         let name = asked.split(separator: "/", maxSplits: 1).first.map(String.init) ?? asked
         guard name != "h2c", allowed.contains(name) || allowed.contains(asked) else { return nil }
         return asked
+    }
+
+    /// The protocols an `Upgrade` field lists, trimmed and lower-cased, in order.
+    static func offered(in headers: HTTPHeaders) -> [String] {
+        headers["Upgrade"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters().lowercased() }
     }
 
     /// Adds the fields that carry an upgrade of `protocolName` to the head sent to the target (the

@@ -28,13 +28,11 @@ final class UpgradedConnection {
         target.session = self
     }
 
-    static func now() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
-
     /// Both pipelines are relays now: start the clock. A relay stays alive through its handlers' and
     /// timers' references to it until it closes.
     func start(draining: Bool) {
         telemetry.upgradeStarted()
-        let now = Self.now()
+        let now = ProxyExchange.now()
         retainedSelf = self
         perform(machine.upgraded(now: now, drainingUntil: draining ? now + drainTimeout : nil))
         client.startReading()
@@ -47,7 +45,7 @@ final class UpgradedConnection {
     // MARK: Events from the handlers
 
     func relay(_ buffer: ByteBuffer, from side: ByteRelayHandler.Side) {
-        _ = machine.bytesRelayed(now: Self.now())
+        _ = machine.bytesRelayed(now: ProxyExchange.now())
         other(side).write(buffer)
     }
 
@@ -62,7 +60,7 @@ final class UpgradedConnection {
     }
 
     func drainStarted() {
-        perform(machine.drainStarted(now: Self.now(), drainTimeout: drainTimeout))
+        perform(machine.drainStarted(now: ProxyExchange.now(), drainTimeout: drainTimeout))
     }
 
     private func other(_ side: ByteRelayHandler.Side) -> ByteRelayHandler { side == .client ? target : client }
@@ -96,7 +94,7 @@ final class UpgradedConnection {
         timers[timer] = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(0, deadline)))) { [weak self] in
             guard let self else { return }
             switch timer {
-            case .idle: self.perform(self.machine.idleTimerFired(now: Self.now()))
+            case .idle: self.perform(self.machine.idleTimerFired(now: ProxyExchange.now()))
             case .lifetime: self.perform(self.machine.lifetimeTimerFired())
             case .drain: self.perform(self.machine.drainTimerFired())
             }
