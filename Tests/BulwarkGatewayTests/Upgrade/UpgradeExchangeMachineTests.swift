@@ -47,6 +47,19 @@ struct UpgradeExchangeMachineTests {
         #expect(machine.upgradedConnectionEnded() == .none)
     }
 
+    @Test("a 401 to an upgrade that carried the gateway's token is relayed, not retried with a fresh token")
+    func unauthorizedUpgradeNotResent() {
+        var machine = ExchangeStateMachine(method: .GET)
+        var policy = Self.policy(upgrade: "websocket")
+        policy.refreshesCredentialsOnUnauthorized = true
+        _ = machine.headAccepted(ExchangeRequest(framing: .none, expectsContinue: false, maxBodyBytes: 0), policy: policy, now: 0)
+        _ = machine.targetPicked(number: 0, now: 0)
+        _ = machine.connected(attempt: 1)
+        _ = machine.requestEnded()
+        #expect(machine.upstreamHeadReceived(Self.head(.unauthorized, upgrade: nil)) == .cancelPerTryTimer)
+        #expect(machine.responseStatus == 401)
+    }
+
     @Test("a 101 naming another protocol is a bad answer (502), never retried")
     func wrongProtocol() {
         var machine = Self.sent()

@@ -14,9 +14,9 @@ extension ExchangeStateMachine {
         if status == 101, let upgrade = policy?.upgrade {
             return switchingProtocols(head, asked: upgrade, attempt: attempt)
         }
-        if status == 401, policy?.refreshesCredentialsOnUnauthorized == true, !credentialsRetried, body.replayable {
-            // The upstream refused the gateway's token: one fresh token and one more try. This 401 is
-            // not relayed; the target did nothing wrong.
+        if status == 401, policy?.refreshesCredentialsOnUnauthorized == true, policy?.upgrade == nil, !credentialsRetried, body.replayable {
+            // The upstream refused the gateway's token: one fresh token and one more try (never for an
+            // upgrade, which is never sent twice). This 401 is not relayed; the target did nothing wrong.
             credentialsRetried = true
             state = .awaitingToken
             return .refreshCredentials(AttemptSettlement(attempt: attempt.number, outcome: .succeeded, reusesConnection: false))
