@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Turning the two HTTP pipelines into byte relays. In each, the relay handler is added at the end
-/// first and the decoder removed last, so bytes the decoder still buffered after the switch (the
-/// upstream's decoder forwards them) reach the relay, not an HTTP handler.
+/// first and the decoder removed last. The upstream's decoder forwards the bytes it still buffered
+/// after the `101` to the relay; the client's decoder drops what the client sent after its upgrade
+/// request and before the `101` (documented in protocols.md: WebSocket clients wait for the `101`).
 extension UpgradedConnection {
     /// The client's pipeline: `ProxyServerHandler` (at `proxyContext`), the head timer, the response
     /// encoder, its header validator and the request decoder give way to ``client``.
