@@ -9,12 +9,7 @@ struct HTTP2ConfigurationTests {
     }
 
     static func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try BulwarkConfiguration.parse(yaml: yaml)
-            return []
-        } catch {
-            return error.issues.map { "\($0.keyPath): \($0.problem)" }
-        }
+        ConfigurationParsingTests.issues(yaml)
     }
 
     @Test("defaults: enabled, no h2c, 100 streams, 32 KiB header lists, 1 MiB windows")

@@ -17,15 +17,7 @@ struct RateLimitModeConfigTests {
 
     @Test("an unknown mode, and leased with the token bucket, are refused with the key path")
     func refused() {
-        func issues(_ yaml: String) -> [String] {
-            do {
-                _ = try BulwarkConfiguration.parse(yaml: yaml)
-                return []
-            } catch {
-                return error.issues.map { "\($0.keyPath): \($0.problem)" }
-            }
-        }
-        #expect(issues(Self.yaml(", mode: lazy")) == ["rate_limits.api.mode: must be 'exact' (every request asks Redis) or 'leased' (slices of the allowance decided locally), got 'lazy'"])
-        #expect(issues(Self.yaml(", algorithm: token_bucket, mode: leased")) == ["rate_limits.api.mode: leased needs algorithm gcra (the default), not token_bucket"])
+        #expect(ConfigurationParsingTests.issues(Self.yaml(", mode: lazy")) == ["rate_limits.api.mode: must be 'exact' (every request asks Redis) or 'leased' (slices of the allowance decided locally), got 'lazy'"])
+        #expect(ConfigurationParsingTests.issues(Self.yaml(", algorithm: token_bucket, mode: leased")) == ["rate_limits.api.mode: leased needs algorithm gcra (the default), not token_bucket"])
     }
 }

@@ -13,12 +13,7 @@ struct StreamingConfigurationTests {
     }
 
     static func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try BulwarkConfiguration.parse(yaml: yaml)
-            return []
-        } catch {
-            return error.issues.map { "\($0.keyPath): \($0.problem)" }
-        }
+        ConfigurationParsingTests.issues(yaml)
     }
 
     @Test("defaults: no streaming beyond text/event-stream, a 5 minute stream idle timeout")

@@ -13,12 +13,7 @@ struct UpgradeConfigurationTests {
     }
 
     static func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try BulwarkConfiguration.parse(yaml: yaml)
-            return []
-        } catch {
-            return error.issues.map { "\($0.keyPath): \($0.problem)" }
-        }
+        ConfigurationParsingTests.issues(yaml)
     }
 
     @Test("defaults: websocket upgrades, a one-hour idle timeout, no lifetime limit")

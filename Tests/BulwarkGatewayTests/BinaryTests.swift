@@ -67,7 +67,7 @@ struct BinaryTests {
         defer { run.forceKill() }
         var banner = try await run.readError(until: "bulwark listening")
         if !banner.contains("admin listening") { banner += try await run.readError(until: "admin listening") }
-        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let port = try #require(BinaryRunner.port(in: banner))
         let adminPort = try #require(banner.split(separator: "admin_listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
         #expect(try await RawHTTP.request("GET", "/health/ready", port: adminPort).status == 200)
         let slow = Task { try await RawHTTP.request("GET", "/slow", port: port) }
@@ -91,7 +91,7 @@ struct BinaryTests {
         let run = try BinaryRunner(["serve", "--upstream", "http://127.0.0.1:\(app.port)", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
         defer { run.forceKill() }
         let banner = try await run.readError(until: "bulwark listening")
-        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let port = try #require(BinaryRunner.port(in: banner))
         let response = try await RawHTTP.request("GET", "/", port: port)
         #expect(response.body == "from app")
         run.terminate()

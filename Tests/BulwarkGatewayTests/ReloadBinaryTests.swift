@@ -29,7 +29,7 @@ struct ReloadBinaryTests {
         let run = try BinaryRunner(["serve", "--config", path])
         var banner = try await run.readError(until: "bulwark listening")
         if !banner.contains("admin listening") { banner += try await run.readError(until: "admin listening") }
-        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let port = try #require(BinaryRunner.port(in: banner))
         let adminPort = try #require(banner.split(separator: "admin_listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
         return Running(run: run, port: port, adminPort: adminPort)
     }

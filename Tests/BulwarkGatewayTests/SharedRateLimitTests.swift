@@ -2,7 +2,7 @@ import BulwarkDemo
 import BulwarkTestSupport
 import Testing
 
-@Suite("Rate limits shared through Redis", .enabled(if: RedisServer.shouldRun), .timeLimit(.minutes(1)))
+@Suite("Rate limits shared through Redis", .enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct SharedRateLimitTests {
     @Test("two gateways with the same redis.url enforce one limit together")
     func twoInstancesShareOneLimit() async throws {
@@ -60,7 +60,8 @@ struct SharedRateLimitTests {
                     statuses.append(response.status)
                     if response.status == 429 { retryAfter = retryAfter ?? response.header("Retry-After") }
                 }
-                // Each request here is alone in its second, so slices stay at one request: no request is lost.
+                // A slice holds at most a quarter of the burst (2 here), and leases are debited when taken:
+                // both instances keep spending theirs, so together they admit exactly the allowance.
                 #expect(statuses.filter { $0 == 200 }.count == 8, "\(statuses)")
                 #expect(statuses.filter { $0 == 429 }.count == 12)
                 #expect(retryAfter.flatMap(Int.init).map { $0 > 0 } == true)

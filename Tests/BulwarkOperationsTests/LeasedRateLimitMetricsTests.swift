@@ -24,19 +24,16 @@ struct LeasedRateLimitMetricsTests {
           - { path_prefix: /api, upstream: app, rate_limits: [api] }
         """
         try await OperationsHarness.with(yaml: yaml, upstreams: [app]) { harness in
-            // A busy second teaches the instance its rate; the next lease then holds many requests.
-            for _ in 0..<40 { #expect(try await harness.proxy("/api/x").status == 200) }
-            try await Task.sleep(for: .milliseconds(1_100))
-            #expect(try await harness.proxy("/api/x").status == 200)
-            #expect(harness.gateway.leasedRateLimitOutstanding > 0)
-            var shown: Double = 0
-            for _ in 0..<50 {
+            // Traffic teaches the instance its rate; once a second of it has passed, a lease holds many
+            // requests. Keep sending until one does.
+            #expect(try await eventually {
+                try await harness.proxy("/api/x").status == 200 && harness.gateway.leasedRateLimitOutstanding > 0
+            })
+            #expect(try await eventually {
                 let metrics = try await harness.json("/api/metrics")
-                shown = (metrics["ratelimit_leased_outstanding"] as? Double) ?? (metrics["ratelimit_leased_outstanding"] as? Int).map(Double.init) ?? 0
-                if shown > 0 { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(shown > 0, "ratelimit_leased_outstanding missing or zero in /api/metrics")
+                let shown = (metrics["ratelimit_leased_outstanding"] as? Double) ?? (metrics["ratelimit_leased_outstanding"] as? Int).map(Double.init) ?? 0
+                return shown > 0
+            }, "ratelimit_leased_outstanding missing or zero in /api/metrics")
             let exposition = try await harness.admin(.GET, "/metrics").body
             #expect(exposition.contains("bulwark_ratelimit_lease_outstanding"))
             #expect(exposition.contains("bulwark_ratelimit_lease_fetches_total"))

@@ -1,4 +1,5 @@
 @testable import BulwarkGateway
+import Resilience
 import Testing
 
 /// ``GoAwayScanner`` against outbound byte streams cut the way NIOHTTP2 writes them: frame headers whole,
@@ -40,7 +41,7 @@ struct GoAwayScannerTests {
 
     @Test("random frame sequences, payloads cut anywhere: reported exactly when an error GOAWAY is written")
     func randomSequences() {
-        var random = SplitMix(seed: 0x6A0A)
+        var random = RandomSource.seeded(0x6A0A).generator
         for _ in 0..<2_000 {
             var scanner = GoAwayScanner()
             var expected = false
@@ -68,18 +69,5 @@ struct GoAwayScannerTests {
             #expect(reported == expected)
             if reported != expected { return }
         }
-    }
-}
-
-/// A small deterministic generator for the sequences above.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

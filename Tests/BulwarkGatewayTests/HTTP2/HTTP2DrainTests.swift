@@ -25,7 +25,7 @@ struct HTTP2DrainTests {
         let run = try BinaryRunner(["serve", "--config", path])
         defer { run.forceKill() }
         let banner = try await run.readError(until: "bulwark listening")
-        let port = try #require(banner.split(separator: " listen=127.0.0.1:").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        let port = try #require(BinaryRunner.port(in: banner))
         let connection = try await RawHTTP2Connection.open(port: port)
         try await connection.send(RawHTTP2.headers(stream: 1, RawHTTP2.requestBlock(path: "/slow"), endStream: true))
         #expect(try await eventually { app.requestCount == 1 })

@@ -18,6 +18,11 @@ final class BinaryRunner: @unchecked Sendable {
         return ".build/debug/bulwark"
     }
 
+    /// The port after `field` (the gateway's ` listen=127.0.0.1:` by default) in the start-up banner.
+    static func port(in banner: String, after field: String = " listen=127.0.0.1:") -> Int? {
+        banner.split(separator: field).last.flatMap { Int($0.prefix { $0.isNumber }) }
+    }
+
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         process.arguments = arguments

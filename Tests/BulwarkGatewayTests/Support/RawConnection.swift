@@ -52,13 +52,8 @@ final class RawConnection: Sendable {
     /// Waits until `condition` holds for the text received, or the server closes, or `timeout` passes.
     @discardableResult
     func wait(timeout: Duration = .seconds(10), until condition: (String) -> Bool = { _ in false }) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let now = received.snapshot
-            let text = String(decoding: now.bytes, as: UTF8.self)
-            if now.closed || condition(text) || ContinuousClock.now >= deadline { return text }
-            await received.waitForChange(after: now.version, until: deadline)
-        }
+        let bytes = await waitForBytes(timeout: timeout) { condition(String(decoding: $0, as: UTF8.self)) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Waits until `condition` holds for the bytes received, or the server closes, or `timeout` passes.

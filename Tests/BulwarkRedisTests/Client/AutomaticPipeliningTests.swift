@@ -101,11 +101,13 @@ struct AutomaticPipeliningTests {
         configuration.maximumConnections = 1
         configuration.commandTimeout = .milliseconds(100)
         configuration.borrowTimeout = .seconds(2)
-        let redis = try RedisClient(configuration: configuration)
+        let counter = FlushCounter()
+        let redis = try RedisClient(configuration: configuration, instrumentation: counter)
         try await redis.send("SET", "k", "v")
         // BLPOP blocks the connection past its timeout; commands pipelined behind it wait with it.
+        let written = counter.commands
         let blocked = Task { try await redis.sendRaw(["BLPOP", "empty-list", "0.3"]) }
-        try await Task.sleep(for: .milliseconds(20))
+        _ = try await eventually(within: 2) { if counter.commands == written { throw RedisError.timeout("BLPOP not written yet") } }
         let behind = Task { try await redis.sendRaw(["ECHO", "behind"], timeout: .seconds(2)) }
         await #expect(throws: RedisError.timeout("BLPOP")) { try await blocked.value }
         let echoed = try await behind.value
