@@ -50,7 +50,7 @@ enum UpstreamRequestHead {
             case .other:
                 if !named.isEmpty, named.contains(name.lowercased()) { continue }
                 // `X_Client_Subject` too: CGI-style servers read `_` and `-` alike.
-                if let subjectHeader, name.count == subjectHeader.count,
+                if let subjectHeader, name.utf8.count == subjectHeader.utf8.count,
                    name.lowercased().replacingOccurrences(of: "_", with: "-") == subjectHeader { continue }
             }
             headers.add(name: name, value: value)
