@@ -23,15 +23,7 @@ final class UpstreamTLSClient: Sendable {
     ///   `upstreams.vendor.tls.ca: cannot read /x.pem: no such file`.
     init(settings: UpstreamTLSSettings, keyPath: String) throws(ConfigurationError) {
         self.settings = settings
-        let material = try UpstreamTLSMaterial.load(settings, keyPath: keyPath)
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.applicationProtocols = ["http/1.1"]
-        configuration.certificateVerification = settings.verify ? .fullVerification : .none
-        if let roots = material.trustRoots { configuration.trustRoots = .certificates(roots) }
-        if let identity = material.clientIdentity {
-            configuration.certificateChain = identity.chain.map { .certificate($0) }
-            configuration.privateKey = .privateKey(identity.key)
-        }
+        let configuration = try settings.makeClientTLSConfiguration(keyPath: keyPath)
         do {
             self.context = try NIOSSLContext(configuration: configuration)
         } catch {
@@ -70,5 +62,34 @@ final class UpstreamTLSClient: Sendable {
         }
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.pipeline.syncOperations.addHandler(handshake)
+    }
+}
+
+extension UpstreamTLSSettings {
+    /// The client-side `TLSConfiguration` these settings describe, as the gateway uses it for an
+    /// upstream's `https://` targets: the system trust store or the CAs of ``ca``, the client certificate
+    /// and key of ``clientCertificate``/``clientKey`` (mutual TLS), certificate verification off when
+    /// ``verify`` is false, and ALPN `http/1.1`. ``serverName`` is not part of it: SNI and the verified name
+    /// are chosen per connection.
+    ///
+    /// ```swift
+    /// var client = HTTPClient.Configuration()
+    /// client.tlsConfiguration = try settings.makeClientTLSConfiguration(keyPath: "health.checks[1].tls")
+    /// ```
+    ///
+    /// - Parameter keyPath: where the settings live, e.g. `upstreams.vendor.tls`, for problems.
+    /// - Throws: ``ConfigurationError`` naming each file that cannot be used (unreadable, not PEM, a client
+    ///   key that does not match its certificate), keyed under `keyPath`.
+    public func makeClientTLSConfiguration(keyPath: String) throws(ConfigurationError) -> TLSConfiguration {
+        let material = try UpstreamTLSMaterial.load(self, keyPath: keyPath)
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.applicationProtocols = ["http/1.1"]
+        configuration.certificateVerification = verify ? .fullVerification : .none
+        if let roots = material.trustRoots { configuration.trustRoots = .certificates(roots) }
+        if let identity = material.clientIdentity {
+            configuration.certificateChain = identity.chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(identity.key)
+        }
+        return configuration
     }
 }

@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Resilience
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a probe failed, in words a person reads in `/health`: `connection refused`, `timed out after 2 s`,
+/// `tls failed: certificate verify failed`, rather than NIO's nested error dumps or BoringSSL's stack with
+/// its source paths. Never longer than ``maximumLength``, and never holding a secret the probe knows.
+enum ProbeFailureText {
+    /// Longer texts are cut, with `…`.
+    static let maximumLength = 300
+
+    /// A network error in words. `timeout` is the probe's limit, named when the connect timed out.
+    static func words(for error: any Error, timeout: Duration) -> String {
+        if error is CancellationError { return "cancelled" }
+        if let attempts = error as? NIOConnectionError {
+            guard let last = attempts.connectionErrors.last?.error else { return "cannot resolve \(attempts.host)" }
+            return words(for: last, timeout: timeout)
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let channel = error as? ChannelError {
+            switch channel {
+            case .connectTimeout: return "timed out after \(timeout.humanReadable)"
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed: return "connection closed"
+            default: return "\(channel)"
+            }
+        }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout:
+                return "timed out after \(timeout.humanReadable)"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: return "\(http)"
+            }
+        }
+        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return "the server closed the connection during TLS" }
+        return cleaned(String(describing: error))
+    }
+
+    /// `text` with NIO's `(errno: 111)` read as words and BoringSSL's error stack reduced to its reasons.
+    static func cleaned(_ text: String) -> String {
+        if let range = text.range(of: "(errno: "), let errno = Int32(text[range.upperBound...].prefix { $0.isNumber }) {
+            return String(cString: strerror(errno)).lowercased()
+        }
+        // `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /path:line` → the reason.
+        var reasons: [String] = []
+        for part in text.split(separator: "error:").dropFirst() {
+            let fields = part.split(separator: ":")
+            guard fields.count >= 4, let reason = fields[3].split(separator: " ").first else { continue }
+            let phrase = reason.lowercased().replacingOccurrences(of: "_", with: " ")
+            if !reasons.contains(phrase) { reasons.append(phrase) }
+        }
+        return reasons.isEmpty ? text : "tls failed: " + reasons.joined(separator: "; ")
+    }
+
+    /// `text` on one line, without any of `secrets` (each replaced by `***`), at most ``maximumLength``
+    /// characters.
+    static func finished(_ text: String, secrets: [String] = []) -> String {
+        var result = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        for secret in secrets where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret, with: "***")
+        }
+        if result.count > maximumLength { result = String(result.prefix(maximumLength - 1)) + "…" }
+        return result
+    }
+}

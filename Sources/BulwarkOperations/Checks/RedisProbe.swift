@@ -1,0 +1,74 @@
+import BulwarkRedis
+import Logging
+import Resilience
+
+/// Checks a Redis server: `PING` must answer `PONG`.
+///
+/// ```swift
+/// let cache = try RedisProbe(url: "redis://:secret@10.0.0.5:6379/0")   // its own client
+/// let outcome = await cache.probe(timeout: .seconds(2))    // .passed(detail: "PONG")
+/// await cache.shutdown()                                   // closes the client it owns
+///
+/// let gatewayRedis = RedisProbe(client: gateway.redisClient)   // shares a client; shutdown() leaves it open
+/// ```
+///
+/// A probe made from a URL owns its ``RedisClient`` (one connection, kept open and re-established in the
+/// background, authenticated and on the URL's database); its owner calls ``shutdown()`` when done. A probe
+/// made from a client only borrows it. Failures read `connection refused`, `no reply to PING within 2 s`,
+/// `Redis replied: WRONGPASS …`; never the password.
+public struct RedisProbe: DependencyProbe {
+    private let client: RedisClient
+    private let ownsClient: Bool
+    private let secrets: [String]
+
+    /// A probe that sends `PING` over `client`, which stays its owner's: ``shutdown()`` does not close it.
+    public init(client: RedisClient) {
+        self.client = client
+        self.ownsClient = false
+        self.secrets = [client.configuration.password].compactMap { $0 }.filter { !$0.isEmpty }
+    }
+
+    /// A probe with its own client for `redis://[user:password@]host[:port][/db]`, with one connection.
+    /// - Throws: `RedisError.invalidURL` saying what is wrong with the URL (its password masked).
+    public init(url: String, logger: Logger = Logger(label: "bulwark.health.redis")) throws {
+        var configuration = try RedisConfiguration(url: url)
+        configuration.minimumConnections = 1
+        configuration.maximumConnections = 1
+        configuration.clientName = "bulwark-health"
+        self.client = try RedisClient(configuration: configuration, logger: logger)
+        self.ownsClient = true
+        self.secrets = [configuration.password].compactMap { $0 }.filter { !$0.isEmpty }
+    }
+
+    /// Sends `PING`; passes on `PONG`, within `timeout` (waiting for a connection included).
+    public func probe(timeout: Duration) async -> ProbeOutcome {
+        let reason: String
+        do {
+            let reply = try await client.sendRaw(["PING"], timeout: timeout)
+            switch reply {
+            case .simpleString("PONG"): return .passed(detail: "PONG")
+            case .error(let message): reason = "Redis replied: \(message)"
+            default: reason = "unexpected reply to PING: \(reply)"
+            }
+        } catch let error as RedisError {
+            reason = Self.words(for: error, timeout: timeout)
+        } catch {
+            reason = ProbeFailureText.words(for: error, timeout: timeout)
+        }
+        return .failed(ProbeFailureText.finished(reason, secrets: secrets))
+    }
+
+    /// Closes the client if the probe made it (``init(url:logger:)``); a shared client stays open.
+    public func shutdown() async {
+        if ownsClient { await client.shutdown() }
+    }
+
+    static func words(for error: RedisError, timeout: Duration) -> String {
+        switch error {
+        case .unavailable(let reason), .connectionClosed(let reason): ProbeFailureText.cleaned(reason)
+        case .timeout: "no reply to PING within \(timeout.humanReadable)"
+        case .server(let message): "Redis replied: \(message)"
+        default: error.description
+        }
+    }
+}
