@@ -33,6 +33,7 @@ public struct HTTPProbe: DependencyProbe {
     private let client: HTTPClient
     private let headers: HTTPHeaders
     private let secrets: [String]
+    private let verifiedName: String
 
     /// A probe for `url`.
     /// - Parameters:
@@ -81,6 +82,7 @@ public struct HTTPProbe: DependencyProbe {
             }
         }
         guard let requestURL = components.string else { throw invalid("not a URL") }
+        self.verifiedName = components.host ?? host
 
         self.url = requestURL
         self.expectStatus = expectStatus
@@ -123,7 +125,7 @@ public struct HTTPProbe: DependencyProbe {
             }
             return .passed(detail: "HTTP \(status)")
         } catch {
-            return .failed(ProbeFailureText.words(for: error, timeout: timeout))
+            return .failed(ProbeFailureText.words(for: error, timeout: timeout, verifiedName: verifiedName))
         }
     }
 

@@ -129,7 +129,7 @@ public struct PostgresProbe: DependencyProbe {
         } timedOut: {
             attempt.hadConnected
                 ? "no answer to SELECT 1 within \(timeout.humanReadable)"
-                : "timed out after \(timeout.humanReadable) (connecting and authenticating)"
+                : Self.connectTimedOut(timeout)
         }
         if case .failed(let reason) = outcome { return .failed(ProbeFailureText.finished(reason, secrets: secrets)) }
         return outcome
@@ -150,7 +150,9 @@ public struct PostgresProbe: DependencyProbe {
                 logger: logger
             )
         } catch {
-            return .failed(Self.words(for: error, timeout: timeout))
+            // PostgresNIO's connect timeout covers the TCP connect and the startup: say it as the deadline does.
+            if Self.isConnectTimeout(error) { return .failed(Self.connectTimedOut(timeout)) }
+            return .failed(Self.words(for: error, timeout: timeout, host: host))
         }
         guard attempt.connected(connection) else {
             try? await connection.close()
@@ -166,15 +168,25 @@ public struct PostgresProbe: DependencyProbe {
             return .passed(detail: "SELECT 1 returned 1")
         } catch {
             try? await connection.close()
-            return .failed(Self.words(for: error, timeout: timeout))
+            return .failed(Self.words(for: error, timeout: timeout, host: host))
         }
+    }
+
+    private static func connectTimedOut(_ timeout: Duration) -> String {
+        "timed out after \(timeout.humanReadable) (connecting and authenticating)"
+    }
+
+    private static func isConnectTimeout(_ error: any Error) -> Bool {
+        let error = (error as? PSQLError)?.underlying ?? error
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return true }
+        return false
     }
 
     /// PostgresNIO's error in words: the server's message and SQLSTATE for a server error, the network
     /// reason for a connection error, what to change for a TLS or authentication mismatch.
-    static func words(for error: any Error, timeout: Duration) -> String {
-        guard let error = error as? PSQLError else { return ProbeFailureText.words(for: error, timeout: timeout) }
-        let underlying = error.underlying.map { ProbeFailureText.words(for: $0, timeout: timeout) }
+    static func words(for error: any Error, timeout: Duration, host: String? = nil) -> String {
+        guard let error = error as? PSQLError else { return ProbeFailureText.words(for: error, timeout: timeout, verifiedName: host) }
+        let underlying = error.underlying.map { ProbeFailureText.words(for: $0, timeout: timeout, verifiedName: host) }
         switch error.code {
         case .server:
             guard let info = error.serverInfo, let message = info[.message] else { break }

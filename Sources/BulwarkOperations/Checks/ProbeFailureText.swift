@@ -15,12 +15,16 @@ enum ProbeFailureText {
     /// Longer texts are cut, with `…`.
     static let maximumLength = 300
 
-    /// A network error in words. `timeout` is the probe's limit, named when the connect timed out.
-    static func words(for error: any Error, timeout: Duration) -> String {
+    /// A network error in words. `timeout` is the probe's limit, named when the connect timed out;
+    /// `verifiedName` is the name the server's certificate had to hold, named when it did not.
+    static func words(for error: any Error, timeout: Duration, verifiedName: String? = nil) -> String {
         if error is CancellationError { return "cancelled" }
         if let attempts = error as? NIOConnectionError {
             guard let last = attempts.connectionErrors.last?.error else { return "cannot resolve \(attempts.host)" }
-            return words(for: last, timeout: timeout)
+            return words(for: last, timeout: timeout, verifiedName: verifiedName)
+        }
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "tls failed: the certificate does not name " + (verifiedName ?? "the host")
         }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         if let channel = error as? ChannelError {

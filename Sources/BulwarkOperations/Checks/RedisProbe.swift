@@ -1,3 +1,4 @@
+import BulwarkConfig
 import BulwarkRedis
 import Logging
 import Resilience
@@ -12,8 +13,8 @@ import Resilience
 /// let gatewayRedis = RedisProbe(client: gateway.redisClient)   // shares a client; shutdown() leaves it open
 /// ```
 ///
-/// A probe made from a URL owns its ``RedisClient`` (one connection, kept open and re-established in the
-/// background, authenticated and on the URL's database); its owner calls ``shutdown()`` when done. A probe
+/// A probe made from a URL owns its ``RedisClient`` (one connection, authenticated and on the URL's
+/// database); its owner calls ``shutdown()`` when done. A probe
 /// made from a client only borrows it. Failures read `connection refused`, `no reply to PING within 2 s`,
 /// `Redis replied: WRONGPASS …`; never the password.
 public struct RedisProbe: DependencyProbe {
@@ -28,19 +29,31 @@ public struct RedisProbe: DependencyProbe {
         self.secrets = [client.configuration.password].compactMap { $0 }.filter { !$0.isEmpty }
     }
 
-    /// A probe with its own client for `redis://[user:password@]host[:port][/db]`, with one connection.
+    /// A probe with its own client for `redis://[user:password@]host[:port][/db]`: one connection, opened
+    /// by the first probe and kept while it lives; a probe after it was lost opens it again (no reconnection
+    /// in the background, so a dependency that is down costs one attempt per probe).
+    /// - Parameters:
+    ///   - url: the server, with its password and database.
+    ///   - timeout: how long opening the connection (authentication included) may take. Default 2 s.
+    ///   - logger: where the client logs lost and failed connections.
     /// - Throws: `RedisError.invalidURL` saying what is wrong with the URL (its password masked).
-    public init(url: String, logger: Logger = Logger(label: "bulwark.health.redis")) throws {
+    public init(
+        url: String,
+        timeout: Duration = DependencyCheckSettings.Defaults.timeout,
+        logger: Logger = Logger(label: "bulwark.health.redis")
+    ) throws {
         var configuration = try RedisConfiguration(url: url)
-        configuration.minimumConnections = 1
+        configuration.minimumConnections = 0
         configuration.maximumConnections = 1
+        configuration.connectTimeout = timeout
+        configuration.borrowTimeout = timeout
         configuration.clientName = "bulwark-health"
         self.client = try RedisClient(configuration: configuration, logger: logger)
         self.ownsClient = true
         self.secrets = [configuration.password].compactMap { $0 }.filter { !$0.isEmpty }
     }
 
-    /// Sends `PING`; passes on `PONG`, within `timeout` (waiting for a connection included).
+    /// Sends `PING`; passes on `PONG`. `timeout` bounds waiting for a connection and, again, the reply.
     public func probe(timeout: Duration) async -> ProbeOutcome {
         let reason: String
         do {
@@ -58,7 +71,7 @@ public struct RedisProbe: DependencyProbe {
         return .failed(ProbeFailureText.finished(reason, secrets: secrets))
     }
 
-    /// Closes the client if the probe made it (``init(url:logger:)``); a shared client stays open.
+    /// Closes the client if the probe made it (``init(url:timeout:logger:)``); a shared client stays open.
     public func shutdown() async {
         if ownsClient { await client.shutdown() }
     }
