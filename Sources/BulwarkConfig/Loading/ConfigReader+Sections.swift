@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -13,6 +13,7 @@ extension ConfigReader {
         configuration.redis = readRedis(entries["redis"])
         configuration.alerts = readAlerts(entries["alerts"])
         configuration.backup = readBackup(entries["backup"])
+        configuration.health = readHealth(entries["health"])
         if let node = entries["upstreams"] {
             configuration.upstreams = namedEntries(node, at: "upstreams").map { readUpstream(name: $0.0, $0.1) }
         }

@@ -83,21 +83,8 @@ extension ConfigReader {
 
     /// `upstreams.NAME.tls`, `.host` and `.resolve_interval`.
     mutating func readUpstreamTLS(_ entries: [String: Node], at path: String, into upstream: inout UpstreamSettings) {
-        if let node = entries["tls"], let tls = mapping(node, at: "\(path).tls", allowed: ["ca", "server_name", "client_cert", "client_key", "verify"]) {
-            upstream.tls.ca = filePath(tls["ca"], at: "\(path).tls.ca")
-            if let name = string(tls["server_name"], at: "\(path).tls.server_name") {
-                if name.isEmpty || name.contains(where: { $0.isWhitespace || "/:@".contains($0) }) {
-                    report("\(path).tls.server_name", "must be a host name such as api.vendor.com, got '\(name)'")
-                } else {
-                    upstream.tls.serverName = name
-                }
-            }
-            upstream.tls.clientCertificate = filePath(tls["client_cert"], at: "\(path).tls.client_cert")
-            upstream.tls.clientKey = filePath(tls["client_key"], at: "\(path).tls.client_key")
-            if (upstream.tls.clientCertificate == nil) != (upstream.tls.clientKey == nil), tls["client_cert"] != nil || tls["client_key"] != nil {
-                report("\(path).tls", "client_cert and client_key go together: set both or neither")
-            }
-            if let verify = bool(tls["verify"], at: "\(path).tls.verify") { upstream.tls.verify = verify }
+        if let node = entries["tls"], let tls = readUpstreamTLSSettings(node, at: "\(path).tls") {
+            upstream.tls = tls
             if !upstream.targets.isEmpty, !upstream.targets.contains(where: { $0.scheme == .https }) {
                 report("\(path).tls", "applies to https:// targets only, and every target is http://")
             }
@@ -115,6 +102,29 @@ extension ConfigReader {
             }
         }
         if let value = duration(entries["resolve_interval"], at: "\(path).resolve_interval", minimum: .seconds(1)) { upstream.resolveInterval = value }
+    }
+
+    /// The TLS options for an `https://` peer, the mapping at `path` (`upstreams.NAME.tls`,
+    /// `health.checks[i].tls`): `ca`, `server_name`, `client_cert`, `client_key`, `verify`. Nil when the
+    /// node is not a mapping.
+    mutating func readUpstreamTLSSettings(_ node: Node, at path: String) -> UpstreamTLSSettings? {
+        guard let tls = mapping(node, at: path, allowed: ["ca", "server_name", "client_cert", "client_key", "verify"]) else { return nil }
+        var settings = UpstreamTLSSettings()
+        settings.ca = filePath(tls["ca"], at: "\(path).ca")
+        if let name = string(tls["server_name"], at: "\(path).server_name") {
+            if name.isEmpty || name.contains(where: { $0.isWhitespace || "/:@".contains($0) }) {
+                report("\(path).server_name", "must be a host name such as api.vendor.com, got '\(name)'")
+            } else {
+                settings.serverName = name
+            }
+        }
+        settings.clientCertificate = filePath(tls["client_cert"], at: "\(path).client_cert")
+        settings.clientKey = filePath(tls["client_key"], at: "\(path).client_key")
+        if (settings.clientCertificate == nil) != (settings.clientKey == nil), tls["client_cert"] != nil || tls["client_key"] != nil {
+            report(path, "client_cert and client_key go together: set both or neither")
+        }
+        if let verify = bool(tls["verify"], at: "\(path).verify") { settings.verify = verify }
+        return settings
     }
 
     /// A non-empty file path (existence is checked where the file is loaded).

@@ -19,6 +19,8 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var alerts = AlertSettings()
     /// `backup:`; nil when absent.
     public var backup: BackupSettings?
+    /// `health:` (dependency checks shown in /health)
+    public var health = HealthSettings()
 
     /// An empty configuration (every default, no upstreams).
     public init() {}

@@ -1,7 +1,7 @@
 import BulwarkConfig
 
 /// The keys a running gateway cannot change: the listeners (whether the public one speaks TLS, HTTP/2 or h2c), the thread count, where the access log
-/// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups).
+/// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups, dependency checks).
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
     /// The key paths whose value differs between `running` and `loaded`, and `loaded` with those keys
@@ -32,6 +32,7 @@ enum RestartOnlyKeys {
         keep("redis", \.redis)
         keep("alerts", \.alerts)
         keep("backup", \.backup)
+        keep("health", \.health)
         return (changed, applicable)
     }
 }
