@@ -50,16 +50,9 @@ extension ConfigReader {
         let interval = duration(entries["interval"], at: "\(path).interval", minimum: .milliseconds(100))
         let timeout = duration(entries["timeout"], at: "\(path).timeout", minimum: .milliseconds(10))
         if let interval { settings.interval = interval }
-        if let timeout {
-            if timeout > settings.interval, entries["interval"] == nil || interval != nil {
-                report("\(path).timeout", "must not exceed interval (\(DurationSyntax.format(settings.interval))), got \(DurationSyntax.format(timeout))")
-            } else {
-                settings.timeout = timeout
-            }
-        } else if entries["timeout"] == nil {
-            // An interval below the default timeout shortens the timeout with it.
-            settings.timeout = min(DependencyCheckSettings.Defaults.timeout, settings.interval)
-        }
+        // A timeout may exceed the interval: the next run starts `interval` after the previous one
+        // ended, so runs never overlap.
+        if let timeout { settings.timeout = timeout }
         if let slow = duration(entries["slow"], at: "\(path).slow") {
             if slow <= .zero {
                 report("\(path).slow", "must be above 0s")
@@ -130,7 +123,7 @@ extension ConfigReader {
                 return nil
             }
         case "redis":
-            guard let url = checkURL(text, at: keyPath, schemes: ["redis", "rediss"], example: "redis://10.0.0.5:6379/0") else { return nil }
+            guard let url = checkURL(text, at: keyPath, schemes: ["redis"], example: "redis://10.0.0.5:6379/0") else { return nil }
             let database = url.path.drop(while: { $0 == "/" })
             guard database.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 report(keyPath, "the database after the host must be a number such as 0, got '\(database)'")
