@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import AsyncHTTPClient
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import Logging
 import Resilience
 import Testing

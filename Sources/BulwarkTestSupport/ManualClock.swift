@@ -2,12 +2,17 @@ import Synchronization
 
 /// A clock that moves only when a test advances it. Sleepers wake when time reaches their deadline, or
 /// throw `CancellationError` when their task is cancelled. No wall clock is involved.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+public final class ManualClock: Clock, Sendable {
+    /// A point in the clock's time: the duration since it was made.
+    public struct Instant: InstantProtocol {
+        /// Time since the clock was made.
+        public var offset: Duration
+        /// `offset + duration`.
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        /// `other - self`.
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        /// Earlier first.
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -23,12 +28,18 @@ final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
-    /// The time elapsed since the clock was made.
-    var elapsed: Duration { now.offset }
+    /// A clock at time zero.
+    public init() {}
 
-    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    /// The current instant.
+    public var now: Instant { state.withLock { $0.now } }
+    /// Zero.
+    public var minimumResolution: Duration { .zero }
+    /// The time elapsed since the clock was made.
+    public var elapsed: Duration { now.offset }
+
+    /// Sleeps until `deadline`, or throws `CancellationError` when cancelled.
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -49,7 +60,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time forward by `duration` and wakes every sleeper whose deadline has come.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let woken = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -61,5 +72,5 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// How many tasks sleep on a deadline still ahead.
-    var sleepers: Int { state.withLock { $0.sleepers.count } }
+    public var sleepers: Int { state.withLock { $0.sleepers.count } }
 }
