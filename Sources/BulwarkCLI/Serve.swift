@@ -50,11 +50,11 @@ struct Serve: AsyncParsableCommand {
                 let overrides = commandLineOverrides()
                 reloader = ConfigurationFileReloader(gateway: gateway, path: path) { overrides.apply(to: &$0) }
             }
-            var checks: [any DependencyCheck] = []
+            var checks: [DependencyCheck] = []
             if let backup = configuration.backup, let schedule = backup.schedule {
                 let manager = try BackupManager(settings: backup, logger: logger)
                 let backups = BackupScheduler(manager: manager, schedule: schedule, logger: logger, metricsFactory: exporter.factory)
-                checks.append(BackupFreshnessCheck(scheduler: backups))
+                checks.append(BackupFreshnessProbe.check(scheduler: backups, interval: configuration.alerts.interval))
                 scheduler = backups
             }
             admin = try AdminService(
@@ -67,7 +67,9 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         // Services stop in reverse order: the gateway drains first while readiness answers 503.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
+        // The dependency checks stop last: /health keeps its results until the end.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = admin.checkServices().map { .init(service: $0) }
+        services.append(.init(service: admin))
         if let scheduler { services.append(.init(service: scheduler)) }
         services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
         services.append(.init(service: gateway))

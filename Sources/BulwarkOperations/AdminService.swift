@@ -35,7 +35,7 @@ public final class AdminService: Service, Sendable {
         gateway: Gateway, exporter: PrometheusExporter, version: String,
         configurationText: String?, configurationPath: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        extraChecks: [any DependencyCheck] = [],
+        extraChecks: [DependencyCheck] = [],
         reloader: ConfigurationFileReloader? = nil,
         logger: Logger = Logger(label: "bulwark.admin"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -50,17 +50,15 @@ public final class AdminService: Service, Sendable {
         self.exporter = exporter
         self.logger = logger
         self.group = eventLoopGroup
-        var checks: [any DependencyCheck] = gateway.redisClient.map { [RedisDependencyCheck(client: $0)] } ?? []
-        checks += extraChecks
         let adminURL = "http://\(settings.listen.description)/"
         let notifier = try WebhookNotifier(urls: configuration.alerts.webhooks, timeout: configuration.alerts.webhookTimeout, logger: logger, metricsFactory: exporter.factory)
         self.monitor = HealthMonitor(
-            gateway: gateway, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
-            dependencies: checks, notifier: notifier, version: version,
-            instance: Self.hostname(), externalURL: adminURL, logger: logger
+            snapshot: { GatewaySnapshot(of: gateway) }, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
+            checks: try Self.checks(of: gateway, extra: extraChecks, logger: logger), notifier: notifier, version: version,
+            instance: Self.hostname(), externalURL: adminURL, directories: Self.watchedDirectories(of: configuration), logger: logger
         )
         let hash = configurationText.map(AdminAPI.SystemFacts.hash) ?? "none"
-        self.api = AdminAPI(monitor: monitor, exporter: exporter, token: token, system: .init(
+        self.api = AdminAPI(gateway: gateway, monitor: monitor, exporter: exporter, token: token, system: .init(
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description
         ), reloader: reloader)
@@ -69,6 +67,38 @@ public final class AdminService: Service, Sendable {
                 "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",
             ])
         }
+    }
+
+    /// The services running the dependency checks, one per kind: put them in the ServiceGroup
+    /// (before this service) so `/health` has results.
+    public func checkServices() -> [DependencyCheckService] { monitor.checkServices() }
+
+    /// The gateway's own Redis (`redis`, not critical: rate limits fall back to local ones), then
+    /// `extra`, then `health.checks`.
+    static func checks(of gateway: Gateway, extra: [DependencyCheck], logger: Logger) throws(DependencyCheckSetupError) -> [DependencyCheck] {
+        let alerts = gateway.configuration.alerts
+        var checks: [DependencyCheck] = []
+        if let client = gateway.redisClient {
+            checks.append(DependencyCheck(
+                name: "redis", kind: "redis", critical: false, interval: alerts.interval,
+                timeout: max(alerts.dependencyLatency.error * 2, .seconds(1)), probe: RedisProbe(client: client)
+            ))
+        }
+        checks += extra
+        for (index, settings) in gateway.configuration.health.checks.enumerated() {
+            checks.append(try DependencyCheck.configured(settings, at: index, logger: logger))
+        }
+        return checks
+    }
+
+    /// The backup directory and every `disk` check's path.
+    static func watchedDirectories(of configuration: BulwarkConfiguration) -> [WatchedDirectory] {
+        var directories: [WatchedDirectory] = []
+        if let backup = configuration.backup { directories.append(WatchedDirectory(label: "backup", path: backup.directory)) }
+        for check in configuration.health.checks {
+            if case .disk(let path, _, _) = check.target { directories.append(WatchedDirectory(label: check.name, path: path)) }
+        }
+        return directories
     }
 
     /// Answers one request without a socket (tests, embedding in another server).
@@ -155,3 +185,4 @@ public enum AdminListenerError: Error, CustomStringConvertible {
         }
     }
 }
+

@@ -76,9 +76,9 @@ import Testing
         var observation = Observation(now: Self.t0)
         observation.residentBytes = 450_000_000
         observation.targets = [
-            .init(upstream: "app", target: "h:1", serving: false, ejected: true, activelyHealthy: true, breaker: "closed"),
-            .init(upstream: "app", target: "h:2", serving: true, ejected: false, activelyHealthy: true, breaker: "closed", probeLatency: .milliseconds(2500), probeDetail: "status 200"),
-            .init(upstream: "db", target: "h:3", serving: false, ejected: false, activelyHealthy: false, breaker: "closed"),
+            .init(upstream: "app", target: "h:1", serving: false, ejected: true, activelyHealthy: true, breaker: .closed),
+            .init(upstream: "app", target: "h:2", serving: true, ejected: false, activelyHealthy: true, breaker: .closed, probeLatency: .milliseconds(2500), probeDetail: "status 200"),
+            .init(upstream: "db", target: "h:3", serving: false, ejected: false, activelyHealthy: false, breaker: .closed),
         ]
         observation.dependencies = [
             .init(name: "redis", kind: "redis", latency: nil, error: "connection refused"),

@@ -122,7 +122,7 @@ struct HealthAndAlertsTests {
             #expect(alert?["resolved_by"] as? String == "manual")
             #expect(try await eventually { inbox.payloads.contains { $0["status"] as? String == "resolved" } })
             // Several evaluations later the condition still holds, and nothing reopened.
-            for _ in 0..<8 { await harness.admin.monitor.evaluate() }
+            for _ in 0..<8 { harness.admin.monitor.evaluate() }
             #expect(try await Self.alerts(harness).contains { $0["status"] as? String == "open" } == false)
             #expect(try await harness.admin(.POST, "/api/alerts/nope/resolve").status == 404)
             #expect(try await harness.admin(.GET, "/api/alerts/\(id)/resolve").status == 405)

@@ -6,6 +6,8 @@ enum APIBody {
         var ready: Bool
         var draining: Bool
         var routes: [Route]
+        /// Critical dependency checks failing now (each makes the instance not ready).
+        var failing_checks: [String]
         struct Route: Encodable {
             var route: String
             var upstream: String
@@ -112,6 +114,69 @@ enum APIBody {
         var hostname: String
         var listen: String
         var admin_listen: String
+        /// The host's network counters since boot, per interface (`/proc/net/dev`).
+        var network: [Interface]
+        /// Filesystem usage of the watched directories (backup, journal, `disk` checks).
+        var directories: [Directory]
+
+        struct Interface: Encodable {
+            var name: String
+            var receive_bytes: UInt64
+            var transmit_bytes: UInt64
+            var receive_packets: UInt64
+            var transmit_packets: UInt64
+            var receive_errors: UInt64
+            var transmit_errors: UInt64
+            var receive_drops: UInt64
+            var transmit_drops: UInt64
+
+            init(_ counters: NetworkInterfaceCounters) {
+                name = counters.name
+                receive_bytes = counters.receiveBytes
+                transmit_bytes = counters.transmitBytes
+                receive_packets = counters.receivePackets
+                transmit_packets = counters.transmitPackets
+                receive_errors = counters.receiveErrors
+                transmit_errors = counters.transmitErrors
+                receive_drops = counters.receiveDrops
+                transmit_drops = counters.transmitDrops
+            }
+        }
+
+        struct Directory: Encodable {
+            var label: String
+            var path: String
+            var size_bytes: UInt64?
+            var available_bytes: UInt64?
+            var used_ratio: Double?
+            var inodes_used_ratio: Double?
+            var error: String?
+
+            init(_ directory: DirectoryUsage) {
+                label = directory.label
+                path = directory.path
+                size_bytes = directory.usage.map { UInt64($0.totalBytes) }
+                available_bytes = directory.usage.map { UInt64($0.availableBytes) }
+                used_ratio = directory.usage?.spaceUsedRatio
+                inodes_used_ratio = directory.usage?.inodesUsedRatio
+                error = directory.error
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(label, forKey: .label)
+                try container.encode(path, forKey: .path)
+                try container.encode(size_bytes, forKey: .size_bytes)
+                try container.encode(available_bytes, forKey: .available_bytes)
+                try container.encode(used_ratio, forKey: .used_ratio)
+                try container.encode(inodes_used_ratio, forKey: .inodes_used_ratio)
+                try container.encode(error, forKey: .error)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case label, path, size_bytes, available_bytes, used_ratio, inodes_used_ratio, error
+            }
+        }
     }
 
     /// An object with arbitrary numeric fields plus a timestamp (`/api/metrics`).

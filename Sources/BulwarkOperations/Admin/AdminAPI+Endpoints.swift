@@ -7,12 +7,22 @@ import Resilience
 /// The endpoints' bodies.
 extension AdminAPI {
     func readiness() -> AdminResponse {
-        let now = Gateway.monotonicNow()
-        let routes = gateway.routes.map { route in
-            APIBody.Readiness.Route(route: route.label, upstream: route.upstream.name, ready: route.upstream.hasAvailableTarget(at: now))
-        }
-        let ready = !gateway.isDraining && routes.allSatisfy(\.ready)
-        return .json(APIBody.Readiness(ready: ready, draining: gateway.isDraining, routes: routes), status: ready ? .ok : .serviceUnavailable)
+        let snapshot = monitor.snapshot()
+        let dependencies = monitor.dependencies
+        let ready = HealthReporter.isReady(snapshot, dependencies: dependencies)
+        let routes = snapshot.routes.map { APIBody.Readiness.Route(route: $0.route, upstream: $0.upstream, ready: $0.servable) }
+        let failing = HealthReporter.failingCriticalChecks(dependencies)
+        return .json(APIBody.Readiness(ready: ready, draining: snapshot.draining, routes: routes, failing_checks: failing), status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// What one `/metrics` scrape shows.
+    func scrapeReading() -> PrometheusExporter.Reading {
+        let snapshot = monitor.snapshot()
+        return PrometheusExporter.Reading(
+            snapshot: snapshot, health: monitor.healthReport(for: snapshot), openAlerts: monitor.openAlerts(),
+            dependencies: monitor.dependencies, process: ProcessSample.current(), host: monitor.hostSample(),
+            version: monitor.version, startedAt: monitor.startedAt
+        )
     }
 
     func performance() -> AdminResponse {
@@ -30,7 +40,7 @@ extension AdminAPI {
     }
 
     func upstreams() -> AdminResponse {
-        let observed = HealthMonitor.targets(of: gateway)
+        let observed = monitor.snapshot().targets
         let now = Gateway.monotonicNow()
         return .json(APIBody.Upstreams(upstreams: gateway.upstreams.map { upstream in
             let targets = upstream.targets.map { target in
@@ -38,7 +48,7 @@ extension AdminAPI {
                 return APIBody.Upstreams.Target(
                     address: target.target.authority, healthy: target.isServing(at: now),
                     actively_healthy: target.isActivelyHealthy, ejected: target.isEjected(at: now),
-                    breaker: seen?.breaker ?? "none", in_flight: target.inFlight,
+                    breaker: seen?.breaker?.rawValue ?? "none", in_flight: target.inFlight,
                     last_probe: target.lastProbe.map { .init(passed: $0.passed, detail: $0.detail, latency_ms: $0.latency.seconds * 1000) },
                     last_failure: target.lastFailure
                 )
@@ -150,6 +160,7 @@ extension AdminAPI {
     func systemInfo() -> AdminResponse {
         let process = ProcessSample.current()
         let metrics = monitor.currentMetrics()
+        let host = monitor.hostSample()
         var hostname = [CChar](repeating: 0, count: 256)
         gethostname(&hostname, 255)
         return .json(APIBody.System(
@@ -158,7 +169,8 @@ extension AdminAPI {
             cpu_percent: metrics["cpu_percent"] ?? 0, open_files: process.openFiles, threads: process.threads,
             config_hash: reloader?.appliedText.map(SystemFacts.hash) ?? system.configurationHash, config_path: system.configurationPath,
             hostname: String(decoding: hostname.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
-            listen: system.listen, admin_listen: system.adminListen
+            listen: system.listen, admin_listen: system.adminListen,
+            network: host.network.map(APIBody.System.Interface.init), directories: host.directories.map(APIBody.System.Directory.init)
         ))
     }
 }

@@ -9,6 +9,9 @@ import NIOHTTP1
 /// page (`/`) is static and takes its token client-side; everything else needs the bearer token when one
 /// is configured (401 otherwise).
 struct AdminAPI: Sendable {
+    /// The gateway the endpoints act on (breakers, reload); everything they only read comes from
+    /// the monitor's ``GatewaySnapshot``.
+    let gateway: Gateway
     let monitor: HealthMonitor
     let exporter: PrometheusExporter
     let token: AdminToken?
@@ -17,13 +20,14 @@ struct AdminAPI: Sendable {
     /// What `POST /api/config/reload` runs (nil without a configuration file).
     let reloader: ConfigurationFileReloader?
 
-    init(monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, reloader: ConfigurationFileReloader? = nil) {
+    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, reloader: ConfigurationFileReloader? = nil) {
         self.reloader = reloader
+        self.gateway = gateway
         self.monitor = monitor
         self.exporter = exporter
         self.token = token
         self.system = system
-        self.exposure = AdminExposure(tokenRequired: token != nil, settings: monitor.gateway.configuration.admin)
+        self.exposure = AdminExposure(tokenRequired: token != nil, settings: gateway.configuration.admin)
     }
 
     /// Facts fixed at start for `/api/system`.
@@ -39,8 +43,6 @@ struct AdminAPI: Sendable {
             "sha256:" + SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
         }
     }
-
-    var gateway: Gateway { monitor.gateway }
 
     func respond(to request: AdminRequest) async -> AdminResponse {
         let configuredPort = gateway.configuration.admin.listen.port
@@ -71,7 +73,7 @@ struct AdminAPI: Sendable {
             }
         case "/metrics":
             return only([.GET, .HEAD], request) {
-                .text(exporter.render(monitor: monitor, process: ProcessSample.current()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+                .text(exporter.render(scrapeReading()), contentType: "text/plain; version=0.0.4; charset=utf-8")
             }
         case "/api/metrics":
             return only([.GET], request) { .json(APIBody.Snapshot(timestamp: Date(), values: monitor.currentMetrics())) }

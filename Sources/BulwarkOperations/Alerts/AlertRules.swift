@@ -6,8 +6,10 @@ import Foundation
 /// | rule | subject | severity |
 /// | --- | --- | --- |
 /// | `memory_high` | `process` | warning above `alerts.memory.warning`, error above `.error` |
-/// | `dependency_slow` | dependency or target | warning / error above `alerts.dependency_latency` |
-/// | `dependency_unreachable` | dependency | critical |
+/// | `dependency_slow` | dependency or target | warning / error above `alerts.dependency_latency` (a check's `slow` replaces the warning threshold; the error one is then at least twice it) |
+/// | `dependency_unreachable` | dependency (`redis`, `health.checks`) | critical |
+/// | `dependency_degraded` | dependency | warning (it answered with a warning) |
+/// | `disk_usage_high` | `disk` check | warning at its `warning` threshold; at `error` (or unreadable) critical for a critical check, error otherwise |
 /// | `error_rate_high` | route | warning above `alerts.error_rate.warning` |
 /// | `target_unavailable` | `upstream/host:port` | warning |
 /// | `no_healthy_target` | upstream | critical |
@@ -29,16 +31,7 @@ public enum AlertRules {
             }
         }
         for dependency in observation.dependencies {
-            if let error = dependency.error, dependency.kind == "backup" {
-                conditions.append(AlertCondition(rule: "backup_stale", subject: dependency.name, severity: .critical, value: 1, message: error))
-            } else if let error = dependency.error {
-                conditions.append(AlertCondition(
-                    rule: "dependency_unreachable", subject: dependency.name, severity: .critical, value: 1,
-                    message: "\(dependency.name) is unreachable: \(error)"
-                ))
-            } else if let latency = dependency.latency, let condition = slow(dependency.name, latency, settings) {
-                conditions.append(condition)
-            }
+            conditions += dependencyConditions(for: dependency, settings: settings)
         }
         for target in observation.targets {
             if settings.targetUnavailable, let problem = target.problem {
@@ -74,11 +67,38 @@ public enum AlertRules {
         return conditions
     }
 
-    private static func slow(_ subject: String, _ latency: Duration, _ settings: AlertSettings) -> AlertCondition? {
+    /// `backup_stale`, `disk_usage_high`, `dependency_unreachable`, `dependency_degraded` or
+    /// `dependency_slow` for one dependency. A failing critical check alerts `critical`, a failing
+    /// non-critical one `error`, except an unreachable dependency, which is always `critical`.
+    static func dependencyConditions(for dependency: Observation.DependencyObservation, settings: AlertSettings) -> [AlertCondition] {
+        let name = dependency.name
+        if let error = dependency.error {
+            switch dependency.kind {
+            case "backup":
+                return [AlertCondition(rule: "backup_stale", subject: name, severity: .critical, value: 1, message: error)]
+            case "disk":
+                return [AlertCondition(rule: "disk_usage_high", subject: name, severity: dependency.critical ? .critical : .error, value: 1, message: "\(name): \(error)")]
+            default:
+                return [AlertCondition(rule: "dependency_unreachable", subject: name, severity: .critical, value: 1, message: "\(name) is unreachable: \(error)")]
+            }
+        }
+        if let warning = dependency.warning {
+            let rule = dependency.kind == "disk" ? "disk_usage_high" : "dependency_degraded"
+            return [AlertCondition(rule: rule, subject: name, severity: .warning, value: 1, message: "\(name): \(warning)")]
+        }
+        guard let latency = dependency.latency, let condition = slow(name, latency, settings, warningAt: dependency.slowAfter) else { return [] }
+        return [condition]
+    }
+
+    /// `dependency_slow` above `warningAt` (default `alerts.dependency_latency.warning`) as a warning,
+    /// above `alerts.dependency_latency.error` (at least twice `warningAt` when given) as an error.
+    private static func slow(_ subject: String, _ latency: Duration, _ settings: AlertSettings, warningAt: Duration? = nil) -> AlertCondition? {
         guard settings.dependencyLatency.enabled else { return nil }
-        let severity: AlertSeverity? = latency > settings.dependencyLatency.error ? .error : latency > settings.dependencyLatency.warning ? .warning : nil
+        let warning = warningAt ?? settings.dependencyLatency.warning
+        let error = warningAt.map { max($0 * 2, settings.dependencyLatency.error) } ?? settings.dependencyLatency.error
+        let severity: AlertSeverity? = latency > error ? .error : latency > warning ? .warning : nil
         guard let severity else { return nil }
-        let limit = severity == .error ? settings.dependencyLatency.error : settings.dependencyLatency.warning
+        let limit = severity == .error ? error : warning
         return AlertCondition(
             rule: "dependency_slow", subject: subject, severity: severity, value: latency.seconds,
             message: "\(subject) answered in \(latency.humanReadableSeconds), slower than \(limit.humanReadableSeconds)"

@@ -1,5 +1,6 @@
 import BulwarkGateway
 import Foundation
+import Resilience
 
 /// What the health monitor saw at one evaluation; the alert rules and the health report are computed
 /// from it, so both are pure functions of the same facts.
@@ -39,8 +40,8 @@ public struct Observation: Sendable, Hashable {
         public var ejected: Bool
         /// Whether its active health check passes (true without a check).
         public var activelyHealthy: Bool
-        /// The breaker state name (`closed`, `open`, `half_open`, `forced_open`, `disabled`, `none`).
-        public var breaker: String
+        /// Its circuit breaker's state; nil when the upstream has `circuit_breaker.enabled: false`.
+        public var breaker: CircuitBreakerState?
         /// The last probe's round trip, if probed.
         public var probeLatency: Duration?
         /// The last probe's outcome, if probed.
@@ -52,7 +53,7 @@ public struct Observation: Sendable, Hashable {
         public var name: String { "\(upstream)/\(target)" }
 
         /// Creates an observation.
-        public init(upstream: String, target: String, serving: Bool, ejected: Bool, activelyHealthy: Bool, breaker: String, probeLatency: Duration? = nil, probeDetail: String? = nil) {
+        public init(upstream: String, target: String, serving: Bool, ejected: Bool, activelyHealthy: Bool, breaker: CircuitBreakerState?, probeLatency: Duration? = nil, probeDetail: String? = nil) {
             self.upstream = upstream
             self.target = target
             self.serving = serving
@@ -68,29 +69,47 @@ public struct Observation: Sendable, Hashable {
             if serving { return nil }
             if !activelyHealthy { return "failing its health check" + (probeDetail.map { " (\($0))" } ?? "") }
             if ejected { return "ejected by outlier detection" + (lastFailure.map { " (last failure: \($0))" } ?? "") }
-            if breaker == "open" || breaker == "forced_open" { return "circuit breaker \(breaker.replacingOccurrences(of: "_", with: " "))" }
+            if let breaker, breaker.rejectsCalls { return "circuit breaker \(breaker.description.replacingOccurrences(of: "-", with: " "))" }
             return "unavailable"
         }
     }
 
-    /// One dependency.
+    /// One dependency: the gateway's Redis, backup freshness, or a `health.checks` entry.
     public struct DependencyObservation: Sendable, Hashable {
-        /// Its name, e.g. `redis`.
+        /// Its name, e.g. `redis`, `database`.
         public var name: String
-        /// Its kind, e.g. `redis`, `postgres`.
+        /// Its kind: `redis`, `postgres`, `http`, `tcp`, `disk`, `backup`.
         public var kind: String
-        /// Round trip of the last check; nil when it failed.
+        /// Whether its failure makes the instance UNHEALTHY and not ready (else only DEGRADED).
+        public var critical: Bool
+        /// A passing check slower than this is degraded; nil: `alerts.dependency_latency.warning`.
+        public var slowAfter: Duration?
+        /// How long the last check took (also when it failed); nil when not measured.
         public var latency: Duration?
         /// Why the check failed; nil when it passed.
         public var error: String?
+        /// What needs attention although it passed (a disk above its warning threshold).
+        public var warning: String?
+        /// What a passing check saw (`HTTP 200`, `34.0% of space used`).
+        public var detail: String?
 
         /// Creates an observation.
-        public init(name: String, kind: String, latency: Duration?, error: String?) {
+        public init(
+            name: String, kind: String, critical: Bool = false, slowAfter: Duration? = nil,
+            latency: Duration?, error: String?, warning: String? = nil, detail: String? = nil
+        ) {
             self.name = name
             self.kind = kind
+            self.critical = critical
+            self.slowAfter = slowAfter
             self.latency = latency
             self.error = error
+            self.warning = warning
+            self.detail = detail
         }
+
+        /// Whether it counts as up (`bulwark_dependency_up`): passed, possibly with a warning.
+        public var isUp: Bool { error == nil }
     }
 
     /// Traffic of one route over the error-rate window.

@@ -4,6 +4,14 @@
 public protocol DependencyProbe: Sendable {
     /// Checks once; must return within about `timeout` (the runner stops waiting after it anyway).
     func probe(timeout: Duration) async -> ProbeOutcome
+    /// Releases what the probe holds (connections, clients); called once when its service stops.
+    /// The default does nothing.
+    func shutdown() async
+}
+
+extension DependencyProbe {
+    /// Nothing to release.
+    public func shutdown() async {}
 }
 
 /// What one probe found.

@@ -183,7 +183,7 @@ extension DashboardPage {
         renderTLS(h.tls || null);
         if (!changed("checks", h.checks)) return;
         fillTable("checks", (h.checks || []).map(function (c) {
-          return [str(c.name), str(c.kind), { text: str(c.status), cls: healthClass(c.status) },
+          return [str(c.name), str(c.kind) + (c.critical ? " (critical)" : ""), { text: str(c.status), cls: healthClass(c.status) },
             isNum(c.latency_ms) ? num(c.latency_ms) + " ms" : "\u2014", str(c.message)];
         }), "No health checks configured");
       }

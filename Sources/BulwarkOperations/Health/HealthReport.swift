@@ -8,7 +8,7 @@ public struct HealthReport: Sendable, Hashable, Codable {
         case healthy = "HEALTHY"
         /// Serving, but something is wrong: a target down, a slow dependency, an open alert, draining.
         case degraded = "DEGRADED"
-        /// A route cannot be served.
+        /// A route cannot be served, or a critical dependency check fails.
         case unhealthy = "UNHEALTHY"
     }
 
@@ -42,19 +42,23 @@ public struct HealthReport: Sendable, Hashable, Codable {
         public var latencyMs: Double?
         /// What was seen.
         public var message: String
+        /// Whether this check failing makes the instance UNHEALTHY (a critical `health.checks` entry);
+        /// false for targets (a route with no target left does that instead) and non-critical checks.
+        public var critical: Bool
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, status, message
+            case name, kind, status, message, critical
             case latencyMs = "latency_ms"
         }
 
         /// Creates a check.
-        public init(name: String, kind: String, status: CheckStatus, latencyMs: Double?, message: String) {
+        public init(name: String, kind: String, status: CheckStatus, latencyMs: Double?, message: String, critical: Bool = false) {
             self.name = name
             self.kind = kind
             self.status = status
             self.latencyMs = latencyMs
             self.message = message
+            self.critical = critical
         }
 
         /// Encodes `latency_ms` as null when unmeasured.
@@ -65,7 +69,22 @@ public struct HealthReport: Sendable, Hashable, Codable {
             try container.encode(status, forKey: .status)
             try container.encode(latencyMs, forKey: .latencyMs)
             try container.encode(message, forKey: .message)
+            try container.encode(critical, forKey: .critical)
         }
+
+        /// Decodes a check; `critical` defaults to false.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            kind = try container.decode(String.self, forKey: .kind)
+            status = try container.decode(CheckStatus.self, forKey: .status)
+            latencyMs = try container.decodeIfPresent(Double.self, forKey: .latencyMs)
+            message = try container.decode(String.self, forKey: .message)
+            critical = try container.decodeIfPresent(Bool.self, forKey: .critical) ?? false
+        }
+
+        /// Whether it fails and is critical: the instance is UNHEALTHY and not ready.
+        public var failsCritically: Bool { critical && status == .unhealthy }
     }
 
     /// Overall status.
@@ -98,8 +117,9 @@ public struct HealthReport: Sendable, Hashable, Codable {
 ///
 /// - The score is the mean of the checks (healthy 100, degraded 50, unhealthy 0; 100 with no checks),
 ///   minus 5 per open warning, 10 per open error and 20 per open critical alert, within 0…100.
-/// - `UNHEALTHY` when some route has no target able to serve (readiness fails); the score is then at
-///   most 40.
+/// - `UNHEALTHY` when some route has no target able to serve, or a critical dependency check
+///   (`health.checks` with `critical: true`) fails: readiness fails too, and the score is at most 40.
+///   A failing non-critical check only degrades.
 /// - `DEGRADED` when any check is not healthy, any alert is open, or the process is draining. (A
 ///   certificate with 3 days or less left degrades the `tls` check; one within 14 days opens a
 ///   `certificate_expiring` warning. Neither ever makes the instance `UNHEALTHY`. Nor do failing
@@ -118,7 +138,7 @@ public enum HealthScoring {
         }
         var score = Int(max(0, min(100, mean - penalty)).rounded())
         let status: HealthReport.Status
-        if !routesServable {
+        if !routesServable || checks.contains(where: \.failsCritically) {
             status = .unhealthy
             score = min(score, 40)
         } else if draining || !openAlerts.isEmpty || checks.contains(where: { $0.status != .healthy }) {
@@ -127,6 +147,22 @@ public enum HealthScoring {
             status = .healthy
         }
         return (status, score)
+    }
+
+    /// The check of one dependency: unhealthy when it failed, degraded when it passed with a warning or
+    /// slower than `slowAfter`, healthy otherwise.
+    static func dependencyCheck(for dependency: Observation.DependencyObservation, slowAfter: Duration) -> HealthReport.Check {
+        let latency = dependency.latency.map { $0.seconds * 1000 }
+        func check(_ status: HealthReport.CheckStatus, _ message: String) -> HealthReport.Check {
+            .init(name: dependency.name, kind: dependency.kind, status: status, latencyMs: latency, message: message, critical: dependency.critical)
+        }
+        if let error = dependency.error { return check(.unhealthy, error) }
+        if let warning = dependency.warning { return check(.degraded, warning) }
+        if let value = dependency.latency, value > slowAfter {
+            return check(.degraded, "slow: \(value.humanReadableSeconds) (over \(slowAfter.humanReadableSeconds))")
+        }
+        let passed = dependency.kind == "backup" ? "last backup within the schedule" : dependency.detail ?? "reachable"
+        return check(.healthy, passed)
     }
 
     /// The checks for an observation: one per target, one per dependency, `tls` when the listener
@@ -142,19 +178,12 @@ public enum HealthScoring {
                 checks.append(.init(name: target.name, kind: "target", status: .degraded, latencyMs: latency, message: "health check slow: \(probe.humanReadableSeconds)"))
             } else {
                 let message = target.probeDetail.map { "health check passed (\($0))" } ?? "serving (no active health check)"
-                let breaker = target.breaker == "half_open" ? "; circuit breaker half-open" : ""
-                checks.append(.init(name: target.name, kind: "target", status: target.breaker == "half_open" ? .degraded : .healthy, latencyMs: latency, message: message + breaker))
+                let halfOpen = target.breaker == .halfOpen
+                checks.append(.init(name: target.name, kind: "target", status: halfOpen ? .degraded : .healthy, latencyMs: latency, message: message + (halfOpen ? "; circuit breaker half-open" : "")))
             }
         }
         for dependency in observation.dependencies {
-            let latency = dependency.latency.map { $0.seconds * 1000 }
-            if let error = dependency.error {
-                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .unhealthy, latencyMs: nil, message: error))
-            } else if let value = dependency.latency, value > slowAfter {
-                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .degraded, latencyMs: latency, message: "slow: \(value.humanReadableSeconds)"))
-            } else {
-                checks.append(.init(name: dependency.name, kind: dependency.kind, status: .healthy, latencyMs: latency, message: dependency.kind == "backup" ? "last backup within the schedule" : "reachable"))
-            }
+            checks.append(dependencyCheck(for: dependency, slowAfter: dependency.slowAfter ?? slowAfter))
         }
         if let tls = tlsCheck(for: observation) { checks.append(tls) }
         checks += credentialChecks(for: observation)

@@ -39,6 +39,18 @@ enum MetricHelp {
         "bulwark_connections_rejected_total": "Client connections closed at once because server.max_connections were open.",
         "bulwark_http2_connections_total": "Client connections that spoke HTTP/2 (ALPN h2 or h2c).",
         "bulwark_http2_connection_errors_total": "HTTP/2 connections the gateway ended with a GOAWAY reporting an error, by error.",
+        "bulwark_dependency_up": "1 when the dependency check passed at its last run (a warning counts as passing), else 0.",
+        "bulwark_dependency_latency_seconds": "How long the dependency check's last run took.",
+        "bulwark_host_network_receive_bytes_total": "Bytes received on the host's network interface (/proc/net/dev).",
+        "bulwark_host_network_transmit_bytes_total": "Bytes sent on the host's network interface (/proc/net/dev).",
+        "bulwark_host_network_receive_errors_total": "Receive errors on the host's network interface.",
+        "bulwark_host_network_transmit_errors_total": "Transmit errors on the host's network interface.",
+        "bulwark_host_network_receive_drops_total": "Received packets dropped on the host's network interface.",
+        "bulwark_host_network_transmit_drops_total": "Packets to send dropped on the host's network interface.",
+        "bulwark_directory_filesystem_size_bytes": "Size of the filesystem holding the directory (backup, journal, disk check).",
+        "bulwark_directory_filesystem_available_bytes": "Bytes available to unprivileged users on the filesystem holding the directory.",
+        "bulwark_directory_filesystem_used_ratio": "Share of the filesystem's space in use (as df counts it), 0 to 1.",
+        "bulwark_directory_filesystem_inodes_used_ratio": "Share of the filesystem's inodes in use, 0 to 1.",
     ]
 
     static func text(for name: String) -> String {

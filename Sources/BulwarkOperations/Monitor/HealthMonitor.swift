@@ -2,56 +2,88 @@ import BulwarkConfig
 import BulwarkGateway
 import Foundation
 import Logging
+import Resilience
 import Synchronization
 
-/// Watches the running gateway and the process: every `alerts.interval` it checks dependencies, reads
-/// target health and traffic, evaluates the alert rules and sends the changes to the webhooks; every
-/// `admin.sample_interval` it records the metric history. `/health`, `/api/metrics` and the alerts API
-/// read its state.
+/// The thin shell around the monitor's parts: on its clock it takes a ``GatewaySnapshot`` and the
+/// dependency results, runs the pure ``AlertEvaluator`` every `alerts.interval` and sends the changes
+/// to the webhooks, and records a ``MetricSample`` every `admin.sample_interval`. `/health` is built
+/// by ``HealthReporter``; the checks themselves run in ``checkServices``, which the caller puts in its
+/// ServiceGroup.
 public final class HealthMonitor: Sendable {
-    let gateway: Gateway
     let settings: AlertSettings
-    let sampleInterval: Duration
-    let dependencies: [any DependencyCheck]
+    /// Time between two metric samples.
+    public let sampleInterval: Duration
+    /// The dependency checks, in `/health` order.
+    public let checks: [DependencyCheck]
+    let results: DependencyResults
     let notifier: WebhookNotifier
-    let version: String
-    let startedAt: Date
+    /// Bulwark's version, for `/health` and `bulwark_build_info`.
+    public let version: String
+    /// When the monitor started (wall clock).
+    public let startedAt: Date
     let instance: String
     let externalURL: String
+    let directories: [WatchedDirectory]
     let logger: Logger
-    private let clock: any Clock<Duration>
+    private let takeSnapshot: @Sendable () -> GatewaySnapshot
+    private let clock: PolicyClock
     private let state: Mutex<State>
 
     struct State {
-        var book: AlertBook
-        var dependencyResults: [String: Observation.DependencyObservation] = [:]
-        /// Route statistics at past evaluations, for the error-rate window.
-        var trafficWindow: [(at: ContinuousClock.Instant, routes: [RouteStatistics])] = []
+        var evaluator: AlertEvaluator
         var history: MetricHistory
-        var lastSample: (at: ContinuousClock.Instant, process: ProcessSample, routes: [RouteStatistics])?
-        var latestSnapshot: [String: Double] = [:]
+        var lastSample: MetricSample?
+        var latestValues: [String: Double] = [:]
     }
 
-    /// Creates a monitor of `gateway`.
+    /// Creates a monitor.
+    /// - Parameters:
+    ///   - snapshot: reads the gateway now (``GatewaySnapshot/init(of:)`` for a live one).
+    ///   - checks: the dependency checks; ``checkServices`` runs them.
+    ///   - directories: directories whose filesystem usage `/api/system` and `/metrics` show.
+    ///   - clock: every interval and every timestamp comes from it; `startedAt` anchors its wall-clock
+    ///     dates.
     public init(
-        gateway: Gateway, settings: AlertSettings, sampleInterval: Duration, dependencies: [any DependencyCheck],
-        notifier: WebhookNotifier, version: String, instance: String, externalURL: String,
-        logger: Logger, clock: any Clock<Duration> = ContinuousClock(), historySize: Int = 1000
+        snapshot: @escaping @Sendable () -> GatewaySnapshot, settings: AlertSettings, sampleInterval: Duration,
+        checks: [DependencyCheck], notifier: WebhookNotifier, version: String, instance: String, externalURL: String,
+        directories: [WatchedDirectory] = [], logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(), startedAt: Date = Date(), historySize: Int = 1000
     ) {
-        self.gateway = gateway
+        self.takeSnapshot = snapshot
         self.settings = settings
         self.sampleInterval = sampleInterval
-        self.dependencies = dependencies
+        self.checks = checks
+        self.results = DependencyResults(names: checks.map(\.name))
         self.notifier = notifier
         self.version = version
         self.instance = instance
         self.externalURL = externalURL
+        self.directories = directories
         self.logger = logger
-        self.clock = clock
-        self.startedAt = Date()
+        self.clock = PolicyClock(clock)
+        self.startedAt = startedAt
         let prefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
-        self.state = Mutex(State(book: AlertBook(idPrefix: "\(prefix)-"), history: MetricHistory(capacity: historySize)))
+        self.state = Mutex(State(evaluator: AlertEvaluator(settings: settings, idPrefix: "\(prefix)-"), history: MetricHistory(capacity: historySize)))
     }
+
+    /// One service per check kind, sharing this monitor's results and clock.
+    public func checkServices(clock: any Clock<Duration> = ContinuousClock()) -> [DependencyCheckService] {
+        var kinds: [String] = []
+        for check in checks where !kinds.contains(check.kind) { kinds.append(check.kind) }
+        return kinds.map { kind in
+            DependencyCheckService(kind: kind, checks: checks.filter { $0.kind == kind }, results: results, clock: clock, logger: logger)
+        }
+    }
+
+    /// Now, on the wall clock.
+    var date: Date { startedAt.addingTimeInterval(clock.now().seconds) }
+
+    /// The gateway now.
+    public func snapshot() -> GatewaySnapshot { takeSnapshot() }
+
+    /// The latest result of every dependency check that has run.
+    public var dependencies: [Observation.DependencyObservation] { results.all }
 
     // MARK: Loops
 
@@ -60,7 +92,7 @@ public final class HealthMonitor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    await self.evaluate()
+                    self.evaluate()
                     try? await self.clock.sleep(for: self.settings.interval)
                 }
             }
@@ -70,45 +102,21 @@ public final class HealthMonitor: Sendable {
                     try? await self.clock.sleep(for: self.sampleInterval)
                 }
             }
-            await group.next()
-            await group.next()
+            await group.waitForAll()
         }
     }
 
-    /// One evaluation: dependency checks, alert rules, notifications.
-    public func evaluate() async {
-        await checkDependencies()
-        let now = ContinuousClock.now
-        let date = Date()
-        let routes = gateway.telemetry.routeStatistics()
-        let observation = state.withLock { state in
-            state.trafficWindow.append((now, routes))
-            let horizon = now - settings.errorRate.window
-            // Keep one entry at or before the window's start to subtract from.
-            while state.trafficWindow.count > 2, state.trafficWindow[1].at <= horizon { state.trafficWindow.removeFirst() }
-            let base = state.trafficWindow.first?.routes ?? []
-            return observe(routes: routes, windowBase: base, state: state, at: date)
+    /// One evaluation of the alert rules over the current snapshot and dependency results; changes go
+    /// to the log and the webhooks.
+    public func evaluate() {
+        let snapshot = takeSnapshot()
+        let dependencies = results.all
+        let (now, date) = (clock.now(), self.date)
+        let changes = state.withLock { state in
+            let resident = state.lastSample?.process.residentBytes ?? ProcessSample.current().residentBytes
+            return state.evaluator.evaluate(snapshot, dependencies: dependencies, residentBytes: resident, now: now, date: date)
         }
-        let conditions = AlertRules.conditions(for: observation, settings: settings)
-        let changes = state.withLock { $0.book.evaluate(conditions, at: date) }
         for change in changes { announce(change) }
-    }
-
-    private func checkDependencies() async {
-        let timeout = max(settings.dependencyLatency.error * 2, .seconds(1))
-        await withTaskGroup(of: Observation.DependencyObservation.self) { group in
-            for dependency in dependencies {
-                group.addTask {
-                    let start = ContinuousClock.now
-                    let error = await dependency.check(timeout: timeout)
-                    let latency = ContinuousClock.now - start
-                    return .init(name: dependency.name, kind: dependency.kind, latency: error == nil ? latency : nil, error: error)
-                }
-            }
-            for await result in group {
-                state.withLock { $0.dependencyResults[result.name] = result }
-            }
-        }
     }
 
     private func announce(_ change: AlertBook.Change) {
@@ -125,88 +133,45 @@ public final class HealthMonitor: Sendable {
         if let body = try? JSONEncoder().encode(payload) { notifier.enqueue(body) }
     }
 
-    // MARK: Observation
+    // MARK: Health
 
-    /// What the gateway and process look like at `date`.
-    func observe(routes: [RouteStatistics], windowBase: [RouteStatistics], state: State, at date: Date) -> Observation {
-        var observation = Observation(now: date)
-        observation.residentBytes = state.lastSample?.process.residentBytes ?? ProcessSample.current().residentBytes
-        observation.targets = Self.targets(of: gateway)
-        observation.certificates = gateway.tlsCertificates
-        observation.handshakeFailures = gateway.tlsHandshakeFailures
-        observation.credentials = Self.credentials(of: gateway)
-        observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
-        observation.routeTraffic = routes.map { current in
-            let base = windowBase.first { $0.route == current.route } ?? RouteStatistics(route: current.route)
-            let delta = current.subtracting(base)
-            return .init(route: current.route, requests: delta.requests, serverErrors: delta.serverErrors)
-        }
-        return observation
-    }
-
-    /// Every target of `gateway`, now.
-    static func targets(of gateway: Gateway) -> [Observation.TargetObservation] {
-        let now = Gateway.monotonicNow()
-        return gateway.upstreams.flatMap { upstream in
-            upstream.targets.map { target in
-                let probe = target.lastProbe
-                var observation = Observation.TargetObservation(
-                    upstream: upstream.name, target: target.target.authority,
-                    serving: target.isServing(at: now), ejected: target.isEjected(at: now),
-                    activelyHealthy: target.isActivelyHealthy,
-                    breaker: target.breaker.map { $0.state.rawValue } ?? "none",
-                    // A failed probe's time says nothing about speed: only passing probes count as latency.
-                    probeLatency: probe?.passed == true ? probe?.latency : nil, probeDetail: probe?.detail
-                )
-                observation.lastFailure = target.lastFailure
-                return observation
-            }
-        }
-    }
-
-    /// Whether every route has a target able to serve and the gateway is not draining.
-    public var isReady: Bool {
-        let now = Gateway.monotonicNow()
-        return !gateway.isDraining && gateway.routes.allSatisfy { $0.upstream.hasAvailableTarget(at: now) }
-    }
+    /// Whether `/health/ready` answers 200 (see ``HealthReporter/isReady(_:dependencies:)``).
+    public var isReady: Bool { HealthReporter.isReady(takeSnapshot(), dependencies: results.all) }
 
     /// `GET /health`.
     public func healthReport() -> HealthReport {
-        let now = Gateway.monotonicNow()
-        let date = Date()
-        let routesServable = gateway.routes.allSatisfy { $0.upstream.hasAvailableTarget(at: now) }
-        let (observation, openAlerts) = state.withLock { state in
-            var observation = Observation(now: date)
-            observation.targets = Self.targets(of: gateway)
-            observation.certificates = gateway.tlsCertificates
-            observation.handshakeFailures = gateway.tlsHandshakeFailures
-            observation.credentials = Self.credentials(of: gateway)
-            observation.dependencies = dependencies.compactMap { state.dependencyResults[$0.name] }
-            return (observation, state.book.openAlerts.map(\.severity))
-        }
-        let checks = HealthScoring.checks(for: observation, slowAfter: settings.dependencyLatency.warning)
-        let (status, score) = HealthScoring.evaluate(checks: checks, routesServable: routesServable, draining: gateway.isDraining, openAlerts: openAlerts)
-        return HealthReport(
-            status: status, score: score, ready: routesServable && !gateway.isDraining, draining: gateway.isDraining,
-            version: version, uptimeSeconds: date.timeIntervalSince(startedAt), checkedAt: date, checks: checks,
-            tls: HealthScoring.tls(for: observation)
+        healthReport(for: takeSnapshot())
+    }
+
+    /// `GET /health` for `snapshot`.
+    public func healthReport(for snapshot: GatewaySnapshot) -> HealthReport {
+        let openAlerts = state.withLock { $0.evaluator.book.openAlerts.map(\.severity) }
+        return HealthReporter.report(
+            snapshot, dependencies: results.all, openAlerts: openAlerts, settings: settings,
+            version: version, startedAt: startedAt, date: date
         )
+    }
+
+    /// The host's network counters and the watched directories' filesystem usage, now.
+    public func hostSample() -> HostSample {
+        HostSample.read(directories: directories.map { ($0.label, $0.path) })
     }
 
     // MARK: Alerts API
 
     /// Every alert: open first, then recently resolved.
-    public func alerts() -> [Alert] { state.withLock { $0.book.allAlerts } }
+    public func alerts() -> [Alert] { state.withLock { $0.evaluator.book.allAlerts } }
 
     /// The alert `id`, open or resolved.
-    public func alert(id: String) -> Alert? { state.withLock { $0.book.alert(id: id) } }
+    public func alert(id: String) -> Alert? { state.withLock { $0.evaluator.book.alert(id: id) } }
 
     /// Open alerts.
-    public func openAlerts() -> [Alert] { state.withLock { $0.book.openAlerts } }
+    public func openAlerts() -> [Alert] { state.withLock { $0.evaluator.book.openAlerts } }
 
     /// Resolves an alert by hand; nil when unknown.
     public func resolveAlert(id: String) -> Alert? {
-        let result = state.withLock { $0.book.resolve(id: id, at: Date()) }
+        let date = self.date
+        let result = state.withLock { $0.evaluator.resolve(id: id, at: date) }
         guard let result else { return nil }
         if result.changed { announce(.resolved(result.alert)) }
         return result.alert
@@ -216,37 +181,29 @@ public final class HealthMonitor: Sendable {
 
     /// Takes one sample of every metric into the history.
     public func sample() {
-        let process = ProcessSample.current()
-        let routes = gateway.telemetry.routeStatistics()
-        let now = ContinuousClock.now
-        let date = Date()
-        let health = healthReport()
-        let targets = Self.targets(of: gateway)
+        let snapshot = takeSnapshot()
+        let sample = MetricSample(at: clock.now(), process: ProcessSample.current(), routes: snapshot.routeStatistics)
+        let health = healthReport(for: snapshot)
+        let date = self.date
         state.withLock { state in
-            var values = Self.snapshot(
-                routes: routes, previous: state.lastSample, process: process, now: now,
-                inFlight: gateway.telemetry.inFlight, retries: gateway.telemetry.retries
-            )
+            var values = sample.values(since: state.lastSample, snapshot: snapshot)
             values["health_score"] = Double(health.score)
-            values["open_alerts"] = Double(state.book.openAlerts.count)
-            values["healthy_targets"] = Double(targets.filter(\.serving).count)
-            values["unavailable_targets"] = Double(targets.filter { !$0.serving }.count)
-            if gateway.redisClient != nil { values["ratelimit_leased_outstanding"] = Double(gateway.leasedRateLimitOutstanding) }
+            values["open_alerts"] = Double(state.evaluator.book.openAlerts.count)
             for (name, value) in values { state.history.record(name, value, at: date) }
-            state.latestSnapshot = values
-            state.lastSample = (now, process, routes)
+            state.latestValues = values
+            state.lastSample = sample
         }
     }
 
     /// The last sampled values (`GET /api/metrics`), taking a sample first if none exists.
     public func currentMetrics() -> [String: Double] {
         if state.withLock({ $0.lastSample == nil }) { sample() }
-        return state.withLock { $0.latestSnapshot }
+        return state.withLock { $0.latestValues }
     }
 
     /// Samples of `name` over the last `window`; nil for an unknown name.
     public func history(_ name: String, window: Duration) -> (samples: [MetricHistory.Sample], names: [String])? {
-        let since = Date().addingTimeInterval(-window.seconds)
+        let since = date.addingTimeInterval(-window.seconds)
         return state.withLock { state in
             state.history.samples(name, since: since).map { ($0, state.history.names) }
         }
@@ -254,36 +211,19 @@ public final class HealthMonitor: Sendable {
 
     /// Names of the metrics with history.
     public var historyNames: [String] { state.withLock { $0.history.names } }
+}
 
-    static func snapshot(
-        routes: [RouteStatistics], previous: (at: ContinuousClock.Instant, process: ProcessSample, routes: [RouteStatistics])?,
-        process: ProcessSample, now: ContinuousClock.Instant, inFlight: Int, retries: Int
-    ) -> [String: Double] {
-        var total = RouteStatistics(route: "all")
-        for route in routes { total.add(route) }
-        var previousTotal = RouteStatistics(route: "all")
-        for route in previous?.routes ?? [] { previousTotal.add(route) }
-        let delta = total.subtracting(previousTotal)
-        let elapsed = previous.map { (now - $0.at).seconds } ?? 0
-        var values: [String: Double] = [
-            "requests_total": Double(total.requests),
-            "server_errors_total": Double(total.serverErrors),
-            "rate_limited_total": Double(total.rateLimited),
-            "retries_total": Double(retries),
-            "in_flight": Double(inFlight),
-            "request_rate": elapsed > 0 ? Double(delta.requests) / elapsed : 0,
-            "rate_limited_rate": elapsed > 0 ? Double(delta.rateLimited) / elapsed : 0,
-            "error_rate": delta.requests > 0 ? Double(delta.serverErrors) / Double(delta.requests) : 0,
-            "rss_bytes": Double(process.residentBytes),
-            "cpu_seconds": process.cpuSeconds,
-            "cpu_percent": elapsed > 0 ? max(0, process.cpuSeconds - (previous?.process.cpuSeconds ?? 0)) / elapsed * 100 : 0,
-            "open_files": Double(process.openFiles),
-            "threads": Double(process.threads),
-        ]
-        let window = delta.latency.count > 0 ? delta.latency : total.latency
-        values["latency_p50_ms"] = (window.quantile(0.50) ?? 0) * 1000
-        values["latency_p95_ms"] = (window.quantile(0.95) ?? 0) * 1000
-        values["latency_p99_ms"] = (window.quantile(0.99) ?? 0) * 1000
-        return values
+/// A directory whose filesystem usage `/api/system` and `/metrics` show (the backup directory, the
+/// audit journal, a `disk` check's path).
+public struct WatchedDirectory: Sendable, Hashable {
+    /// What it holds: `backup`, `journal`, or a `disk` check's name.
+    public var label: String
+    /// Its path.
+    public var path: String
+
+    /// Creates a record.
+    public init(label: String, path: String) {
+        self.label = label
+        self.path = path
     }
 }

@@ -41,11 +41,14 @@ struct OperationsHarness {
         )
         let gatewayTask = Task { try await gateway.run() }
         let adminTask = Task { try await admin.run() }
+        let checkTasks = admin.checkServices().map { service in Task { try await service.run() } }
         let harness = OperationsHarness(gateway: gateway, admin: admin, port: await gateway.listeningPort(), adminPort: await admin.listeningPort())
         func stop() async {
             gatewayTask.cancel()
             adminTask.cancel()
+            for task in checkTasks { task.cancel() }
             _ = await gatewayTask.result
+            for task in checkTasks { _ = await task.result }
             _ = await adminTask.result
             for upstream in upstreams { await upstream.stop() }
         }

@@ -1,0 +1,37 @@
+import BulwarkGateway
+
+extension GatewaySnapshot {
+    /// Reads `gateway` now: the one place the monitor touches the `Gateway` object.
+    public init(of gateway: Gateway) {
+        let now = Gateway.monotonicNow()
+        self.init()
+        upstreamNames = gateway.upstreams.map(\.name)
+        targets = gateway.upstreams.flatMap { upstream in
+            upstream.targets.map { target in
+                let probe = target.lastProbe
+                var observation = Observation.TargetObservation(
+                    upstream: upstream.name, target: target.target.authority,
+                    serving: target.isServing(at: now), ejected: target.isEjected(at: now),
+                    activelyHealthy: target.isActivelyHealthy, breaker: target.breaker?.state,
+                    // A failed probe's time says nothing about speed: only passing probes count as latency.
+                    probeLatency: probe?.passed == true ? probe?.latency : nil, probeDetail: probe?.detail
+                )
+                observation.lastFailure = target.lastFailure
+                return observation
+            }
+        }
+        routes = gateway.routes.map { route in
+            RouteReadiness(route: route.label, upstream: route.upstream.name, servable: route.upstream.hasAvailableTarget(at: now))
+        }
+        routeStatistics = gateway.telemetry.routeStatistics()
+        draining = gateway.isDraining
+        inFlight = gateway.telemetry.inFlight
+        retries = gateway.telemetry.retries
+        leasedRateLimitOutstanding = gateway.redisClient == nil ? nil : gateway.leasedRateLimitOutstanding
+        certificates = gateway.tlsCertificates
+        handshakeFailures = gateway.tlsHandshakeFailures
+        credentials = gateway.upstreams.compactMap { upstream in
+            upstream.credentialStatus.map { Observation.CredentialObservation(upstream: upstream.name, status: $0) }
+        }
+    }
+}
