@@ -164,7 +164,7 @@ extension AdminAPI {
         var hostname = [CChar](repeating: 0, count: 256)
         gethostname(&hostname, 255)
         return .json(APIBody.System(
-            version: monitor.version, uptime_seconds: Date().timeIntervalSince(monitor.startedAt), started_at: monitor.startedAt,
+            version: monitor.version, uptime_seconds: monitor.date.timeIntervalSince(monitor.startedAt), started_at: monitor.startedAt,
             pid: getpid(), rss_bytes: process.residentBytes, cpu_seconds: process.cpuSeconds,
             cpu_percent: metrics["cpu_percent"] ?? 0, open_files: process.openFiles, threads: process.threads,
             config_hash: reloader?.appliedText.map(SystemFacts.hash) ?? system.configurationHash, config_path: system.configurationPath,

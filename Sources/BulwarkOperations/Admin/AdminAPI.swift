@@ -76,7 +76,7 @@ struct AdminAPI: Sendable {
                 .text(exporter.render(scrapeReading()), contentType: "text/plain; version=0.0.4; charset=utf-8")
             }
         case "/api/metrics":
-            return only([.GET], request) { .json(APIBody.Snapshot(timestamp: Date(), values: monitor.currentMetrics())) }
+            return only([.GET], request) { .json(APIBody.Snapshot(timestamp: monitor.date, values: monitor.currentMetrics())) }
         case "/api/performance":
             return only([.GET], request) { performance() }
         case "/api/upstreams":

@@ -28,6 +28,7 @@ public final class HealthMonitor: Sendable {
     let logger: Logger
     private let takeSnapshot: @Sendable () -> GatewaySnapshot
     private let clock: PolicyClock
+    private let runnerClock: any Clock<Duration>
     private let state: Mutex<State>
 
     struct State {
@@ -62,17 +63,18 @@ public final class HealthMonitor: Sendable {
         self.directories = directories
         self.logger = logger
         self.clock = PolicyClock(clock)
+        self.runnerClock = clock
         self.startedAt = startedAt
         let prefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
         self.state = Mutex(State(evaluator: AlertEvaluator(settings: settings, idPrefix: "\(prefix)-"), history: MetricHistory(capacity: historySize)))
     }
 
     /// One service per check kind, sharing this monitor's results and clock.
-    public func checkServices(clock: any Clock<Duration> = ContinuousClock()) -> [DependencyCheckService] {
+    public func checkServices() -> [DependencyCheckService] {
         var kinds: [String] = []
         for check in checks where !kinds.contains(check.kind) { kinds.append(check.kind) }
         return kinds.map { kind in
-            DependencyCheckService(kind: kind, checks: checks.filter { $0.kind == kind }, results: results, clock: clock, logger: logger)
+            DependencyCheckService(kind: kind, checks: checks.filter { $0.kind == kind }, results: results, clock: runnerClock, logger: logger)
         }
     }
 
