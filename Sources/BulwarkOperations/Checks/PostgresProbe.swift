@@ -139,7 +139,8 @@ public struct PostgresProbe: DependencyProbe {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls
         )
-        configuration.options.connectTimeout = TimeAmount(timeout)
+        // A backstop only: the probe's own deadline ends the wait first, naming the phase it ended.
+        configuration.options.connectTimeout = TimeAmount(timeout + .seconds(1))
         configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         let connection: PostgresConnection
         do {

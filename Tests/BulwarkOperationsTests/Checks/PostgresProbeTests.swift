@@ -8,7 +8,9 @@ import Glibc
 #endif
 
 /// `PostgresProbe` against a real PostgreSQL server, a closed port and a listener that never answers.
-@Suite(.timeLimit(.minutes(2)))
+/// Serialized: `PostgresServer.start()` blocks a thread of the cooperative pool while `initdb` runs, and
+/// two at once would starve the timing test's timer on this 2-core machine.
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct PostgresProbeTests {
     @Test(.enabled(if: PostgresServer.shouldRun, "postgresql is not installed (apt-get install postgresql)"))
     func passesOnARealServerAndFailsWithTheServersReasonThenRefusedOnceItStops() async throws {
