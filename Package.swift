@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BulwarkOperations", targets: ["BulwarkOperations"]),
         .library(name: "BulwarkBackup", targets: ["BulwarkBackup"]),
         .library(name: "BulwarkCredentials", targets: ["BulwarkCredentials"]),
+        .library(name: "BulwarkSupervisor", targets: ["BulwarkSupervisor"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -140,6 +141,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "BulwarkSupervisor",
+            dependencies: [
+                "Resilience",
+                "BulwarkConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -157,6 +170,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "BulwarkSupervisorTests",
+            dependencies: [
+                "BulwarkSupervisor",
+                "BulwarkConfig",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
