@@ -78,6 +78,8 @@ public struct ProcessGroupSettings: Sendable, Hashable {
     /// `max_memory`: the RSS of an instance's process tree above this for 30 s restarts it gracefully.
     /// Default none.
     public var maxMemory: Int?
+    /// `memory_grace`: how long the RSS must stay above `max_memory` before the restart. Default 30s.
+    public var memoryGrace: Duration = Defaults.memoryGrace
     /// `stop.signal`: sent to the instance's process group to stop it. Default `SIGTERM`.
     public var stopSignal: StopSignal = .term
     /// `stop.timeout`: after it, `SIGKILL`. Default 30s.
