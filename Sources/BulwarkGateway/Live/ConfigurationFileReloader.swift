@@ -11,6 +11,7 @@ public final class ConfigurationFileReloader: Sendable {
     public let path: String
     private let gateway: Gateway
     private let overrides: @Sendable (inout BulwarkConfiguration) -> Void
+    private let whenApplied: @Sendable (BulwarkConfiguration) -> Void
     private let serial = Mutex<Void>(())
     private let applied = Mutex<String?>(nil)
 
@@ -21,10 +22,16 @@ public final class ConfigurationFileReloader: Sendable {
     ///   - path: the configuration file.
     ///   - overrides: applied to every loaded configuration before it is checked, e.g. the command
     ///     line's `--listen`, so a flag is not undone (nor reported as changed) by a reload.
-    public init(gateway: Gateway, path: String, overrides: @escaping @Sendable (inout BulwarkConfiguration) -> Void = { _ in }) {
+    ///   - whenApplied: told each configuration a reload put in force, after the gateway applied it
+    ///     (`bulwark run` rolls the process groups that changed).
+    public init(
+        gateway: Gateway, path: String, overrides: @escaping @Sendable (inout BulwarkConfiguration) -> Void = { _ in },
+        whenApplied: @escaping @Sendable (BulwarkConfiguration) -> Void = { _ in }
+    ) {
         self.gateway = gateway
         self.path = path
         self.overrides = overrides
+        self.whenApplied = whenApplied
     }
 
     /// Reads and validates the whole file; applies it if it is valid, changes nothing otherwise.
@@ -45,6 +52,7 @@ public final class ConfigurationFileReloader: Sendable {
             }
             let outcome = gateway.reload(configuration)
             if outcome.status != .rejected { applied.withLock { $0 = text } }
+            if outcome.status == .applied { whenApplied(configuration) }
             return outcome
         }
     }
