@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -14,9 +14,12 @@ extension ConfigReader {
         configuration.alerts = readAlerts(entries["alerts"])
         configuration.backup = readBackup(entries["backup"])
         configuration.health = readHealth(entries["health"])
+        let processes = entries["processes"].map { namedEntries($0, at: "processes") } ?? []
+        let processNames = Set(processes.map(\.0))
         if let node = entries["upstreams"] {
-            configuration.upstreams = namedEntries(node, at: "upstreams").map { readUpstream(name: $0.0, $0.1) }
+            configuration.upstreams = namedEntries(node, at: "upstreams").map { readUpstream(name: $0.0, $0.1, targetsFromProcesses: processNames.contains($0.0)) }
         }
+        readProcesses(processes, into: &configuration)
         if let node = entries["rate_limits"] {
             for (name, value) in namedEntries(node, at: "rate_limits") {
                 if let rateLimit = readRateLimit(name: name, value) { configuration.rateLimits[name] = rateLimit }

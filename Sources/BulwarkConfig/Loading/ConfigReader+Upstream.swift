@@ -2,12 +2,16 @@ import Yams
 
 /// The `upstreams.NAME` section and its nested policies.
 extension ConfigReader {
-    mutating func readUpstream(name: String, _ node: Node) -> UpstreamSettings {
+    /// `targetsFromProcesses`: `processes.NAME` exists, so the upstream has no `targets` of its own.
+    mutating func readUpstream(name: String, _ node: Node, targetsFromProcesses: Bool = false) -> UpstreamSettings {
         let path = "upstreams.\(name)"
         var upstream = UpstreamSettings(name: name, targets: [])
+        upstream.targetsFromProcesses = targetsFromProcesses
         let keys = ["targets", "balancer", "timeout", "connect_timeout", "max_idle_connections", "health_check", "retry", "outlier_detection", "circuit_breaker", "tls", "host", "resolve_interval", "credentials"]
         guard let entries = mapping(node, at: path, allowed: keys) else { return upstream }
-        if let targets = stringList(entries["targets"], at: "\(path).targets") {
+        if targetsFromProcesses {
+            if entries["targets"] != nil { report("\(path).targets", ProcessGroupSettings.upstreamTargetsProblem(name)) }
+        } else if let targets = stringList(entries["targets"], at: "\(path).targets") {
             upstream.targets = targets.enumerated().compactMap { index, text in
                 switch TargetURL.parse(text) {
                 case .success(let target): return target

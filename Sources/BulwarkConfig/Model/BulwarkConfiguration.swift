@@ -21,6 +21,10 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var backup: BackupSettings?
     /// `health:` (dependency checks shown in /health)
     public var health = HealthSettings()
+    /// `processes:` in file order: the app instances `bulwark run` starts, watches and restarts. Each
+    /// group's instances are the targets of the upstream with its name (see
+    /// ``UpstreamSettings/targetsFromProcesses``).
+    public var processes: [ProcessGroupSettings] = []
 
     /// An empty configuration (every default, no upstreams).
     public init() {}
@@ -43,6 +47,29 @@ public struct BulwarkConfiguration: Sendable, Hashable {
         if let listen { configuration.server.listen = listen }
         configuration.upstreams = [UpstreamSettings(name: "default", targets: targets)]
         configuration.routes = [RouteSettings(pathPrefix: "/", upstream: "default")]
+        return configuration
+    }
+
+    /// The configuration `bulwark run --instances N --port-base P -- COMMAND…` runs with when there is no
+    /// file: one process group `app` running `command` (no shell) on ports `portBase…`, the upstream `app`
+    /// whose targets are its instances, one catch-all route to it, and every other default. It is what
+    /// a file with only this `processes:` section parses to:
+    ///
+    /// ```yaml
+    /// processes:
+    ///   app: { command: ["node", "dist/index.js"], instances: 3, port_base: 3001 }
+    /// ```
+    ///
+    /// Check the result with ``processValidationIssues()`` (the checks a file's `processes:` gets), e.g.
+    /// for an instance count out of range or ports that take the listener's.
+    public static func runCommand(command: [String], instances: Int, portBase: Int, listen: ListenAddress?) -> BulwarkConfiguration {
+        var configuration = BulwarkConfiguration()
+        if let listen { configuration.server.listen = listen }
+        var group = ProcessGroupSettings(name: "app", command: command, portBase: portBase)
+        group.instances = instances
+        configuration.processes = [group]
+        configuration.upstreams = [.processBacked(name: "app")]
+        configuration.routes = [RouteSettings(pathPrefix: "/", upstream: "app")]
         return configuration
     }
 }

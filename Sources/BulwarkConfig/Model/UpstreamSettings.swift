@@ -43,11 +43,24 @@ public struct UpstreamSettings: Sendable, Hashable {
     public var resolveInterval: Duration = Defaults.resolveInterval
     /// A credential the gateway adds to every request to this upstream; nil (the default) adds none.
     public var credentials: UpstreamCredentialsSettings?
+    /// Whether its targets come from the `processes:` group of the same name rather than from
+    /// `targets`: `bulwark run` adds each instance once it is ready and removes it before stopping it.
+    /// Such an upstream starts with no targets (requests get 503 until an instance joins), lists no
+    /// `targets` of its own, and keeps its live members across a reload. Default false; set by the
+    /// configuration reader for every `processes.NAME`.
+    public var targetsFromProcesses = false
 
     /// Creates an upstream with default policies.
     public init(name: String, targets: [TargetURL]) {
         self.name = name
         self.targets = targets
+    }
+
+    /// An upstream with default policies whose targets are the instances of `processes.NAME`.
+    public static func processBacked(name: String) -> UpstreamSettings {
+        var upstream = UpstreamSettings(name: name, targets: [])
+        upstream.targetsFromProcesses = true
+        return upstream
     }
 
     /// The `Host` rule for `target`: the configured one, else `target` for https and `client` for http.
