@@ -10,7 +10,9 @@ extension Gateway {
     /// certificates (read again from their files) apply at once; requests in
     /// flight finish on the routes and upstreams they started with. An upstream whose settings are the
     /// same apart from its targets keeps its targets' health, breakers and pooled connections, and only
-    /// its membership changes. Keys that cannot change while running (see ``ReloadOutcome/needsRestart``:
+    /// its membership changes. An upstream whose targets come from `processes:`
+    /// (``UpstreamSettings/targetsFromProcesses``) keeps its live members, even when its policies change
+    /// and it is rebuilt. Keys that cannot change while running (see ``ReloadOutcome/needsRestart``:
     /// `server.listen`, `server.threads`, `server.access_log`, `admin`, `redis`, `alerts`, `backup`) keep
     /// their running values and are logged as "needs restart". Every problem is logged with its key path.
     ///

@@ -63,7 +63,8 @@ final class GatewaySnapshot: Sendable {
 
     /// Plans the snapshot for `configuration`. An upstream of `previous` whose settings are unchanged
     /// apart from its targets is kept (with its targets' health, breakers and pooled connections) and
-    /// only its membership changes; any other upstream is built anew.
+    /// only its membership changes; any other upstream is built anew. A process-backed upstream keeps
+    /// its current members either way: the supervisor, not the file, says what they are.
     /// - Throws: ``ConfigurationError`` with every problem's key path.
     static func plan(_ configuration: BulwarkConfiguration, previous: GatewaySnapshot?, logger: Logger) throws(ConfigurationError) -> Plan {
         var issues: [ConfigurationIssue] = []
@@ -73,13 +74,14 @@ final class GatewaySnapshot: Sendable {
             if let old = previous?.clusters.first(where: { $0.name == upstream.name }),
                old.settings.hasSamePolicies(as: upstream) {
                 clusters.append(old)
-                membership.append((old, upstream.targets))
+                // The supervisor owns a process-backed upstream's members: a reload leaves them as they are.
+                if !upstream.targetsFromProcesses { membership.append((old, upstream.targets)) }
                 continue
             }
             do {
                 // Same credentials: the token provider (and its valid token) carries over.
                 let kept = previous?.clusters.first { $0.name == upstream.name && $0.settings.credentials == upstream.credentials }?.credential
-                clusters.append(try UpstreamCluster(settings: upstream, logger: logger, credential: kept))
+                clusters.append(try UpstreamCluster(settings: withLiveMembers(upstream, previous: previous), logger: logger, credential: kept))
             } catch {
                 issues += error.issues
             }
@@ -96,6 +98,16 @@ final class GatewaySnapshot: Sendable {
         let kept = Set(clusters.map(ObjectIdentifier.init))
         let dropped = (previous?.clusters ?? []).filter { !kept.contains(ObjectIdentifier($0)) }
         return Plan(configuration: configuration, clusters: clusters, membership: membership, dropped: dropped)
+    }
+
+    /// `upstream` with the current members of the process-backed upstream it replaces, when it is one
+    /// too: rebuilt for new policies, it keeps the instances the supervisor added.
+    private static func withLiveMembers(_ upstream: UpstreamSettings, previous: GatewaySnapshot?) -> UpstreamSettings {
+        guard upstream.targetsFromProcesses,
+              let old = previous?.clusters.first(where: { $0.name == upstream.name && $0.settings.targetsFromProcesses }) else { return upstream }
+        var seeded = upstream
+        seeded.targets = old.targets.map(\.target)
+        return seeded
     }
 }
 
