@@ -123,11 +123,12 @@ public final class RotatingLogFile: Sendable {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(state.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written >= 0 {
+            if written > 0 {
                 offset += written
-            } else if errno != EINTR {
+            } else if written == 0 || errno != EINTR {
+                let reason = written == 0 ? "the file accepted no data" : String(cString: strerror(errno))
                 state.size += offset
-                return LogFileError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+                return LogFileError(path: path, reason: "cannot write: \(reason)")
             }
         }
         state.size += offset
