@@ -167,6 +167,7 @@ let package = Package(
                 "BulwarkOperations",
                 "BulwarkBackup",
                 "BulwarkDemo",
+                "BulwarkSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import BulwarkBackup
 import BulwarkConfig
 import BulwarkGateway
 import BulwarkOperations
+import BulwarkSupervisor
 import Foundation
 import Logging
 import Metrics
@@ -73,6 +74,10 @@ struct Serve: AsyncParsableCommand {
         if let scheduler { services.append(.init(service: scheduler)) }
         services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
         services.append(.init(service: gateway))
+        // Last, so told first: STOPPING=1 goes out as graceful shutdown begins, before the gateway drains.
+        if let notify = systemdNotifyService(gateway: gateway, admin: admin, adminEnabled: configuration.admin.enabled, logger: logger) {
+            services.append(.init(service: notify))
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -84,6 +89,18 @@ struct Serve: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Under systemd (`NOTIFY_SOCKET` set, `Type=notify`): READY=1 once the gateway's and the admin API's
+    /// listeners are bound, WATCHDOG=1 on `WATCHDOG_USEC`'s interval, STOPPING=1 at graceful shutdown.
+    func systemdNotifyService(gateway: Gateway, admin: AdminService, adminEnabled: Bool, logger: Logger) -> SystemdNotifyService? {
+        guard let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger) else { return nil }
+        return SystemdNotifyService(notifier: notifier, waitUntilReady: {
+            let port = await gateway.listeningPort()
+            var status = "serving on port \(port)"
+            if adminEnabled { status += ", admin API on port \(await admin.listeningPort())" }
+            notifier.status(status)
+        }, logger: logger)
     }
 
     /// The flags that override keys of the file, applied again to every reloaded configuration.
