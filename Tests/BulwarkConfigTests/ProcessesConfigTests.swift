@@ -75,6 +75,7 @@ struct ProcessesConfigTests {
             ready: { log: "listening on \\\\d+", timeout: 5s }
             restart: { backoff: 250ms..5s, max_restarts: 3, window: 2m }
             max_memory: 512MiB
+            memory_grace: 5s
             stop: { signal: int, timeout: 10s }
             logs: { dir: logs/worker, max_size: 1MiB, keep: 2 }
         """, environment: ["APP_TOKEN": "t0ken"])
@@ -89,6 +90,7 @@ struct ProcessesConfigTests {
         expected.maxRestarts = 3
         expected.restartWindow = .seconds(120)
         expected.maxMemory = 512 << 20
+        expected.memoryGrace = .seconds(5)
         expected.stopSignal = .int
         expected.stopTimeout = .seconds(10)
         expected.logDirectory = "logs/worker"
@@ -171,6 +173,7 @@ struct ProcessesConfigTests {
         ("command: [a], port_base: 3001, restart: { max_restarts: 1001 }", "processes.app.restart.max_restarts: must be between 1 and 1000, got 1001"),
         ("command: [a], port_base: 3001, restart: { window: 500ms }", "processes.app.restart.window: must be at least 1s, got 500ms"),
         ("command: [a], port_base: 3001, max_memory: 512KiB", "processes.app.max_memory: must be at least 1MiB, got 524288 bytes"),
+        ("command: [a], port_base: 3001, memory_grace: 500ms", "processes.app.memory_grace: must be at least 1s, got 500ms"),
         ("command: [a], port_base: 3001, max_memory: lots", "processes.app.max_memory: 'lots' is not a size: expected a number of bytes or a number with a unit, e.g. 64KiB, 10MB, 1GiB"),
         ("command: [a], port_base: 3001, stop: { signal: SIGKILL }", "processes.app.stop.signal: 'SIGKILL' is not a stop signal: use one of SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2"),
         ("command: [a], port_base: 3001, stop: { timeout: 10ms }", "processes.app.stop.timeout: must be at least 100ms, got 10ms"),

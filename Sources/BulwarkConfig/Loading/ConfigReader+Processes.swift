@@ -5,7 +5,7 @@ import Yams
 /// upstreams whose targets they are. The reader checks syntax here; the ranges and the checks across
 /// sections are ``BulwarkConfiguration/processValidationIssues()``, shared with configurations built in code.
 extension ConfigReader {
-    static let processGroupKeys = ["command", "instances", "port_base", "env", "cwd", "ready", "restart", "max_memory", "stop", "logs"]
+    static let processGroupKeys = ["command", "instances", "port_base", "env", "cwd", "ready", "restart", "max_memory", "memory_grace", "stop", "logs"]
 
     /// Reads the groups of `processes:` (`entries`, from ``namedEntries(_:at:)``) into `configuration`,
     /// adds an upstream with default settings for each name that has none, then runs the checks.
@@ -45,6 +45,7 @@ extension ConfigReader {
             if let value = duration(restart["window"], at: "\(path).restart.window") { group.restartWindow = value }
         }
         group.maxMemory = value(entries["max_memory"], at: "\(path).max_memory", ByteSizeSyntax.parse)
+        if let grace = duration(entries["memory_grace"], at: "\(path).memory_grace", minimum: .seconds(1)) { group.memoryGrace = grace }
         if let node = entries["stop"], let stop = mapping(node, at: "\(path).stop", allowed: ["signal", "timeout"]) {
             if let signal = value(stop["signal"], at: "\(path).stop.signal", Self.parseStopSignal) { group.stopSignal = signal }
             if let value = duration(stop["timeout"], at: "\(path).stop.timeout") { group.stopTimeout = value }
