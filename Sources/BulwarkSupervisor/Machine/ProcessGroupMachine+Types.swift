@@ -9,9 +9,11 @@ extension ProcessGroupMachine {
         case spawned(InstanceID, pid: Int32)
         /// The process of `instance` could not be spawned (no such executable…): counts as a crash.
         case spawnFailed(InstanceID, reason: String)
-        /// `instance` passed its readiness check.
+        /// `instance` passed its readiness check. Ignored for an instance that is no longer awaited
+        /// (timed out, replaced, stopping).
         case becameReady(InstanceID)
-        /// The process of `instance` ended.
+        /// The process of `instance` ended. Report every exit, also of processes the machine stopped or
+        /// killed: a slot's next process may be waiting for the port the old one held.
         case exited(InstanceID, ExitStatus)
         /// The RSS of `instance`'s process tree was sampled.
         case memorySampled(InstanceID, bytes: Int)
@@ -30,8 +32,9 @@ extension ProcessGroupMachine {
 
     /// What the shell must do, in order.
     public enum Action: Sendable, Hashable {
-        /// Start a process for `instance` listening on `port` (its `PORT`), with `settings`' command,
-        /// environment and working directory.
+        /// Start a process for `instance` listening on `port` (its `PORT`), with the command,
+        /// environment and working directory of ``ProcessGroupMachine/settings`` as they are when the
+        /// action is returned. Answer with ``Event/spawned(_:pid:)`` or ``Event/spawnFailed(_:reason:)``.
         case spawn(InstanceID, port: Int)
         /// Start checking `instance`'s readiness on `port` (the machine times it out itself).
         case watchReadiness(InstanceID, port: Int)
@@ -46,6 +49,10 @@ extension ProcessGroupMachine {
         /// Send `SIGKILL` to `instance`'s process group.
         case kill(InstanceID, pid: Int32)
         /// Send ``Event/tick`` at this time (monotonic, as the machine's `now`) or earlier.
+        ///
+        /// Returned (at most once per call, always after `now`) whenever the machine's earliest deadline
+        /// changes, so the shell may keep a single timer and move it to the latest `wake`. A tick that
+        /// comes early, or for a deadline that has since gone, does nothing.
         case wake(at: Duration)
         /// Something operators should know: log it, count it, alert on it.
         case report(Report)
@@ -80,8 +87,12 @@ extension ProcessGroupMachine {
     /// Facts for logs, metrics and alerts.
     public enum Report: Sendable, Hashable {
         /// `instance` crashed (`status`), or failed to spawn or become ready (`reason`); it restarts after `delay`.
+        /// A `delay` of zero: the replacement that was already starting for the slot takes its place.
         case restarting(InstanceID, reason: String, delay: Duration)
         /// Too many restarts of `slot` within `restart.window`: it is given up (alert `process_crash_loop`).
+        /// `restarts` counts the failures within the window, the last one included (`max_restarts` + 1).
+        /// When it was a replacement that kept failing, the old instance keeps serving and a rolling
+        /// restart under way ends there.
         case crashLoop(slot: Int, restarts: Int, lastReason: String)
         /// `instance` stayed above `max_memory` for the grace period and is being replaced (alert
         /// `process_memory_restart`).
