@@ -85,6 +85,7 @@ let package = Package(
             name: "BulwarkOperations",
             dependencies: [
                 "Resilience",
+                "BulwarkSupervisor",
                 "BulwarkConfig",
                 "BulwarkGateway",
                 "BulwarkCredentials",
@@ -146,6 +147,8 @@ let package = Package(
             dependencies: [
                 "Resilience",
                 "BulwarkConfig",
+                "BulwarkGateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,6 +172,9 @@ let package = Package(
                 "BulwarkDemo",
                 "BulwarkSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
