@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import BulwarkSupervisor
 import Synchronization
 
 /// The admin listener and the health monitor of a running ``Gateway``, as a swift-service-lifecycle
@@ -36,6 +37,7 @@ public final class AdminService: Service, Sendable {
         configurationText: String?, configurationPath: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         extraChecks: [DependencyCheck] = [],
+        supervisor: ProcessSupervisor? = nil,
         reloader: ConfigurationFileReloader? = nil,
         logger: Logger = Logger(label: "bulwark.admin"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -54,14 +56,15 @@ public final class AdminService: Service, Sendable {
         let notifier = try WebhookNotifier(urls: configuration.alerts.webhooks, timeout: configuration.alerts.webhookTimeout, logger: logger, metricsFactory: exporter.factory)
         self.monitor = HealthMonitor(
             snapshot: { GatewaySnapshot(of: gateway) }, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
-            checks: try Self.checks(of: gateway, extra: extraChecks, logger: logger), notifier: notifier, version: version,
+            checks: try Self.checks(of: gateway, extra: extraChecks, logger: logger),
+            processes: { supervisor?.status() ?? [] }, notifier: notifier, version: version,
             instance: Self.hostname(), externalURL: adminURL, directories: Self.watchedDirectories(of: configuration), logger: logger
         )
         let hash = configurationText.map(AdminAPI.SystemFacts.hash) ?? "none"
         self.api = AdminAPI(gateway: gateway, monitor: monitor, exporter: exporter, token: token, system: .init(
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description
-        ), reloader: reloader)
+        ), supervisor: supervisor, reloader: reloader)
         if token == nil, settings.enabled {
             logger.warning("admin API has no token: open to anyone on this host", metadata: [
                 "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",

@@ -3,6 +3,7 @@ import Crypto
 import BulwarkGateway
 import Foundation
 import NIOHTTP1
+import BulwarkSupervisor
 
 /// The admin listener's endpoints. Every request first passes ``AdminExposure`` (Host, Origin and
 /// `X-Bulwark-Admin`: 421 or 403). Then `/health/live` and `/health/ready` are open; the dashboard
@@ -19,8 +20,11 @@ struct AdminAPI: Sendable {
     let exposure: AdminExposure
     /// What `POST /api/config/reload` runs (nil without a configuration file).
     let reloader: ConfigurationFileReloader?
+    /// The process supervisor under `bulwark run` (nil under `serve`).
+    let supervisor: ProcessSupervisor?
 
-    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, reloader: ConfigurationFileReloader? = nil) {
+    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, supervisor: ProcessSupervisor? = nil, reloader: ConfigurationFileReloader? = nil) {
+        self.supervisor = supervisor
         self.reloader = reloader
         self.gateway = gateway
         self.monitor = monitor
@@ -89,6 +93,8 @@ struct AdminAPI: Sendable {
             return only([.GET], request) { systemInfo() }
         case "/api/config/reload":
             return only([.POST], request) { reloadConfiguration() }
+        case "/api/processes":
+            return only([.GET], request) { processes() }
         default:
             break
         }
@@ -97,6 +103,9 @@ struct AdminAPI: Sendable {
         }
         if path.hasPrefix("/api/circuits/") {
             return circuitAction(path: path, request)
+        }
+        if path.hasPrefix("/api/processes/") {
+            return processAction(path: path, request)
         }
         if path.hasPrefix("/api/alerts/") {
             return alertAction(path: path, request)

@@ -15,6 +15,8 @@ import Foundation
 /// | `no_healthy_target` | upstream | critical |
 /// | `backup_stale` | `backup` | critical (the last successful backup is older than the schedule allows) |
 /// | `certificate_expiring` | the certificate's hosts | warning within 14 days, error within 3 days or expired (see ``certificateConditions(for:)``) |
+/// | `process_crash_loop` | `group.slot` | critical: the slot restarted more than `restart.max_restarts` times within `restart.window` and was given up (see ``processConditions(for:)``) |
+/// | `process_memory_restart` | group | warning for 10 minutes after an instance was replaced for exceeding `max_memory` |
 /// | `upstream_credentials_failing` | upstream | error while OAuth2 token refreshes fail and a valid token is left, critical once none is (see ``credentialConditions(for:)``) |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
@@ -64,6 +66,7 @@ public enum AlertRules {
         }
         conditions += certificateConditions(for: observation)
         conditions += credentialConditions(for: observation)
+        conditions += processConditions(for: observation)
         return conditions
     }
 

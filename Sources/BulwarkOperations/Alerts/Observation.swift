@@ -1,5 +1,6 @@
 import BulwarkGateway
 import Foundation
+import BulwarkSupervisor
 import Resilience
 
 /// What the health monitor saw at one evaluation; the alert rules and the health report are computed
@@ -22,6 +23,8 @@ public struct Observation: Sendable, Hashable {
     public var handshakeFailures: [String: Int] = [:]
     /// The OAuth2 token of every upstream with `credentials.oauth2_client_credentials`.
     public var credentials: [CredentialObservation] = []
+    /// The process groups `bulwark run` supervises (empty under `serve`).
+    public var processes: [ProcessGroupStatus] = []
 
     /// An empty observation made at `now`.
     public init(now: Date) {

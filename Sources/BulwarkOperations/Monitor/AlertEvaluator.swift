@@ -1,5 +1,6 @@
 import BulwarkConfig
 import BulwarkGateway
+import BulwarkSupervisor
 import Foundation
 
 /// The pure part of alerting: takes what was seen (a gateway snapshot, the dependency results, the
@@ -22,8 +23,8 @@ public struct AlertEvaluator: Sendable {
     /// One evaluation at monotonic time `now` and wall-clock `date`: the alerts that opened, changed
     /// severity or resolved.
     public mutating func evaluate(
-        _ snapshot: GatewaySnapshot, dependencies: [Observation.DependencyObservation], residentBytes: Int?,
-        now: Duration, date: Date
+        _ snapshot: GatewaySnapshot, dependencies: [Observation.DependencyObservation], processes: [ProcessGroupStatus] = [],
+        residentBytes: Int?, now: Duration, date: Date
     ) -> [AlertBook.Change] {
         let routes = snapshot.routeStatistics
         trafficWindow.append((now, routes))
@@ -33,6 +34,7 @@ public struct AlertEvaluator: Sendable {
         let base = trafficWindow.first?.routes ?? []
         var observation = Observation(snapshot, dependencies: dependencies, at: date)
         observation.residentBytes = residentBytes
+        observation.processes = processes
         observation.routeTraffic = routes.map { current in
             let before = base.first { $0.route == current.route } ?? RouteStatistics(route: current.route)
             let delta = current.subtracting(before)

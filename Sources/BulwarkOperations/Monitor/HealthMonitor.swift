@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Resilience
 import Synchronization
+import BulwarkSupervisor
 
 /// The thin shell around the monitor's parts: on its clock it takes a ``GatewaySnapshot`` and the
 /// dependency results, runs the pure ``AlertEvaluator`` every `alerts.interval` and sends the changes
@@ -27,6 +28,7 @@ public final class HealthMonitor: Sendable {
     let directories: [WatchedDirectory]
     let logger: Logger
     private let takeSnapshot: @Sendable () -> GatewaySnapshot
+    private let processStatus: @Sendable () -> [ProcessGroupStatus]
     private let clock: PolicyClock
     private let runnerClock: any Clock<Duration>
     private let state: Mutex<State>
@@ -42,16 +44,18 @@ public final class HealthMonitor: Sendable {
     /// - Parameters:
     ///   - snapshot: reads the gateway now (``GatewaySnapshot/init(of:)`` for a live one).
     ///   - checks: the dependency checks; ``checkServices`` runs them.
+    ///   - processes: the supervised process groups now (`bulwark run`; none by default).
     ///   - directories: directories whose filesystem usage `/api/system` and `/metrics` show.
     ///   - clock: every interval and every timestamp comes from it; `startedAt` anchors its wall-clock
     ///     dates.
     public init(
         snapshot: @escaping @Sendable () -> GatewaySnapshot, settings: AlertSettings, sampleInterval: Duration,
-        checks: [DependencyCheck], notifier: WebhookNotifier, version: String, instance: String, externalURL: String,
+        checks: [DependencyCheck], processes: @escaping @Sendable () -> [ProcessGroupStatus] = { [] }, notifier: WebhookNotifier, version: String, instance: String, externalURL: String,
         directories: [WatchedDirectory] = [], logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(), startedAt: Date = Date(), historySize: Int = 1000
     ) {
         self.takeSnapshot = snapshot
+        self.processStatus = processes
         self.settings = settings
         self.sampleInterval = sampleInterval
         self.checks = checks
@@ -113,10 +117,11 @@ public final class HealthMonitor: Sendable {
     public func evaluate() {
         let snapshot = takeSnapshot()
         let dependencies = results.all
+        let processes = processStatus()
         let (now, date) = (clock.now(), self.date)
         let changes = state.withLock { state in
             let resident = state.lastSample?.process.residentBytes ?? ProcessSample.current().residentBytes
-            return state.evaluator.evaluate(snapshot, dependencies: dependencies, residentBytes: resident, now: now, date: date)
+            return state.evaluator.evaluate(snapshot, dependencies: dependencies, processes: processes, residentBytes: resident, now: now, date: date)
         }
         for change in changes { announce(change) }
     }
@@ -149,7 +154,7 @@ public final class HealthMonitor: Sendable {
     public func healthReport(for snapshot: GatewaySnapshot) -> HealthReport {
         let openAlerts = state.withLock { $0.evaluator.book.openAlerts.map(\.severity) }
         return HealthReporter.report(
-            snapshot, dependencies: results.all, openAlerts: openAlerts, settings: settings,
+            snapshot, dependencies: results.all, processes: processStatus(), openAlerts: openAlerts, settings: settings,
             version: version, startedAt: startedAt, date: date
         )
     }

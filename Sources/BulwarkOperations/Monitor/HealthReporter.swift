@@ -1,4 +1,5 @@
 import BulwarkConfig
+import BulwarkSupervisor
 import Foundation
 
 /// The pure part of `/health` and `/health/ready`: from a gateway snapshot, the dependency results and
@@ -6,10 +7,11 @@ import Foundation
 public enum HealthReporter {
     /// What `GET /health` answers at `date`.
     public static func report(
-        _ snapshot: GatewaySnapshot, dependencies: [Observation.DependencyObservation], openAlerts: [AlertSeverity],
-        settings: AlertSettings, version: String, startedAt: Date, date: Date
+        _ snapshot: GatewaySnapshot, dependencies: [Observation.DependencyObservation], processes: [ProcessGroupStatus] = [],
+        openAlerts: [AlertSeverity], settings: AlertSettings, version: String, startedAt: Date, date: Date
     ) -> HealthReport {
-        let observation = Observation(snapshot, dependencies: dependencies, at: date)
+        var observation = Observation(snapshot, dependencies: dependencies, at: date)
+        observation.processes = processes
         let checks = HealthScoring.checks(for: observation, slowAfter: settings.dependencyLatency.warning)
         let (status, score) = HealthScoring.evaluate(checks: checks, routesServable: snapshot.routesServable, draining: snapshot.draining, openAlerts: openAlerts)
         return HealthReport(
