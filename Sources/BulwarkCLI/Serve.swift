@@ -38,69 +38,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let (configuration, path) = try resolveConfiguration()
         let logger = makeLogger(label: "bulwark", level: logLevel)
-        // One registry for the gateway's, the admin's and the core policies' metrics.
-        let exporter = PrometheusExporter()
-        MetricsSystem.bootstrap(exporter.factory)
-        let gateway: Gateway
-        let admin: AdminService
-        var reloader: ConfigurationFileReloader?
-        var scheduler: BackupScheduler?
-        do {
-            gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
-            if let path {
-                let overrides = commandLineOverrides()
-                reloader = ConfigurationFileReloader(gateway: gateway, path: path) { overrides.apply(to: &$0) }
-            }
-            var checks: [DependencyCheck] = []
-            if let backup = configuration.backup, let schedule = backup.schedule {
-                let manager = try BackupManager(settings: backup, logger: logger)
-                let backups = BackupScheduler(manager: manager, schedule: schedule, logger: logger, metricsFactory: exporter.factory)
-                checks.append(BackupFreshnessProbe.check(scheduler: backups, interval: configuration.alerts.interval))
-                scheduler = backups
-            }
-            admin = try AdminService(
-                gateway: gateway, exporter: exporter, version: Bulwark.version,
-                configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
-                configurationPath: path, extraChecks: checks, reloader: reloader, logger: logger
-            )
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        // Services stop in reverse order: the gateway drains first while readiness answers 503.
-        // The dependency checks stop last: /health keeps its results until the end.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = admin.checkServices().map { .init(service: $0) }
-        services.append(.init(service: admin))
-        if let scheduler { services.append(.init(service: scheduler)) }
-        services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
-        services.append(.init(service: gateway))
-        // Last, so told first: STOPPING=1 goes out as graceful shutdown begins, before the gateway drains.
-        if let notify = systemdNotifyService(gateway: gateway, admin: admin, adminEnabled: configuration.admin.enabled, logger: logger) {
-            services.append(.init(service: notify))
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-    }
-
-    /// Under systemd (`NOTIFY_SOCKET` set, `Type=notify`): READY=1 once the gateway's and the admin API's
-    /// listeners are bound, WATCHDOG=1 on `WATCHDOG_USEC`'s interval, STOPPING=1 at graceful shutdown.
-    func systemdNotifyService(gateway: Gateway, admin: AdminService, adminEnabled: Bool, logger: Logger) -> SystemdNotifyService? {
-        guard let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger) else { return nil }
-        return SystemdNotifyService(notifier: notifier, waitUntilReady: {
-            let port = await gateway.listeningPort()
-            var status = "serving on port \(port)"
-            if adminEnabled { status += ", admin API on port \(await admin.listeningPort())" }
-            notifier.status(status)
-        }, logger: logger)
+        let stack = try GatewayStack.build(configuration: configuration, path: path, overrides: commandLineOverrides(), supervise: false, logger: logger)
+        try await stack.run()
     }
 
     /// The flags that override keys of the file, applied again to every reloaded configuration.
@@ -168,6 +107,11 @@ struct Serve: AsyncParsableCommand {
         do {
             guard case (var configuration, let path)? = try ConfigurationLoading.load(path: config) else {
                 printError("error: nothing to serve: pass --config FILE or --upstream URL (./\(ConfigurationLoading.defaultPath) does not exist)")
+                throw ExitCode(1)
+            }
+            if !configuration.processes.isEmpty {
+                let names = configuration.processes.map(\.name).joined(separator: ", ")
+                printError("error: processes: bulwark serve does not start processes (\(names)); run this file with bulwark run, which also does everything serve does")
                 throw ExitCode(1)
             }
             if configuration.routes.isEmpty, configuration.backup?.schedule == nil {
