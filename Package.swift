@@ -185,9 +185,12 @@ let package = Package(
             dependencies: [
                 "BulwarkSupervisor",
                 "BulwarkConfig",
+                "BulwarkGateway",
                 "BulwarkTestSupport",
                 "Resilience",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
