@@ -43,7 +43,10 @@ struct Run: AsyncParsableCommand {
         let lock: SupervisorLock
         do {
             lock = try path.map { try SupervisorLock.acquire(forConfiguration: $0) }
-                ?? SupervisorLock.acquire(key: command.joined(separator: " ") + " @\(configuration.processes.first?.portBase ?? 0)", subject: "'\(command.joined(separator: " "))'")
+                ?? SupervisorLock.acquire(
+                    key: "\(FileManager.default.currentDirectoryPath)\u{0}\(command.joined(separator: "\u{0}"))",
+                    subject: "'\(command.joined(separator: " "))' in \(FileManager.default.currentDirectoryPath)"
+                )
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
@@ -74,10 +77,11 @@ struct Run: AsyncParsableCommand {
                 printError("error: give either --config or a command after --, not both")
                 throw ExitCode(1)
             }
-            configuration = .runCommand(command: command, instances: instances ?? 1, portBase: portBase ?? 3001, listen: nil)
+            configuration = .runCommand(command: command, instances: instances ?? 1, portBase: portBase ?? 3001, listen: try listenFlag())
             if let value = ProcessInfo.processInfo.environment["BULWARK_ADMIN_LISTEN"], case .success(let address) = ListenAddress.parse(value) {
                 configuration.admin.listen = address
             }
+            if let adminListen, case .success(let address) = ListenAddress.parse(adminListen) { configuration.admin.listen = address }
             let problems = configuration.processValidationIssues()
             if !problems.isEmpty {
                 printError("error: " + problems.map { "\(Self.flag(for: $0.keyPath)): \($0.problem)" }.joined(separator: "\n  "))
@@ -114,6 +118,17 @@ struct Run: AsyncParsableCommand {
             }
         }
         return (configuration, path)
+    }
+
+    /// `--listen`, parsed; exits 1 when it is not `HOST:PORT`.
+    func listenFlag() throws -> ListenAddress? {
+        guard let listen else { return nil }
+        switch ListenAddress.parse(listen) {
+        case .success(let address): return address
+        case .failure(let problem):
+            printError("error: --listen: \(problem)")
+            throw ExitCode(1)
+        }
     }
 
     /// The flag a problem of the built-in configuration comes from.

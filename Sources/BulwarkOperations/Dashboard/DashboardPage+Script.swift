@@ -240,6 +240,22 @@ extension DashboardPage {
         });
         fillTable("targets", rows, "No targets");
       }
+      // The instances bulwark run supervises; hidden under bulwark serve.
+      function renderProcesses(data) {
+        $("processes-section").hidden = !data.supervised;
+        if (!data.supervised) return;
+        var rows = [];
+        (data.processes || []).forEach(function (g) {
+          (g.members || []).forEach(function (m) {
+            var state = m.state === "ready" ? "healthy" : (m.state === "given_up" ? "unhealthy" : "degraded");
+            rows.push([str(m.id), str(m.port), m.pid === null ? "\u2014" : str(m.pid), { text: str(m.state), cls: healthClass(state) },
+              isNum(m.uptime_seconds) ? num(m.uptime_seconds) + " s" : "\u2014", str(m.restarts),
+              num(m.rss_bytes / 1048576) + " MiB", num(m.cpu_seconds),
+              m.last_exit === null ? "\u2014" : str(m.last_exit) + (m.last_reason ? " (" + str(m.last_reason) + ")" : "")]);
+          });
+        });
+        fillTable("processes", rows, "No instances");
+      }
       // What the gateway adds to the upstream's requests: a header's name, or the OAuth2 token's state.
       function credentialCell(c) {
         if (!c) return "\u2014";
@@ -413,6 +429,7 @@ extension DashboardPage {
           section("system", "/api/system", renderSystem),
           section("metrics", "/api/metrics", renderMetrics),
           section("targets", "/api/upstreams", renderTargets),
+          section("processes", "/api/processes", renderProcesses),
           section("breakers", "/api/circuits", renderBreakers),
           section("performance", "/api/performance", renderPerformance),
           section("alerts", "/api/alerts", renderAlerts)

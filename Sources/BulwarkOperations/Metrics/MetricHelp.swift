@@ -51,6 +51,9 @@ enum MetricHelp {
         "bulwark_directory_filesystem_available_bytes": "Bytes available to unprivileged users on the filesystem holding the directory.",
         "bulwark_directory_filesystem_used_ratio": "Share of the filesystem's space in use (as df counts it), 0 to 1.",
         "bulwark_directory_filesystem_inodes_used_ratio": "Share of the filesystem's inodes in use, 0 to 1.",
+        "bulwark_supervisor_restarts_total": "Restarts of supervised instances (bulwark run), by group and reason (crash, ready_timeout, spawn_failed, memory).",
+        "bulwark_supervisor_crash_loops_total": "Slots of a process group given up after restarting more than restart.max_restarts times within restart.window.",
+        "bulwark_supervisor_instance_resident_memory_bytes": "Resident memory of a supervised instance's process tree, by group and slot, sampled every 2 s.",
     ]
 
     static func text(for name: String) -> String {

@@ -42,3 +42,12 @@ extension ProcessGroupMachine {
         )
     }
 }
+
+extension ProcessGroupMachine {
+    /// The slots given up after a crash loop, including a slot whose old instance still serves because
+    /// only its replacement (a rolling restart to a broken command) crash-looped. Nothing starts for
+    /// them, nor is their serving instance replaced, until a restart request or a reload revives them.
+    public var givenUpSlots: [Int] {
+        slots.filter(\.givenUp).map(\.index)
+    }
+}

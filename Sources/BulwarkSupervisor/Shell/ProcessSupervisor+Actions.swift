@@ -19,7 +19,9 @@ extension ProcessSupervisor {
                 logger.error("could not remove an instance from its upstream", metadata: ["group": "\(group)", "port": "\(port)", "error": "\(error)"])
             }
         case .stop(let id, let pid, let drainFor): stop(id, pid: pid, drainFor: drainFor, group: group)
-        case .kill(_, let pid): _ = ChildProcess.signalGroup(pid, SIGKILL)
+        case .kill(let id, let pid):
+            // Only while its exit has not been seen: afterwards the pid may belong to another process.
+            if isLive(id, group: group) { _ = ChildProcess.signalGroup(pid, SIGKILL) }
         case .wake: break   // recorded when the actions were computed
         case .report(let report): telemetry.record(report, group: group)
         }
@@ -57,6 +59,8 @@ extension ProcessSupervisor {
         Task { await pump.run(child.output) }
         Task {
             let status = await ChildProcess.waitForExit(pid: child.pid)
+            // Workers it left behind would hold the port and the output pipe: end the whole group.
+            _ = ChildProcess.signalGroup(child.pid, SIGKILL)
             let readiness = self.state.withLock { $0.groups[group]?.children.removeValue(forKey: id)?.readiness }
             readiness?.cancel()
             self.logger.info("instance exited", metadata: ["instance": "\(id)", "pid": "\(child.pid)", "status": "\(status)"])
@@ -67,11 +71,15 @@ extension ProcessSupervisor {
     /// The rotating file of `id`'s slot (one per slot, kept across restarts), when `logs.dir` is set.
     private func logFile(for id: InstanceID, settings: ProcessGroupSettings) -> RotatingLogFile? {
         guard let directory = settings.logDirectory else { return nil }
+        let key = "\(directory)|\(settings.logMaxBytes)|\(settings.logKeep)"
+        let logger = self.logger
         return state.withLock { state -> RotatingLogFile? in
-            if let file = state.groups[id.group]?.logFiles[id.slot] { return file }
+            if let open = state.groups[id.group]?.logFiles[id.slot], open.settings == key { return open.file }
             do {
-                let file = try RotatingLogFile(directory: directory, name: "\(id.group).\(id.slot)", maxBytes: settings.logMaxBytes, keep: settings.logKeep)
-                state.groups[id.group]?.logFiles[id.slot] = file
+                let file = try RotatingLogFile(directory: directory, name: "\(id.group).\(id.slot)", maxBytes: settings.logMaxBytes, keep: settings.logKeep) { error in
+                    logger.error("cannot write an instance's log file; its output still goes to the supervisor's log", metadata: ["file": "\(error.path)", "error": "\(error.reason)"])
+                }
+                state.groups[id.group]?.logFiles[id.slot] = (key, file)
                 return file
             } catch {
                 logger.error("cannot write the instance's log file; its output goes to the supervisor's log only", metadata: ["instance": "\(id)", "error": "\(error)"])
@@ -97,6 +105,11 @@ extension ProcessSupervisor {
         if !kept { task.cancel() }   // it exited already
     }
 
+    /// Whether `id`'s process has not been seen to exit.
+    func isLive(_ id: InstanceID, group: String) -> Bool {
+        state.withLock { $0.groups[group]?.children[id] != nil }
+    }
+
     /// Waits until the gateway has no request in flight to the instance (at most half of `drainFor`,
     /// so the app keeps the other half of `stop.timeout` to exit before the machine's `SIGKILL`), then
     /// sends `stop.signal` to its process group.
@@ -110,6 +123,7 @@ extension ProcessSupervisor {
                     try? await clock.sleep(for: .milliseconds(20))
                 }
             }
+            guard isLive(id, group: group) else { return }
             logger.info("stopping instance", metadata: ["instance": "\(id)", "pid": "\(pid)", "signal": "\(settings.stopSignal.rawValue)"])
             _ = ChildProcess.signalGroup(pid, settings.stopSignal.number)
         }

@@ -13,6 +13,15 @@ public struct ProcessGroupStatus: Sendable, Hashable {
     /// Memory restarts within the last 10 minutes.
     public var recentMemoryRestarts: Int
 
+    /// Creates a status.
+    public init(name: String, instances: Int, members: [Member], givenUpSlots: [Int] = [], recentMemoryRestarts: Int = 0) {
+        self.name = name
+        self.instances = instances
+        self.members = members
+        self.givenUpSlots = givenUpSlots
+        self.recentMemoryRestarts = recentMemoryRestarts
+    }
+
     /// One instance.
     public struct Member: Sendable, Hashable {
         /// What the machine knows: id, port, pid, state, times, restarts, last exit.
@@ -23,6 +32,14 @@ public struct ProcessGroupStatus: Sendable, Hashable {
         public var cpuSeconds: Double
         /// Seconds since it started, when running.
         public var uptimeSeconds: Double?
+
+        /// Creates a member.
+        public init(instance: InstanceSnapshot, residentBytes: Int = 0, cpuSeconds: Double = 0, uptimeSeconds: Double? = nil) {
+            self.instance = instance
+            self.residentBytes = residentBytes
+            self.cpuSeconds = cpuSeconds
+            self.uptimeSeconds = uptimeSeconds
+        }
     }
 }
 
@@ -42,7 +59,7 @@ extension ProcessSupervisor {
                 }
                 return ProcessGroupStatus(
                     name: name, instances: runtime.machine.settings.instances, members: members,
-                    givenUpSlots: runtime.machine.instances.filter { $0.state == .givenUp }.map(\.id.slot),
+                    givenUpSlots: runtime.machine.givenUpSlots,
                     recentMemoryRestarts: runtime.memoryRestarts.filter { now - $0 < .seconds(600) }.count
                 )
             }

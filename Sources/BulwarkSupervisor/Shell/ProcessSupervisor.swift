@@ -25,6 +25,10 @@ public final class ProcessSupervisor: Service, Sendable {
         var groups: [String: GroupRuntime] = [:]
         var order: [String] = []
         var stopping = false
+        /// Groups a reload removed: they are stopping and go away once stopped.
+        var removed: Set<String> = []
+        /// Groups a reload added back while they were still stopping: started afresh once stopped.
+        var readded: [String: ProcessGroupSettings] = [:]
     }
 
     /// One group's machine and what the shell holds for its live instances.
@@ -32,7 +36,8 @@ public final class ProcessSupervisor: Service, Sendable {
         var machine: ProcessGroupMachine
         var wakeAt: Duration?
         var children: [InstanceID: ChildRuntime] = [:]
-        var logFiles: [Int: RotatingLogFile] = [:]
+        /// Each slot's log file, with the `logs` settings it was opened with.
+        var logFiles: [Int: (settings: String, file: RotatingLogFile)] = [:]
         /// When memory restarts happened (the last 20).
         var memoryRestarts: [Duration] = []
     }
@@ -94,7 +99,7 @@ public final class ProcessSupervisor: Service, Sendable {
     /// Replaces every instance of `group`, one at a time; false when there is no such group.
     @discardableResult
     public func restart(group: String) -> Bool {
-        guard state.withLock({ $0.groups[group] != nil && !$0.stopping }) else { return false }
+        guard state.withLock({ $0.groups[group] != nil && !$0.stopping && !$0.removed.contains(group) }) else { return false }
         send(group, .restartRequested(.requested))
         return true
     }
@@ -108,7 +113,9 @@ public final class ProcessSupervisor: Service, Sendable {
         state.withLock { state in
             guard !state.stopping else { return }
             for settings in groups {
-                if let runtime = state.groups[settings.name] {
+                if state.removed.contains(settings.name) {
+                    state.readded[settings.name] = settings
+                } else if let runtime = state.groups[settings.name] {
                     if runtime.machine.settings != settings { changed.append(settings) }
                 } else {
                     state.groups[settings.name] = GroupRuntime(machine: ProcessGroupMachine(settings: settings))
@@ -116,7 +123,9 @@ public final class ProcessSupervisor: Service, Sendable {
                     started.append(settings.name)
                 }
             }
-            removed = state.order.filter { name in !groups.contains { $0.name == name } }
+            removed = state.order.filter { name in !groups.contains { $0.name == name } && !state.removed.contains(name) }
+            for name in state.order where !groups.contains(where: { $0.name == name }) { state.readded[name] = nil }
+            state.removed.formUnion(removed)
         }
         for settings in changed { send(settings.name, .reconfigured(settings)) }
         for name in started { send(name, .start) }
@@ -134,6 +143,23 @@ public final class ProcessSupervisor: Service, Sendable {
             return state.order
         }
         for name in names { send(name, .stopRequested) }
+    }
+
+    /// Forgets a group a reload removed once all its instances are gone, or starts it afresh when a
+    /// later reload added it back meanwhile.
+    private func retireIfRemoved(_ group: String) {
+        let restart: Bool = state.withLock { state in
+            guard state.removed.contains(group), state.groups[group]?.machine.isStopped == true else { return false }
+            state.removed.remove(group)
+            if let settings = state.readded.removeValue(forKey: group), !state.stopping {
+                state.groups[group] = GroupRuntime(machine: ProcessGroupMachine(settings: settings))
+                return true
+            }
+            state.groups[group] = nil
+            state.order.removeAll { $0 == group }
+            return false
+        }
+        if restart { send(group, .start) }
     }
 
     private func killAll() {
@@ -166,6 +192,7 @@ public final class ProcessSupervisor: Service, Sendable {
                 return actions
             }
             for action in actions { perform(action, group: group) }
+            retireIfRemoved(group)
         }
     }
 

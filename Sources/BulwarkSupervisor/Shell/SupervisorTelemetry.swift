@@ -7,9 +7,9 @@ import Metrics
 ///
 /// | metric | type | labels |
 /// | --- | --- | --- |
-/// | `bulwark_process_restarts_total` | counter | `group`, `reason` = `crash` / `ready_timeout` / `spawn_failed` / `memory` / `rolling` |
-/// | `bulwark_process_crash_loops_total` | counter | `group` |
-/// | `bulwark_process_instance_resident_memory_bytes` | gauge | `group`, `slot` |
+/// | `bulwark_supervisor_restarts_total` | counter | `group`, `reason` = `crash` / `ready_timeout` / `spawn_failed` / `memory` |
+/// | `bulwark_supervisor_crash_loops_total` | counter | `group` |
+/// | `bulwark_supervisor_instance_resident_memory_bytes` | gauge | `group`, `slot` |
 struct SupervisorTelemetry: Sendable {
     let factory: (any MetricsFactory)?
     let logger: Logger
@@ -23,13 +23,13 @@ struct SupervisorTelemetry: Sendable {
         switch report {
         case .restarting(let id, let reason, let delay):
             logger.warning("instance failed; restarting", metadata: ["instance": "\(id)", "reason": "\(reason)", "delay": "\(delay.humanReadable)"])
-            counter("bulwark_process_restarts_total", [("group", group), ("reason", Self.reasonLabel(reason))])
+            counter("bulwark_supervisor_restarts_total", [("group", group), ("reason", Self.reasonLabel(reason))])
         case .crashLoop(let slot, let restarts, let lastReason):
             logger.critical("crash loop: instance given up", metadata: ["group": "\(group)", "slot": "\(slot)", "restarts": "\(restarts)", "reason": "\(lastReason)"])
-            counter("bulwark_process_crash_loops_total", [("group", group)])
+            counter("bulwark_supervisor_crash_loops_total", [("group", group)])
         case .memoryRestart(let id, let bytes):
             logger.warning("instance over max_memory; replacing it", metadata: ["instance": "\(id)", "rss_bytes": "\(bytes)"])
-            counter("bulwark_process_restarts_total", [("group", group), ("reason", "memory")])
+            counter("bulwark_supervisor_restarts_total", [("group", group), ("reason", "memory")])
         case .serving(let id, let port):
             logger.notice("instance ready and serving", metadata: ["instance": "\(id)", "port": "\(port)"])
         case .killed(let id):
@@ -39,7 +39,7 @@ struct SupervisorTelemetry: Sendable {
 
     func residentMemory(group: String, slot: Int, bytes: Int) {
         guard let factory else { return }
-        Gauge(label: "bulwark_process_instance_resident_memory_bytes", dimensions: [("group", group), ("slot", String(slot))], factory: factory)
+        Gauge(label: "bulwark_supervisor_instance_resident_memory_bytes", dimensions: [("group", group), ("slot", String(slot))], factory: factory)
             .record(Double(bytes))
     }
 
@@ -50,8 +50,8 @@ struct SupervisorTelemetry: Sendable {
 
     /// `crash`, `ready_timeout`, `spawn_failed` from a machine's reason text.
     static func reasonLabel(_ reason: String) -> String {
-        if reason.contains("ready") { return "ready_timeout" }
         if reason.hasPrefix("exit code") || reason.hasPrefix("signal") { return "crash" }
+        if reason.hasPrefix("not ready within") { return "ready_timeout" }
         return "spawn_failed"
     }
 }

@@ -60,7 +60,8 @@ public final class SupervisorLock: Sendable {
     public static func acquire(key: String, subject: String? = nil, directory: String? = nil) throws -> SupervisorLock {
         let path = lockPath(key: key, directory: directory ?? defaultDirectory)
         let subject = subject ?? key
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NOFOLLOW: in a shared /tmp, a symlink planted at the lock's name must not redirect the write.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw SupervisorLockError(.cannotOpen(reason: String(cString: strerror(errno))), subject: subject, lockPath: path)
         }
@@ -79,10 +80,13 @@ public final class SupervisorLock: Sendable {
         return SupervisorLock(path: path, subject: subject, descriptor: descriptor)
     }
 
-    /// `$XDG_RUNTIME_DIR`, or `/tmp` when it is unset or empty.
+    /// `$XDG_RUNTIME_DIR`; else, as root, `/run/bulwark` (created 0700); else `/tmp`.
     public static var defaultDirectory: String {
-        guard let value = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !value.isEmpty else { return "/tmp" }
-        return value
+        if let value = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !value.isEmpty { return value }
+        // As root (a systemd service without a user session), /run is shared by every unit, unlike a
+        // unit's PrivateTmp=/tmp.
+        if getuid() == 0, mkdir("/run/bulwark", 0o700) == 0 || errno == EEXIST, access("/run/bulwark", W_OK) == 0 { return "/run/bulwark" }
+        return "/tmp"
     }
 
     /// The lock file for `key` in `directory`: `DIRECTORY/bulwark-run-<16 hex digits>.lock`.
