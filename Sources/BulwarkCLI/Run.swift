@@ -53,7 +53,8 @@ struct Run: AsyncParsableCommand {
         }
         for group in configuration.processes {
             for port in group.portBase..<(group.portBase + group.instances) {
-                if let taken = PortAvailability.check(port: port).message(port: port, keyPath: "processes.\(group.name).port_base") {
+                let keyPath = command.isEmpty ? "processes.\(group.name).port_base" : "--port-base"
+                if let taken = PortAvailability.check(port: port).message(port: port, keyPath: keyPath) {
                     printError("error: \(taken)")
                     throw ExitCode(1)
                 }

@@ -145,6 +145,30 @@ struct SupervisionTests {
         }
     }
 
+    @Test func aReloadRollsAChangedGroupGrowsItAndStopsARemovedOne() async throws {
+        try await SupervisorHarness.with(instances: 1) { harness async throws in
+            #expect(try await eventually { harness.ready.count == 1 })
+            var settings = harness.settings
+            let first = try #require(harness.ready.first?.instance)
+            // A new environment rolls the instance.
+            settings.environment["RELEASE"] = "2"
+            harness.supervisor.reconfigure([settings])
+            #expect(try await eventually { harness.ready.count == 1 && harness.ready.first?.instance.id != first.id })
+            #expect(try await eventually { !processExists(first.pid) })
+            // A second instance starts.
+            settings.instances = 2
+            harness.supervisor.reconfigure([settings])
+            #expect(try await eventually { harness.ready.count == 2 })
+            #expect(try await harness.get("/").status == 200)
+            // A removed group stops and goes away.
+            let pids = harness.ready.compactMap(\.instance.pid)
+            harness.supervisor.reconfigure([])
+            #expect(try await eventually { harness.supervisor.status().isEmpty })
+            #expect(try await eventually { pids.allSatisfy { !processExists($0) } })
+            #expect(harness.supervisor.restart(group: "app") == false)
+        }
+    }
+
     @Test func aGracefulStopEndsEveryInstance() async throws {
         var pids: [Int32] = []
         try await SupervisorHarness.with(instances: 2) { harness async throws in

@@ -14,6 +14,8 @@ struct SupervisorHarness {
     let supervisor: ProcessSupervisor
     let port: Int
     let portBase: Int
+    /// The group's settings as configured.
+    let settings: ProcessGroupSettings
 
     /// Whether the test app can run.
     static let canRun = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || ProcessInfo.processInfo.environment["CI"] == "true"
@@ -45,7 +47,9 @@ struct SupervisorHarness {
         let supervisor = ProcessSupervisor(groups: configuration.processes, pool: GatewayTargetPool(gateway: gateway), logger: logger, output: output)
         let group = ServiceGroup(configuration: .init(services: [.init(service: supervisor), .init(service: gateway)], logger: logger))
         let running = Task { try await group.run() }
-        let harness = SupervisorHarness(gateway: gateway, supervisor: supervisor, port: await gateway.listeningPort(), portBase: portBase)
+        let harness = SupervisorHarness(
+            gateway: gateway, supervisor: supervisor, port: await gateway.listeningPort(), portBase: portBase, settings: configuration.processes[0]
+        )
         func stop() async {
             await group.triggerGracefulShutdown()
             _ = await running.result
