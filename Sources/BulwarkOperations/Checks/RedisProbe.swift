@@ -7,7 +7,7 @@ import Resilience
 ///
 /// ```swift
 /// let cache = try RedisProbe(url: "redis://:secret@10.0.0.5:6379/0")   // its own client
-/// let outcome = await cache.probe(timeout: .seconds(2))    // .passed(detail: "PONG")
+/// let outcome = await cache.probe(timeout: .seconds(2))    // .passed(detail: "reachable")
 /// await cache.shutdown()                                   // closes the client it owns
 ///
 /// let gatewayRedis = RedisProbe(client: gateway.redisClient)   // shares a client; shutdown() leaves it open
@@ -59,7 +59,7 @@ public struct RedisProbe: DependencyProbe {
         do {
             let reply = try await client.sendRaw(["PING"], timeout: timeout)
             switch reply {
-            case .simpleString("PONG"): return .passed(detail: "PONG")
+            case .simpleString("PONG"): return .passed(detail: "reachable")
             case .error(let message): reason = "Redis replied: \(message)"
             default: reason = "unexpected reply to PING: \(reply)"
             }
