@@ -156,10 +156,12 @@ public enum HealthScoring {
         func check(_ status: HealthReport.CheckStatus, _ message: String) -> HealthReport.Check {
             .init(name: dependency.name, kind: dependency.kind, status: status, latencyMs: latency, message: message, critical: dependency.critical)
         }
-        if let error = dependency.error { return check(.unhealthy, error) }
+        if let error = dependency.error {
+            return .init(name: dependency.name, kind: dependency.kind, status: .unhealthy, latencyMs: nil, message: error, critical: dependency.critical)
+        }
         if let warning = dependency.warning { return check(.degraded, warning) }
         if let value = dependency.latency, value > slowAfter {
-            return check(.degraded, "slow: \(value.humanReadableSeconds) (over \(slowAfter.humanReadableSeconds))")
+            return check(.degraded, "slow: \(value.humanReadableSeconds)")
         }
         let passed = dependency.kind == "backup" ? "last backup within the schedule" : dependency.detail ?? "reachable"
         return check(.healthy, passed)
