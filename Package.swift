@@ -216,6 +216,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Yams", package: "Yams"),
             ],
             // The framing corpus: raw messages read from disk by FramingSuiteTests, not sources or resources.
             exclude: ["Framing/Requests", "Framing/Responses", "Framing/README.md"]
