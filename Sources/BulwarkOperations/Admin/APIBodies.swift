@@ -155,8 +155,8 @@ enum APIBody {
             init(_ directory: DirectoryUsage) {
                 label = directory.label
                 path = directory.path
-                size_bytes = directory.usage.map { UInt64($0.totalBytes) }
-                available_bytes = directory.usage.map { UInt64($0.availableBytes) }
+                size_bytes = directory.usage?.totalBytes
+                available_bytes = directory.usage?.availableBytes
                 used_ratio = directory.usage?.spaceUsedRatio
                 inodes_used_ratio = directory.usage?.inodesUsedRatio
                 error = directory.error

@@ -7,20 +7,20 @@ import Resilience
 /// The endpoints' bodies.
 extension AdminAPI {
     func readiness() -> AdminResponse {
-        let snapshot = monitor.snapshot()
-        let dependencies = monitor.dependencies
-        let ready = HealthReporter.isReady(snapshot, dependencies: dependencies)
+        let snapshot = GatewaySnapshot(readinessOf: gateway)
+        let failing = HealthReporter.failingCriticalChecks(monitor.dependencies)
+        let ready = !snapshot.draining && snapshot.routesServable && failing.isEmpty
         let routes = snapshot.routes.map { APIBody.Readiness.Route(route: $0.route, upstream: $0.upstream, ready: $0.servable) }
-        let failing = HealthReporter.failingCriticalChecks(dependencies)
         return .json(APIBody.Readiness(ready: ready, draining: snapshot.draining, routes: routes, failing_checks: failing), status: ready ? .ok : .serviceUnavailable)
     }
 
     /// What one `/metrics` scrape shows.
     func scrapeReading() -> PrometheusExporter.Reading {
         let snapshot = monitor.snapshot()
+        let (dependencies, openAlerts) = (monitor.dependencies, monitor.openAlerts())
         return PrometheusExporter.Reading(
-            snapshot: snapshot, health: monitor.healthReport(for: snapshot), openAlerts: monitor.openAlerts(),
-            dependencies: monitor.dependencies, process: ProcessSample.current(), host: monitor.hostSample(),
+            snapshot: snapshot, health: monitor.healthReport(for: snapshot, dependencies: dependencies, openAlerts: openAlerts),
+            openAlerts: openAlerts, dependencies: dependencies, process: ProcessSample.current(), host: monitor.hostSample(),
             version: monitor.version, startedAt: monitor.startedAt
         )
     }
@@ -40,15 +40,13 @@ extension AdminAPI {
     }
 
     func upstreams() -> AdminResponse {
-        let observed = monitor.snapshot().targets
         let now = Gateway.monotonicNow()
         return .json(APIBody.Upstreams(upstreams: gateway.upstreams.map { upstream in
             let targets = upstream.targets.map { target in
-                let seen = observed.first { $0.upstream == upstream.name && $0.target == target.target.authority }
                 return APIBody.Upstreams.Target(
                     address: target.target.authority, healthy: target.isServing(at: now),
                     actively_healthy: target.isActivelyHealthy, ejected: target.isEjected(at: now),
-                    breaker: seen?.breaker?.rawValue ?? "none", in_flight: target.inFlight,
+                    breaker: target.breaker?.state.rawValue ?? "none", in_flight: target.inFlight,
                     last_probe: target.lastProbe.map { .init(passed: $0.passed, detail: $0.detail, latency_ms: $0.latency.seconds * 1000) },
                     last_failure: target.lastFailure
                 )

@@ -1,7 +1,6 @@
 import Logging
 import Resilience
 import ServiceLifecycle
-import Synchronization
 
 /// Runs every dependency check of one kind (all `postgres` checks, all `http` checks…), each on its own
 /// interval, and keeps their results in a ``DependencyResults`` store: a swift-service-lifecycle
@@ -21,10 +20,15 @@ public struct DependencyCheckService: Service {
 
     /// A service for `checks` (all of kind `kind`), recording into `results`, timed by `clock`.
     public init(kind: String, checks: [DependencyCheck], results: DependencyResults, clock: any Clock<Duration> = ContinuousClock(), logger: Logger) {
+        self.init(kind: kind, checks: checks, results: results, clock: PolicyClock(clock), logger: logger)
+    }
+
+    /// A service sharing `clock` with its monitor.
+    init(kind: String, checks: [DependencyCheck], results: DependencyResults, clock: PolicyClock, logger: Logger) {
         self.kind = kind
         self.checks = checks
         self.results = results
-        self.clock = PolicyClock(clock)
+        self.clock = clock
         self.logger = logger
     }
 
@@ -82,35 +86,5 @@ public struct DependencyCheckService: Service {
         worker.cancel()
         timer.cancel()
         return result
-    }
-}
-
-/// The first value offered to it; later ones are ignored.
-private final class FirstResult<T: Sendable>: Sendable {
-    private struct State {
-        var value: T?
-        var waiter: CheckedContinuation<T, Never>?
-    }
-    private let state = Mutex(State())
-
-    func finish(_ value: T) {
-        let waiter: CheckedContinuation<T, Never>? = state.withLock { state in
-            guard state.value == nil else { return nil }
-            state.value = value
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: value)
-    }
-
-    func value() async -> T {
-        await withCheckedContinuation { continuation in
-            let ready: T? = state.withLock { state in
-                if let value = state.value { return value }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
     }
 }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Bounds one probe by its timeout: the work races a timer, and the probe returns as soon as either
 /// finishes. When the timer wins (or the probing task is cancelled), the work is cancelled and
 /// `onTimeout` runs in the background to close what cancellation does not reach (an open database
@@ -12,7 +10,7 @@ enum ProbeDeadline {
         onTimeout: @escaping @Sendable () async -> Void = {},
         timedOut: @escaping @Sendable () -> String
     ) async -> ProbeOutcome {
-        let race = Race()
+        let race = FirstResult<ProbeOutcome>()
         let worker = Task { race.finish(await work()) }
         let timer = Task {
             do { try await Task.sleep(for: timeout) } catch { return }
@@ -22,7 +20,7 @@ enum ProbeDeadline {
             }
         }
         let outcome = await withTaskCancellationHandler {
-            await race.outcome()
+            await race.value()
         } onCancel: {
             if race.finish(.failed("cancelled")) {
                 worker.cancel()
@@ -31,40 +29,5 @@ enum ProbeDeadline {
         }
         timer.cancel()
         return outcome
-    }
-
-    /// The first outcome, handed to the one waiter.
-    private final class Race: Sendable {
-        private struct State {
-            var outcome: ProbeOutcome?
-            var waiter: CheckedContinuation<ProbeOutcome, Never>?
-        }
-
-        private let state = Mutex(State())
-
-        /// Records `outcome` if it is the first; returns whether it was.
-        @discardableResult
-        func finish(_ outcome: ProbeOutcome) -> Bool {
-            let (first, waiter) = state.withLock { state -> (Bool, CheckedContinuation<ProbeOutcome, Never>?) in
-                guard state.outcome == nil else { return (false, nil) }
-                state.outcome = outcome
-                defer { state.waiter = nil }
-                return (true, state.waiter)
-            }
-            waiter?.resume(returning: outcome)
-            return first
-        }
-
-        /// Waits for the first outcome.
-        func outcome() async -> ProbeOutcome {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> ProbeOutcome? in
-                    if let outcome = state.outcome { return outcome }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        }
     }
 }

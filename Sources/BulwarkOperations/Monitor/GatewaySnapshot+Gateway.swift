@@ -20,9 +20,7 @@ extension GatewaySnapshot {
                 return observation
             }
         }
-        routes = gateway.routes.map { route in
-            RouteReadiness(route: route.label, upstream: route.upstream.name, servable: route.upstream.hasAvailableTarget(at: now))
-        }
+        routes = Self.routes(of: gateway, at: now)
         routeStatistics = gateway.telemetry.routeStatistics()
         draining = gateway.isDraining
         inFlight = gateway.telemetry.inFlight
@@ -32,6 +30,20 @@ extension GatewaySnapshot {
         handshakeFailures = gateway.tlsHandshakeFailures
         credentials = gateway.upstreams.compactMap { upstream in
             upstream.credentialStatus.map { Observation.CredentialObservation(upstream: upstream.name, status: $0) }
+        }
+    }
+
+    /// Only what readiness needs (the routes and draining): `/health/ready` is polled by load
+    /// balancers, so it does not copy every route's statistics.
+    public init(readinessOf gateway: Gateway) {
+        self.init()
+        routes = Self.routes(of: gateway, at: Gateway.monotonicNow())
+        draining = gateway.isDraining
+    }
+
+    static func routes(of gateway: Gateway, at now: Int64) -> [RouteReadiness] {
+        gateway.routes.map { route in
+            RouteReadiness(route: route.label, upstream: route.upstream.name, servable: route.upstream.hasAvailableTarget(at: now))
         }
     }
 }

@@ -30,7 +30,6 @@ public final class HealthMonitor: Sendable {
     private let takeSnapshot: @Sendable () -> GatewaySnapshot
     private let processStatus: @Sendable () -> [ProcessGroupStatus]
     private let clock: PolicyClock
-    private let runnerClock: any Clock<Duration>
     private let state: Mutex<State>
 
     struct State {
@@ -67,7 +66,6 @@ public final class HealthMonitor: Sendable {
         self.directories = directories
         self.logger = logger
         self.clock = PolicyClock(clock)
-        self.runnerClock = clock
         self.startedAt = startedAt
         let prefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
         self.state = Mutex(State(evaluator: AlertEvaluator(settings: settings, idPrefix: "\(prefix)-"), history: MetricHistory(capacity: historySize)))
@@ -78,7 +76,7 @@ public final class HealthMonitor: Sendable {
         var kinds: [String] = []
         for check in checks where !kinds.contains(check.kind) { kinds.append(check.kind) }
         return kinds.map { kind in
-            DependencyCheckService(kind: kind, checks: checks.filter { $0.kind == kind }, results: results, clock: runnerClock, logger: logger)
+            DependencyCheckService(kind: kind, checks: checks.filter { $0.kind == kind }, results: results, clock: clock, logger: logger)
         }
     }
 
@@ -142,9 +140,6 @@ public final class HealthMonitor: Sendable {
 
     // MARK: Health
 
-    /// Whether `/health/ready` answers 200 (see ``HealthReporter/isReady(_:dependencies:)``).
-    public var isReady: Bool { HealthReporter.isReady(takeSnapshot(), dependencies: results.all) }
-
     /// `GET /health`.
     public func healthReport() -> HealthReport {
         healthReport(for: takeSnapshot())
@@ -152,9 +147,14 @@ public final class HealthMonitor: Sendable {
 
     /// `GET /health` for `snapshot`.
     public func healthReport(for snapshot: GatewaySnapshot) -> HealthReport {
-        let openAlerts = state.withLock { $0.evaluator.book.openAlerts.map(\.severity) }
-        return HealthReporter.report(
-            snapshot, dependencies: results.all, processes: processStatus(), openAlerts: openAlerts, settings: settings,
+        healthReport(for: snapshot, dependencies: results.all, openAlerts: openAlerts())
+    }
+
+    /// `GET /health` for `snapshot`, `dependencies` and `openAlerts` already read (one `/metrics`
+    /// scrape reads each once).
+    public func healthReport(for snapshot: GatewaySnapshot, dependencies: [Observation.DependencyObservation], openAlerts: [Alert]) -> HealthReport {
+        HealthReporter.report(
+            snapshot, dependencies: dependencies, processes: processStatus(), openAlerts: openAlerts.map(\.severity), settings: settings,
             version: version, startedAt: startedAt, date: date
         )
     }

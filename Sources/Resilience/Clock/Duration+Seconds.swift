@@ -1,7 +1,7 @@
 extension Duration {
     /// The duration as a floating-point number of seconds (attosecond precision is not needed here).
     @inlinable
-    var secondsDouble: Double {
+    public var secondsDouble: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
