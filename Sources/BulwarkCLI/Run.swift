@@ -61,10 +61,7 @@ struct Run: AsyncParsableCommand {
             }
         }
         let logger = makeLogger(label: "bulwark", level: logLevel)
-        let overrides = Serve.CommandLineOverrides(
-            listen: listen.flatMap { try? ListenAddress.parse($0).get() },
-            adminListen: adminListen.flatMap { try? ListenAddress.parse($0).get() }
-        )
+        let overrides = Serve.CommandLineOverrides.parsing(listen: listen, adminListen: adminListen)
         let stack = try GatewayStack.build(configuration: configuration, path: path, overrides: overrides, supervise: true, logger: logger)
         try await stack.run()
         withExtendedLifetime(lock) {}

@@ -47,6 +47,14 @@ struct Serve: AsyncParsableCommand {
         var listen: ListenAddress?
         var adminListen: ListenAddress?
 
+        /// `--listen` and `--admin-listen` as given (they were validated when the configuration was resolved).
+        static func parsing(listen: String?, adminListen: String?) -> CommandLineOverrides {
+            CommandLineOverrides(
+                listen: listen.flatMap { try? ListenAddress.parse($0).get() },
+                adminListen: adminListen.flatMap { try? ListenAddress.parse($0).get() }
+            )
+        }
+
         func apply(to configuration: inout BulwarkConfiguration) {
             if let listen { configuration.server.listen = listen }
             if let adminListen { configuration.admin.listen = adminListen }
@@ -55,10 +63,7 @@ struct Serve: AsyncParsableCommand {
 
     /// `--listen` and `--admin-listen` as parsed (they were validated when the gateway started).
     func commandLineOverrides() -> CommandLineOverrides {
-        CommandLineOverrides(
-            listen: listen.flatMap { try? ListenAddress.parse($0).get() },
-            adminListen: adminListen.flatMap { try? ListenAddress.parse($0).get() }
-        )
+        .parsing(listen: listen, adminListen: adminListen)
     }
 
     func resolveConfiguration() throws -> (BulwarkConfiguration, String?) {

@@ -24,19 +24,25 @@ public struct ProcessTreeSample: Sendable, Hashable {
     /// Scans `/proc/[0-9]*/stat` and sums the processes of `processGroup` (a child's pid). Blocking, but
     /// brief: one small read per process on the machine. Processes that end during the scan are skipped.
     public static func read(processGroup: Int32) -> ProcessTreeSample {
-        var sample = ProcessTreeSample(residentBytes: 0, cpuSeconds: 0, processes: 0)
-        guard processGroup > 0, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return sample }
+        read(processGroups: [processGroup])[processGroup] ?? ProcessTreeSample(residentBytes: 0, cpuSeconds: 0, processes: 0)
+    }
+
+    /// The sums for each of `processGroups`, from one scan of `/proc` (a group with no process left
+    /// gets zeros).
+    public static func read(processGroups: Set<Int32>) -> [Int32: ProcessTreeSample] {
+        var samples: [Int32: ProcessTreeSample] = [:]
+        for group in processGroups where group > 0 { samples[group] = ProcessTreeSample(residentBytes: 0, cpuSeconds: 0, processes: 0) }
+        guard !samples.isEmpty, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return samples }
         let pageSize = sysconf(Int32(_SC_PAGESIZE))
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var ticks = 0
         for entry in entries where entry.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            guard let line = readStat("/proc/\(entry)/stat"), let stat = ProcessStat(parsing: line), stat.processGroup == processGroup, !stat.hasEnded else { continue }
-            sample.processes += 1
-            sample.residentBytes += stat.residentPages * pageSize
-            ticks += stat.cpuTicks
+            guard let line = readStat("/proc/\(entry)/stat"), let stat = ProcessStat(parsing: line),
+                  samples[stat.processGroup] != nil, !stat.hasEnded else { continue }
+            samples[stat.processGroup]?.processes += 1
+            samples[stat.processGroup]?.residentBytes += stat.residentPages * pageSize
+            samples[stat.processGroup]?.cpuSeconds += Double(stat.cpuTicks) / ticksPerSecond
         }
-        sample.cpuSeconds = Double(ticks) / ticksPerSecond
-        return sample
+        return samples
     }
 
     /// A `stat` file's line (they are well under 1 KiB; `/proc` files report a size of 0, so read to EOF).

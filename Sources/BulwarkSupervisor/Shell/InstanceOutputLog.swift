@@ -5,22 +5,24 @@ import Synchronization
 /// `{"time":"…","type":"process_output","instance":"app.0#3","line":"listening on 3001"}`, on
 /// standard output by default (beside the access log), so a log shipper keeps every instance apart.
 public final class InstanceOutputLog: Sendable {
-    private let handle: Mutex<FileHandle>
+    private let output: Mutex<(handle: FileHandle, encoder: JSONEncoder)>
 
     /// Writes to `handle` (default standard output).
     public init(handle: FileHandle = .standardOutput) {
-        self.handle = Mutex(handle)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.output = Mutex((handle, encoder))
     }
 
     /// Writes `line` of `instance`.
     public func write(line: String, instance: InstanceID) {
         let record = Record(time: Date(), type: "process_output", instance: instance.description, line: line)
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var data = try? encoder.encode(record) else { return }
-        data.append(0x0A)
-        handle.withLock { try? $0.write(contentsOf: data) }
+        output.withLock { output in
+            guard var data = try? output.encoder.encode(record) else { return }
+            data.append(0x0A)
+            try? output.handle.write(contentsOf: data)
+        }
     }
 
     struct Record: Encodable {

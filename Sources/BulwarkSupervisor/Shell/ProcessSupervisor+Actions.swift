@@ -22,7 +22,7 @@ extension ProcessSupervisor {
         case .kill(let id, let pid):
             // Only while its exit has not been seen: afterwards the pid may belong to another process.
             if isLive(id, group: group) { _ = ChildProcess.signalGroup(pid, SIGKILL) }
-        case .wake: break   // recorded when the actions were computed
+        case .wake: break   // the ticker reads the machine's requested wake-up
         case .report(let report): telemetry.record(report, group: group)
         }
     }

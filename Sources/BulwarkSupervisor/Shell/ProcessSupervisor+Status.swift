@@ -1,4 +1,5 @@
 import BulwarkConfig
+import Resilience
 
 /// One process group as `/api/processes` and the dashboard show it.
 public struct ProcessGroupStatus: Sendable, Hashable {
@@ -64,12 +65,5 @@ extension ProcessSupervisor {
                 )
             }
         }
-    }
-}
-
-extension Duration {
-    var secondsDouble: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

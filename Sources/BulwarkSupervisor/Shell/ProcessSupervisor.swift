@@ -34,7 +34,6 @@ public final class ProcessSupervisor: Service, Sendable {
     /// One group's machine and what the shell holds for its live instances.
     struct GroupRuntime {
         var machine: ProcessGroupMachine
-        var wakeAt: Duration?
         var children: [InstanceID: ChildRuntime] = [:]
         /// Each slot's log file, with the `logs` settings it was opened with.
         var logFiles: [Int: (settings: String, file: RotatingLogFile)] = [:]
@@ -181,13 +180,7 @@ public final class ProcessSupervisor: Service, Sendable {
             let actions: [ProcessGroupMachine.Action] = state.withLock { state in
                 guard var runtime = state.groups[group] else { return [] }
                 let actions = runtime.machine.handle(event, now: now)
-                for action in actions {
-                    switch action {
-                    case .wake(let at): runtime.wakeAt = at
-                    case .report(.memoryRestart): runtime.memoryRestarts = runtime.memoryRestarts.suffix(20) + [now]
-                    default: break
-                    }
-                }
+                for case .report(.memoryRestart) in actions { runtime.memoryRestarts = runtime.memoryRestarts.suffix(20) + [now] }
                 state.groups[group] = runtime
                 return actions
             }
@@ -196,19 +189,13 @@ public final class ProcessSupervisor: Service, Sendable {
         }
     }
 
-    /// Sends `.tick` to every group whose wake-up is due, checking every 50 ms.
+    /// Sends `.tick` to every group whose requested wake-up is due, checking every 50 ms (a tick the
+    /// machine did not need does nothing).
     private func tickWhenDue() async {
         while !Task.isCancelled {
             let now = clock.now()
-            let due = state.withLock { state -> [String] in
-                var due: [String] = []
-                for (name, runtime) in state.groups {
-                    if let at = runtime.wakeAt, at <= now {
-                        state.groups[name]?.wakeAt = nil
-                        due.append(name)
-                    }
-                }
-                return due
+            let due = state.withLock { state in
+                state.groups.filter { $0.value.machine.requestedWake.map { $0 <= now } ?? false }.map(\.key)
             }
             for name in due { send(name, .tick) }
             try? await clock.sleep(for: .milliseconds(50))
@@ -221,8 +208,9 @@ public final class ProcessSupervisor: Service, Sendable {
             let live = state.withLock { state in
                 state.groups.flatMap { name, runtime in runtime.children.map { (name, $0.key, $0.value.pid) } }
             }
+            let samples = ProcessTreeSample.read(processGroups: Set(live.map(\.2)))
             for (group, id, pid) in live {
-                let sample = ProcessTreeSample.read(processGroup: pid)
+                guard let sample = samples[pid] else { continue }
                 state.withLock { state in
                     state.groups[group]?.children[id]?.residentBytes = sample.residentBytes
                     state.groups[group]?.children[id]?.cpuSeconds = sample.cpuSeconds

@@ -734,7 +734,7 @@ struct DeployFilesTests {
         for expected in ["configmap", "secret", "deployment", "service", "pdb", "hpa"] {
             #expect(files.contains("\(expected).yaml"), "\(Kubernetes.directory)/\(expected).yaml: missing")
         }
-        guard !files.isEmpty else { return }
+        try #require(!files.isEmpty, "\(Kubernetes.directory): no manifests to validate")
         let paths = files.map { DeployTree.path("\(Kubernetes.directory)/\($0)") }
         let result = try await DeployTools.run(validate, ["--strict", "-k", DeployTools.kubernetesVersion] + paths)
         let output = result.combined.replacingOccurrences(of: DeployTree.root + "/", with: "")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BulwarkConfig
 import BulwarkGateway
 import BulwarkSupervisor
+import BulwarkTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -70,7 +71,7 @@ struct SupervisorHarness {
             let base = Int.random(in: 20_000...60_000)
             if (base..<base + count).allSatisfy({ PortAvailability.check(port: $0) == .free }) { return base }
         }
-        throw HarnessError("no \(count) consecutive free ports found")
+        throw TestFailure("no \(count) consecutive free ports found")
     }
 
     /// The members of `app` now.
@@ -131,11 +132,6 @@ final class LockedFlag: Sendable {
     private let value = Mutex(false)
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Polls `condition` every 20 ms for up to `limit`.

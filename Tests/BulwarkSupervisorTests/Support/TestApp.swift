@@ -63,7 +63,4 @@ enum TestApp {
         try? source.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }()
-
-    /// `["python3", path]`.
-    static var command: [String] { ["python3", path] }
 }
