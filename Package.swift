@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BulwarkBackup", targets: ["BulwarkBackup"]),
         .library(name: "BulwarkCredentials", targets: ["BulwarkCredentials"]),
         .library(name: "BulwarkSupervisor", targets: ["BulwarkSupervisor"]),
+        .library(name: "BulwarkBench", targets: ["BulwarkBench"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -157,6 +159,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "BulwarkBench",
+            dependencies: [
+                "BulwarkConfig",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -171,6 +186,7 @@ let package = Package(
                 "BulwarkBackup",
                 "BulwarkDemo",
                 "BulwarkSupervisor",
+                "BulwarkBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,6 +207,17 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "BulwarkBenchTests",
+            dependencies: [
+                "BulwarkBench",
+                "BulwarkTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,0 +1,95 @@
+import Foundation
+import Histogram
+import NIOCore
+import NIOPosix
+
+/// Runs load as ``LoadSettings`` say, on its own event loops (one per core by default), and reports
+/// what happened. The run is bounded: it ends at the model's duration, plus at most the request timeout
+/// for answers still outstanding.
+public enum LoadRun {
+    /// Runs the load and returns the report (without thresholds, watch samples or findings, which the
+    /// caller adds).
+    /// - Parameters:
+    ///   - settings: what to run.
+    ///   - progressInterval: how often `onProgress` is called while load runs.
+    ///   - onProgress: called with live figures; nil for none.
+    public static func run(
+        _ settings: LoadSettings, progressInterval: Duration = .seconds(1),
+        onProgress: (@Sendable (LoadProgress) -> Void)? = nil
+    ) async throws -> BenchReport {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoops)
+        do {
+            let report = try await run(settings, on: group, progressInterval: progressInterval, onProgress: onProgress)
+            try await group.shutdownGracefully()
+            return report
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ settings: LoadSettings, on group: MultiThreadedEventLoopGroup, progressInterval: Duration,
+        onProgress: (@Sendable (LoadProgress) -> Void)?
+    ) async throws -> BenchReport {
+        let loops = Array(group.makeIterator())
+        var drivers: [(loop: any EventLoop, bound: NIOLoopBound<LoopDriver>)] = []
+        for (index, loop) in loops.enumerated() {
+            let share = settings.connections / loops.count + (index < settings.connections % loops.count ? 1 : 0)
+            let maximumShare = settings.maximumConnections / loops.count + (index < settings.maximumConnections % loops.count ? 1 : 0)
+            let plan = LoopDriver.Plan(
+                target: settings.target, model: settings.model, initialConnections: share,
+                maximumConnections: max(share, maximumShare),
+                timeoutNanoseconds: UInt64(settings.timeout.components.seconds) * 1_000_000_000 + UInt64(settings.timeout.components.attoseconds / 1_000_000_000),
+                loopIndex: index, loopCount: loops.count
+            )
+            let requests = settings.requests
+            drivers.append((loop, try await loop.submit { NIOLoopBound(LoopDriver(loop: loop, plan: plan, requests: requests), eventLoop: loop) }.get()))
+        }
+        for driver in drivers {
+            try await driver.loop.flatSubmit { driver.bound.value.connect() }.get()
+        }
+        let duration = settings.model.duration
+        let loopDrivers = drivers
+        let start = NIODeadline.now().uptimeNanoseconds + 20_000_000
+        let end = start + UInt64(duration * 1e9)
+        let startedAt = Date().addingTimeInterval(0.02)
+        let tallies: [RunTally] = try await withThrowingTaskGroup(of: [RunTally]?.self) { tasks in
+            tasks.addTask {
+                let runs = loopDrivers.map { driver in driver.loop.flatSubmit { driver.bound.value.run(start: start, end: end) } }
+                var tallies: [RunTally] = []
+                for run in runs { tallies.append(try await run.get()) }
+                return tallies
+            }
+            if let onProgress {
+                tasks.addTask {
+                    var last = (responses: 0, at: start)
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: progressInterval)
+                        var shares: [LoadProgress.LoopShare] = []
+                        for driver in loopDrivers { shares.append(try await driver.loop.submit { driver.bound.value.progress() }.get()) }
+                        let now = NIODeadline.now().uptimeNanoseconds
+                        let responses = shares.reduce(0) { $0 + $1.responses }
+                        let elapsed = now > start ? Double(now - start) / 1e9 : 0
+                        let interval = Double(now &- last.at) / 1e9
+                        onProgress(LoadProgress(
+                            elapsed: min(elapsed, duration), remaining: max(0, duration - elapsed), responses: responses,
+                            errors: shares.reduce(0) { $0 + $1.errors },
+                            rate: interval > 0 ? Double(responses - last.responses) / interval : 0,
+                            recentP99Milliseconds: Double(shares.map(\.recentP99Microseconds).max() ?? 0) / 1000,
+                            waiting: shares.reduce(0) { $0 + $1.pending }
+                        ))
+                        last = (responses, now)
+                    }
+                    return nil
+                }
+            }
+            let first = try await tasks.next()!
+            tasks.cancelAll()
+            return first ?? []
+        }
+        var merged = RunTally(stageCount: settings.model.stageCount)
+        for tally in tallies { merged.merge(tally) }
+        return ReportBuilder(settings: settings, startedAt: startedAt).report(from: merged)
+    }
+}
