@@ -14,7 +14,7 @@ extension HTMLReport {
       border: 1px solid currentColor; }
     .ok { color: var(--ok); }
     .bad { color: var(--bad); font-weight: 700; }
-    main { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 16px; padding: 16px 20px;
+    main { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; padding: 16px 20px;
       max-width: 1280px; margin: 0 auto; }
     section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px;
       min-width: 0; overflow-x: auto; }

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// - the run (target, model, start, duration, connections) and, with thresholds, PASSED or FAILED;
 /// - findings of the trend analysis (``TrendDetector``) in a warning box;
-/// - the summary, the per-stage table, the thresholds, errors by kind and responses by status code;
+/// - the summary, the thresholds, errors by kind and responses by status code, the per-stage table;
 /// - the charts, all on one time axis (seconds from the start of the run) with a dashed, labelled line
 ///   where each stage begins: `chart-rate` (achieved requests per second and, open model, the
 ///   scheduled rate), `chart-latency` (p50, p99 and max per second, in milliseconds), `chart-errors`;
@@ -33,9 +33,9 @@ public enum HTMLReport {
         html += runSection(report)
         html += findingsSection(report.findings)
         html += summarySection(report)
-        html += stagesSection(report)
         html += thresholdsSection(report.thresholds)
         html += errorsSection(report.summary)
+        html += stagesSection(report)
         html += chartsSection(report)
         html += "</main></body></html>\n"
         return html

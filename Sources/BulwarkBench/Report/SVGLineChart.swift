@@ -2,7 +2,9 @@
 /// markers, and a legend under the plot. Rendered as inline SVG (plus an HTML legend) with no script.
 ///
 /// A series is a list of segments; a gap in the data (a failed sample) starts a new segment, so a
-/// line is never drawn across it. A segment of one point is drawn as a dot.
+/// line is never drawn across it. A segment of one point is drawn as a dot. A long run is thinned to
+/// the lowest and highest point per half pixel (``envelope(_:frame:)``), so a day-long soak stays a
+/// page of a few hundred kilobytes and a one-second spike still shows.
 struct SVGLineChart: Sendable {
     /// One line of the chart.
     struct Series: Sendable {
@@ -62,7 +64,7 @@ struct SVGLineChart: Sendable {
         if series.allSatisfy(\.isEmpty) { html += frame.noData(emptyNote) }
         for line in series {
             html += "<g class=\"series\" data-series=\"\(HTMLReport.escape(line.name))\"><title>\(HTMLReport.escape(line.name))</title>"
-            for segment in line.segments {
+            for segment in line.segments.map({ Self.envelope($0, frame: frame) }) {
                 let points = segment.map { "\(ReportFormat.coordinate(frame.x($0.second))),\(ReportFormat.coordinate(axis.y($0.value, in: frame)))" }
                 if points.count == 1, let only = segment.first {
                     html += "<circle cx=\"\(ReportFormat.coordinate(frame.x(only.second)))\" cy=\"\(ReportFormat.coordinate(axis.y(only.value, in: frame)))\" "
@@ -77,6 +79,30 @@ struct SVGLineChart: Sendable {
         html += "</svg>"
         html += Self.legend(series.map { ($0.name, $0.color, $0.dashed) })
         return html + "</figure>"
+    }
+
+    /// `segment` with at most two points per half-pixel column of `frame`: the lowest and the highest,
+    /// in time order. Unchanged when it has no column with more than two points.
+    static func envelope(_ segment: [(second: Double, value: Double)], frame: ChartFrame) -> [(second: Double, value: Double)] {
+        guard segment.count > 2 else { return segment }
+        var thinned: [(second: Double, value: Double)] = []
+        thinned.reserveCapacity(min(segment.count, Int(ChartFrame.width) * 4))
+        var start = 0
+        while start < segment.count {
+            let column = Int((frame.x(segment[start].second) * 2).rounded(.down))
+            var end = start + 1
+            while end < segment.count, Int((frame.x(segment[end].second) * 2).rounded(.down)) == column { end += 1 }
+            if end - start <= 2 {
+                thinned += segment[start..<end]
+            } else {
+                let slice = segment[start..<end]
+                let low = slice.indices.min { slice[$0].value < slice[$1].value } ?? start
+                let high = slice.indices.max { slice[$0].value < slice[$1].value } ?? start
+                thinned += low == high ? [segment[low]] : [segment[min(low, high)], segment[max(low, high)]]
+            }
+            start = end
+        }
+        return thinned
     }
 
     /// The legend under a chart: a swatch and a name per entry, and the stage-boundary line.

@@ -91,10 +91,13 @@ import Testing
         #expect(HTMLReport.escape("a&b<c>d\"e'f") == "a&amp;b&lt;c&gt;d&quot;e&#39;f")
     }
 
-    @Test(arguments: [
-        ("empty open", ReportFixtures.empty()), ("empty closed", ReportFixtures.empty(model: .closed)), ("all zero", ReportFixtures.allZero()),
-    ])
-    func emptyAndZeroReportsDrawNoNaN(name: String, report: BenchReport) throws {
+    @Test(arguments: ["empty open", "empty closed", "all zero"])
+    func emptyAndZeroReportsDrawNoNaN(name: String) throws {
+        let report = switch name {
+        case "empty open": ReportFixtures.empty()
+        case "empty closed": ReportFixtures.empty(model: .closed)
+        default: ReportFixtures.allZero()
+        }
         let html = HTMLReport.render(report)
         for id in Self.lineCharts { #expect(html.contains("<svg id=\"\(id)\""), "\(name): missing \(id)") }
         let coordinates = Self.badCoordinates(in: html)
@@ -167,5 +170,34 @@ import Testing
         #expect(ReportFormat.duration(seconds: 90) == "1m30s")
         #expect(ReportFormat.duration(seconds: 1_800) == "30m")
         #expect(ReportFormat.duration(seconds: 3_900) == "1h5m")
+    }
+}
+
+/// Long runs: a day of seconds is drawn as its envelope, small enough to open, spikes kept.
+@Suite struct HTMLReportLongRunTests {
+    @Test func aDayLongRunIsThinnedToItsEnvelopeAndKeepsItsSpikes() throws {
+        var report = ReportFixtures.minimalClosed()
+        report.durationSeconds = 86_400
+        report.stages[0].durationSeconds = 86_400
+        report.timeline = (1...86_400).map { second in
+            let spike = second == 43_210
+            return TimelinePoint(second: Double(second), requests: 1_000 + second % 17, errors: 0, targetRate: nil,
+                                 p50Ms: 2, p99Ms: spike ? 900 : 9 + Double(second % 5), maxMs: spike ? 1_000 : 20)
+        }
+        let html = HTMLReport.render(report)
+        #expect(html.utf8.count < 600_000, "\(html.utf8.count) bytes")
+        let latency = try #require(HTMLReportTests.svg("chart-latency", in: html))
+        let lines = latency.matches(of: /<polyline[^>]*\spoints="([^"]*)"/).map { $0.output.1.split(separator: " ") }
+        #expect(lines.count == 3)
+        for points in lines { #expect(points.count > 1_000 && points.count <= 4 * Int(ChartFrame.width)) }
+        // The spike reaches the top of the axis (1000 ms): y = the plot's top.
+        let top = ReportFormat.coordinate(ChartFrame.marginTop)
+        #expect(lines.contains { $0.contains { $0.hasSuffix(",\(top)") } }, "the 1 s spike survives thinning")
+    }
+
+    @Test func aShortSeriesIsDrawnPointForPoint() {
+        let frame = ChartFrame(plotHeight: 100, endSecond: 10)
+        let segment = (1...10).map { (second: Double($0), value: Double($0 % 3)) }
+        #expect(SVGLineChart.envelope(segment, frame: frame).map(\.second) == segment.map(\.second))
     }
 }
