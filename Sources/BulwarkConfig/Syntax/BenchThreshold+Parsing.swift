@@ -127,7 +127,7 @@ extension BenchThreshold {
             if end < characters.count, characters[end] == "+" || characters[end] == "-" { end += 1 }
             if digits() == 0 { end = mark }
         }
-        guard let number = Double(String(characters[..<end])) else { return nil }
+        guard let number = Double((characters.first == "." ? "0" : "") + String(characters[..<end])) else { return nil }
         return (number, String(characters[end...]).trimmingWhitespace())
     }
 
