@@ -231,13 +231,18 @@ final class LoopDriver {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
-                let handler = BenchConnectionHandler(driver: loopBound.value, slot: slot, generation: generation)
-                loopBound.value.slots[slot].handler = handler
+                let driver = loopBound.value
+                let handler = BenchConnectionHandler(driver: driver, slot: slot, generation: generation)
+                if driver.slots[slot].generation == generation { driver.slots[slot].handler = handler }
                 return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .connect(host: plan.target.host, port: plan.target.port)
             .whenComplete { result in
-                loopBound.value.connected(slot: slot, generation: generation, succeeded: (try? result.get()) != nil)
+                let driver = loopBound.value
+                if case .success(let channel) = result, driver.slots[slot].generation != generation {
+                    channel.close(promise: nil)  // given up on while connecting (a timeout, or the end)
+                }
+                driver.connected(slot: slot, generation: generation, succeeded: (try? result.get()) != nil)
             }
     }
 

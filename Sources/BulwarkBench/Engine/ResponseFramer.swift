@@ -38,15 +38,15 @@ struct ResponseFramer {
     }
 
     private var state = State.statusLine
+    /// The start of a line that arrived without its end: kept until the rest arrives (the only copy the
+    /// framer makes, and only when a read ends mid-line).
+    private var carried: ByteBuffer?
     private var status = 0
     private var contentLength: Int?
     private var chunked = false
     private var keepAlive = true
     private var headerBytes = 0
     private var expectsBody = true
-
-    /// Whether a response is in progress (some of it has arrived, or one is expected).
-    var isIdle: Bool { state == .statusLine && headerBytes == 0 }
 
     /// Starts waiting for the answer to a request; `expectsBody` is false for `HEAD`.
     mutating func expectResponse(expectsBody: Bool) {
@@ -55,8 +55,14 @@ struct ResponseFramer {
     }
 
     /// Consumes bytes from `buffer` up to the end of the next complete response and returns it, or
-    /// consumes everything and returns nil when the response is not complete yet.
+    /// consumes everything and returns nil when the response is not complete yet (a partial line is kept
+    /// and joined with the next bytes).
     mutating func next(from buffer: inout ByteBuffer) throws(Malformed) -> Response? {
+        if var start = carried {
+            carried = nil
+            start.writeBuffer(&buffer)
+            buffer = start
+        }
         while buffer.readableBytes > 0 {
             switch state {
             case .statusLine:
@@ -107,6 +113,7 @@ struct ResponseFramer {
 
     private mutating func reset() {
         state = .statusLine
+        carried = nil
         status = 0
         contentLength = nil
         chunked = false
@@ -123,11 +130,13 @@ struct ResponseFramer {
     }
 
     /// The next line without its CR LF, as a slice of `buffer`'s bytes; nil when no full line has arrived
-    /// (then nothing is consumed, the partial line waits for more bytes).
+    /// (then the partial line is carried over to the next call).
     private mutating func takeLine(from buffer: inout ByteBuffer) throws(Malformed) -> ByteBufferView? {
         let view = buffer.readableBytesView
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
             if view.count > Self.maximumLineLength { throw Malformed(description: "line longer than \(Self.maximumLineLength) bytes") }
+            carried = buffer
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return nil
         }
         let length = newline - view.startIndex

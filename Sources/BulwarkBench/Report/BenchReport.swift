@@ -60,16 +60,16 @@ public struct BenchReport: Codable, Sendable, Equatable {
     /// The report as the documented JSON (sorted keys, ISO 8601 dates).
     public func json() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = .custom { path in ReportKey(ReportKeys.isDictionaryKey(path) ? path.last!.stringValue : ReportKeys.snakeCase(path.last!.stringValue)) }
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 
     /// Reads a report written by ``json()``.
     public static func decode(_ data: Data) throws -> BenchReport {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.keyDecodingStrategy = .custom { path in ReportKey(ReportKeys.isDictionaryKey(path) ? path.last!.stringValue : ReportKeys.camelCase(path.last!.stringValue)) }
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(BenchReport.self, from: data)
     }
@@ -82,4 +82,45 @@ public enum LoadModel: String, Codable, Sendable {
     /// Requests are sent at a scheduled rate whether or not earlier ones were answered (wrk2's and k6's
     /// arrival-rate model); latency counts from the intended send time.
     case open
+}
+
+/// The report's JSON keys: Swift's camelCase names in snake_case (`durationSeconds` ↔ `duration_seconds`),
+/// with one exception so the 99.9th percentile reads as such: `p999Ms` ↔ `p99_9_ms`. Foundation's
+/// built-in strategies cannot express the exception, and its two directions disagree on digits.
+enum ReportKeys {
+    /// The properties whose values are dictionaries: their keys are data (status codes, breaker names), kept as they are.
+    static let dictionaries: Set<String> = ["errorsByKind", "errors_by_kind", "statusCodes", "status_codes", "breakers"]
+
+    static func isDictionaryKey(_ path: [any CodingKey]) -> Bool {
+        path.count >= 2 && dictionaries.contains(path[path.count - 2].stringValue)
+    }
+
+    static func snakeCase(_ name: String) -> String {
+        if name == "p999Ms" { return "p99_9_ms" }
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func camelCase(_ key: String) -> String {
+        if key == "p99_9_ms" { return "p999Ms" }
+        let parts = key.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return key }
+        return String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+}
+
+/// A coding key made from a string.
+struct ReportKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ stringValue: String) { self.stringValue = stringValue }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

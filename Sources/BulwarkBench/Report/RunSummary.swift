@@ -55,8 +55,9 @@ public struct LatencySummary: Codable, Sendable, Equatable {
     /// Arithmetic mean.
     public var mean: Double
 
+    // Written as p50_ms … p99_9_ms by the report's key strategy (see `ReportKeys`).
     enum CodingKeys: String, CodingKey {
-        case p50 = "p50_ms", p90 = "p90_ms", p99 = "p99_ms", p999 = "p99_9_ms", max = "max_ms", mean = "mean_ms"
+        case p50 = "p50Ms", p90 = "p90Ms", p99 = "p99Ms", p999 = "p999Ms", max = "maxMs", mean = "meanMs"
     }
 
     /// Creates a summary; all values in milliseconds.

@@ -20,21 +20,28 @@ final class DelayServer: Sendable {
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
     private let state: NIOLockedValueBox<(count: Int, first: NIODeadline?)>
+    private let answerTimes: NIOLockedValueBox<[TimeAmount]>
 
     /// Requests received so far.
     var requests: Int { state.withLockedValue { $0.count } }
 
+    /// How long each answered request actually took the server, from reading it to writing the answer
+    /// (its timers may fire later than asked on a busy machine): the truth a client's figures are judged by.
+    var actualAnswerTimes: [TimeAmount] { answerTimes.withLockedValue { $0 } }
+
     init(_ behaviour: Behaviour) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let state = NIOLockedValueBox<(count: Int, first: NIODeadline?)>((0, nil))
+        let answerTimes = NIOLockedValueBox<[TimeAmount]>([])
         self.group = group
         self.state = state
+        self.answerTimes = answerTimes
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour, state: state))
+                    try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour, state: state, answerTimes: answerTimes))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -51,14 +58,16 @@ final class DelayServer: Sendable {
         typealias OutboundOut = ByteBuffer
         let behaviour: Behaviour
         let state: NIOLockedValueBox<(count: Int, first: NIODeadline?)>
+        let answerTimes: NIOLockedValueBox<[TimeAmount]>
         var received = ByteBuffer()
         var answered = 0
         /// Answers leave in order: each no earlier than the previous one.
         var lastDue = NIODeadline.uptimeNanoseconds(0)
 
-        init(behaviour: Behaviour, state: NIOLockedValueBox<(count: Int, first: NIODeadline?)>) {
+        init(behaviour: Behaviour, state: NIOLockedValueBox<(count: Int, first: NIODeadline?)>, answerTimes: NIOLockedValueBox<[TimeAmount]>) {
             self.behaviour = behaviour
             self.state = state
+            self.answerTimes = answerTimes
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,8 +94,10 @@ final class DelayServer: Sendable {
                 let body = "ok"
                 let head = "HTTP/1.1 \(behaviour.status) X\r\nContent-Length: \(body.utf8.count)\r\n\(close ? "Connection: close\r\n" : "")\r\n\(body)"
                 let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                let answerTimes = self.answerTimes
                 context.eventLoop.scheduleTask(deadline: due) {
                     let context = loopBound.value
+                    answerTimes.withLockedValue { $0.append(NIODeadline.now() - now) }
                     context.writeAndFlush(NIOAny(ByteBuffer(string: head)), promise: nil)
                     if close { context.close(promise: nil) }
                 }

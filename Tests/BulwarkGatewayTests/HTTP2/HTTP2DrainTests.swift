@@ -1,4 +1,5 @@
 import BulwarkDemo
+import BulwarkTestSupport
 import Foundation
 import Testing
 

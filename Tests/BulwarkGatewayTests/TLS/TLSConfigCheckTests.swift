@@ -1,6 +1,7 @@
 import BulwarkConfig
 import BulwarkDemo
 import BulwarkGateway
+import BulwarkTestSupport
 import Foundation
 import Resilience
 import Testing

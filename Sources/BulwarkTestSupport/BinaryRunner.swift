@@ -1,13 +1,12 @@
-import BulwarkTestSupport
 import Foundation
 
 /// Runs the built `bulwark` executable (next to the test bundle) as a child process.
-final class BinaryRunner: @unchecked Sendable {
-    let process = Process()
+public final class BinaryRunner: @unchecked Sendable {
+    public let process = Process()
     private let stderrPipe = Pipe()
     private let stdoutPipe = Pipe()
 
-    static var binaryPath: String {
+    public static var binaryPath: String {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         while directory.path != "/" {
@@ -19,11 +18,11 @@ final class BinaryRunner: @unchecked Sendable {
     }
 
     /// The port after `field` (the gateway's ` listen=127.0.0.1:` by default) in the start-up banner.
-    static func port(in banner: String, after field: String = " listen=127.0.0.1:") -> Int? {
+    public static func port(in banner: String, after field: String = " listen=127.0.0.1:") -> Int? {
         banner.split(separator: field).last.flatMap { Int($0.prefix { $0.isNumber }) }
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
@@ -35,7 +34,7 @@ final class BinaryRunner: @unchecked Sendable {
     }
 
     /// Waits (bounded) for the process to exit and returns its status; kills it if it does not.
-    func waitForExit(within limit: Duration = .seconds(20)) async throws -> Int32 {
+    public func waitForExit(within limit: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + limit
         while process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -47,11 +46,11 @@ final class BinaryRunner: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    var standardError: String { String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self) }
-    var standardOutput: String { String(decoding: stdoutPipe.fileHandleForReading.availableData, as: UTF8.self) }
+    public var standardError: String { String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self) }
+    public var standardOutput: String { String(decoding: stdoutPipe.fileHandleForReading.availableData, as: UTF8.self) }
 
     /// Reads stderr until a line contains `marker`, returning everything read (bounded).
-    func readError(until marker: String, within limit: Duration = .seconds(20)) async throws -> String {
+    public func readError(until marker: String, within limit: Duration = .seconds(20)) async throws -> String {
         let handle = stderrPipe.fileHandleForReading
         let collected = Task.detached { () -> String in
             var text = ""
@@ -72,6 +71,6 @@ final class BinaryRunner: @unchecked Sendable {
         return text
     }
 
-    func terminate() { kill(process.processIdentifier, SIGTERM) }
-    func forceKill() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    public func terminate() { kill(process.processIdentifier, SIGTERM) }
+    public func forceKill() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
