@@ -13,6 +13,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("resp", [.product(name: "BulwarkRedis", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("config", [.product(name: "BulwarkConfig", package: bulwark), .product(name: "Resilience", package: bulwark)]),
     ("path", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark)]),
+    ("response", [.product(name: "BulwarkBench", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("request", [
         .product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark),
         .product(name: "Resilience", package: bulwark), .product(name: "NIOCore", package: "swift-nio"),
