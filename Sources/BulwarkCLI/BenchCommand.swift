@@ -172,6 +172,10 @@ extension BenchCommand {
             model = .open(RateSchedule(stages: benchPlan.stages.map { .init(duration: $0.duration.seconds, rateFrom: $0.rateFrom, rateTo: $0.rateTo) }))
         }
         let fixedPool = connections ?? benchPlan.connections
+        guard (1...BenchPlan.maximumConnections).contains(maximumConnections) else {
+            throw BenchSetupProblem(message: "--max-connections must be between 1 and \(BenchPlan.maximumConnections)")
+        }
+        if let threads, threads < 1 { throw BenchSetupProblem(message: "--threads must be at least 1") }
         if let fixedPool, !(1...BenchPlan.maximumConnections).contains(fixedPool) {
             throw BenchSetupProblem(message: "--connections must be between 1 and \(BenchPlan.maximumConnections)")
         }
@@ -181,8 +185,8 @@ extension BenchCommand {
         let settings = LoadSettings(
             target: target, requests: requests.isEmpty ? [LoadRequest(pathAndQuery: target.pathAndQuery)] : requests,
             model: model, stageNames: benchPlan.stages.indices.map { benchPlan.stageName(at: $0) },
-            connections: fixedPool ?? 64,
-            maximumConnections: fixedPool == nil && benchPlan.stages.count > 0 ? max(64, maximumConnections) : nil,
+            connections: fixedPool ?? min(64, maximumConnections),
+            maximumConnections: fixedPool == nil && benchPlan.stages.count > 0 ? maximumConnections : nil,
             timeout: timeoutDuration, eventLoops: threads ?? System.coreCount
         )
         let watch = benchPlan.watch.map { watch in
@@ -195,11 +199,18 @@ extension BenchCommand {
         guard let url else { throw BenchSetupProblem(message: "give a target URL or --plan FILE") }
         var parsedHeaders: [BenchPlan.Header] = []
         for header in headers {
-            guard let colon = header.firstIndex(of: ":"), !header[..<colon].trimmingCharacters(in: .whitespaces).isEmpty,
-                  !header.contains("\r"), !header.contains("\n") else {
+            guard let colon = header.firstIndex(of: ":"), !header.contains("\r"), !header.contains("\n") else {
                 throw BenchSetupProblem(message: "--header '\(header)': expected 'Name: value'")
             }
-            parsedHeaders.append(.init(name: header[..<colon].trimmingCharacters(in: .whitespaces), value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            let name = String(header[..<colon])
+            let token = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            guard !name.isEmpty, name.allSatisfy({ token.contains($0) }) else {
+                throw BenchSetupProblem(message: "--header '\(header)': '\(name)' is not a header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")
+            }
+            guard !["content-length", "transfer-encoding"].contains(name.lowercased()) else {
+                throw BenchSetupProblem(message: "--header '\(header)': \(name) is set by bulwark bench from the body")
+            }
+            parsedHeaders.append(.init(name: name, value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         guard !method.isEmpty, method.allSatisfy({ $0.isLetter || $0 == "-" }) else {
             throw BenchSetupProblem(message: "--method '\(method)' is not an HTTP method")

@@ -54,42 +54,72 @@ public enum LoadRun {
         let start = NIODeadline.now().uptimeNanoseconds + 20_000_000
         let end = start + UInt64(duration * 1e9)
         let startedAt = Date().addingTimeInterval(0.02)
-        let tallies: [RunTally] = try await withThrowingTaskGroup(of: [RunTally]?.self) { tasks in
+        let builder = ReportBuilder(settings: settings, startedAt: startedAt)
+        enum Finished: Sendable {
+            case tallies([RunTally])
+            case timeline([Int: TimelinePoint])
+        }
+        var tallies: [RunTally] = []
+        var sealed: [Int: TimelinePoint] = [:]
+        try await withThrowingTaskGroup(of: Finished.self) { tasks in
             tasks.addTask {
                 let runs = loopDrivers.map { driver in driver.loop.flatSubmit { driver.bound.value.run(start: start, end: end) } }
                 var tallies: [RunTally] = []
                 for run in runs { tallies.append(try await run.get()) }
-                return tallies
+                return .tallies(tallies)
             }
-            if let onProgress {
-                tasks.addTask {
-                    var last = (responses: 0, at: start)
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: progressInterval)
-                        var shares: [LoadProgress.LoopShare] = []
-                        for driver in loopDrivers { shares.append(try await driver.loop.submit { driver.bound.value.progress() }.get()) }
-                        let now = NIODeadline.now().uptimeNanoseconds
-                        let responses = shares.reduce(0) { $0 + $1.responses }
-                        let elapsed = now > start ? Double(now - start) / 1e9 : 0
-                        let interval = Double(now &- last.at) / 1e9
-                        onProgress(LoadProgress(
-                            elapsed: min(elapsed, duration), remaining: max(0, duration - elapsed), responses: responses,
-                            errors: shares.reduce(0) { $0 + $1.errors },
-                            rate: interval > 0 ? Double(responses - last.responses) / interval : 0,
-                            recentP99Milliseconds: Double(shares.map(\.recentP99Microseconds).max() ?? 0) / 1000,
-                            waiting: shares.reduce(0) { $0 + $1.pending }
-                        ))
-                        last = (responses, now)
+            // Once a second: seal the seconds every loop has finished (merged, summarised, histograms
+            // dropped, so memory stays flat however long the run), and report progress.
+            tasks.addTask {
+                var points: [Int: TimelinePoint] = [:]
+                var last = (responses: 0, at: start)
+                while true {
+                    do { try await Task.sleep(for: progressInterval) } catch { break }
+                    let now = NIODeadline.now().uptimeNanoseconds
+                    let elapsed = now > start ? Double(now - start) / 1e9 : 0
+                    let cut = Int(elapsed) - 1
+                    var seconds: [Int: SecondTally] = [:]
+                    var shares: [LoadProgress.LoopShare] = []
+                    for driver in loopDrivers {
+                        let (taken, share) = try await driver.loop.submit {
+                            (driver.bound.value.takeSeconds(before: cut).map { SealedSecond(second: $0.second, tally: $0.tally) }, driver.bound.value.progress())
+                        }.get()
+                        for sealed in taken { seconds[sealed.second, default: SecondTally()].merge(sealed.tally) }
+                        shares.append(share)
                     }
-                    return nil
+                    for (second, tally) in seconds { points[second] = builder.point(second: second, tally: tally) }
+                    guard let onProgress else { continue }
+                    let responses = shares.reduce(0) { $0 + $1.responses }
+                    let interval = Double(now &- last.at) / 1e9
+                    onProgress(LoadProgress(
+                        elapsed: min(elapsed, duration), remaining: max(0, duration - elapsed), responses: responses,
+                        errors: shares.reduce(0) { $0 + $1.errors },
+                        rate: interval > 0 ? Double(responses - last.responses) / interval : 0,
+                        recentP99Milliseconds: Double(shares.map(\.recentP99Microseconds).max() ?? 0) / 1000,
+                        waiting: shares.reduce(0) { $0 + $1.pending }
+                    ))
+                    last = (responses, now)
+                }
+                return .timeline(points)
+            }
+            while let finished = try await tasks.next() {
+                switch finished {
+                case .tallies(let all):
+                    tallies = all
+                    tasks.cancelAll()
+                case .timeline(let points):
+                    sealed = points
                 }
             }
-            let first = try await tasks.next()!
-            tasks.cancelAll()
-            return first ?? []
         }
         var merged = RunTally(stageCount: settings.model.stageCount)
         for tally in tallies { merged.merge(tally) }
-        return ReportBuilder(settings: settings, startedAt: startedAt).report(from: merged)
+        return builder.report(from: merged, sealedSeconds: sealed)
     }
+}
+
+/// A second's tally on its way from a loop to the run (a tuple is not `Sendable`-checked as nicely).
+private struct SealedSecond: Sendable {
+    var second: Int
+    var tally: SecondTally
 }

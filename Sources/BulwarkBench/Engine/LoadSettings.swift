@@ -40,7 +40,7 @@ public struct LoadSettings: Sendable {
     public var maximumConnections: Int
     /// A request without a complete answer after this long counts as a `timeout` error. Default 10 s.
     public var timeout: Duration
-    /// Event loops (threads) generating load. Default: one per core.
+    /// Event loops (threads) generating load. Default: one per core, and never more than ``connections``.
     public var eventLoops: Int
 
     /// Creates settings.
@@ -55,6 +55,7 @@ public struct LoadSettings: Sendable {
         self.connections = max(1, connections)
         self.maximumConnections = max(self.connections, maximumConnections ?? self.connections)
         self.timeout = timeout
-        self.eventLoops = max(1, eventLoops)
+        // Every loop needs a connection of its own from the start: it sends its share of the schedule.
+        self.eventLoops = max(1, min(eventLoops, self.connections))
     }
 }

@@ -7,7 +7,8 @@ struct ReportBuilder {
     let settings: LoadSettings
     let startedAt: Date
 
-    func report(from tally: RunTally) -> BenchReport {
+    /// The report from the merged tallies and the seconds already sealed during the run.
+    func report(from tally: RunTally, sealedSeconds: [Int: TimelinePoint] = [:]) -> BenchReport {
         let duration = settings.model.duration
         var stages: [StageReport] = []
         var whole = StageTally()
@@ -41,7 +42,7 @@ struct ReportBuilder {
             model: { if case .open = settings.model { return .open } else { return .closed } }(),
             startedAt: startedAt, durationSeconds: duration, connections: tally.poolSize,
             summary: Self.summary(of: whole, duration: duration, targetRate: wholeTarget),
-            stages: stages, timeline: timeline(from: tally, duration: duration)
+            stages: stages, timeline: timeline(from: tally, sealed: sealedSeconds, duration: duration)
         )
     }
 
@@ -76,19 +77,25 @@ struct ReportBuilder {
         )
     }
 
-    private func timeline(from tally: RunTally, duration: Double) -> [TimelinePoint] {
-        let count = max(Int(duration.rounded(.up)), tally.seconds.count)
+    private func timeline(from tally: RunTally, sealed: [Int: TimelinePoint], duration: Double) -> [TimelinePoint] {
+        let count = max(Int(duration.rounded(.up)), tally.secondsBase + tally.seconds.count, (sealed.keys.max() ?? -1) + 1)
         return (0..<count).map { second in
-            let bucket = second < tally.seconds.count ? tally.seconds[second] : SecondTally()
-            var targetRate: Double?
-            if case .open(let schedule) = settings.model { targetRate = schedule.sends(from: Double(second), to: Double(second + 1)) }
-            let empty = bucket.latency.totalCount == 0
-            return TimelinePoint(
-                second: Double(second + 1), requests: bucket.responses, errors: bucket.errors, targetRate: targetRate,
-                p50Ms: empty ? 0 : Double(bucket.latency.valueAtPercentile(50)) / 1000,
-                p99Ms: empty ? 0 : Double(bucket.latency.valueAtPercentile(99)) / 1000,
-                maxMs: empty ? 0 : Double(bucket.latency.max) / 1000
-            )
+            if let point = sealed[second] { return point }
+            let index = second - tally.secondsBase
+            return point(second: second, tally: index >= 0 && index < tally.seconds.count ? tally.seconds[index] : SecondTally())
         }
+    }
+
+    /// The timeline point of one second (0-based) from its merged tally.
+    func point(second: Int, tally bucket: SecondTally) -> TimelinePoint {
+        var targetRate: Double?
+        if case .open(let schedule) = settings.model { targetRate = schedule.sends(from: Double(second), to: Double(second + 1)) }
+        let empty = bucket.latency.totalCount == 0
+        return TimelinePoint(
+            second: Double(second + 1), requests: bucket.responses, errors: bucket.errors, targetRate: targetRate,
+            p50Ms: empty ? 0 : Double(bucket.latency.valueAtPercentile(50)) / 1000,
+            p99Ms: empty ? 0 : Double(bucket.latency.valueAtPercentile(99)) / 1000,
+            maxMs: empty ? 0 : Double(bucket.latency.max) / 1000
+        )
     }
 }

@@ -10,6 +10,8 @@ enum TransportFailure: Int, CaseIterable {
     case closed
     /// The answer was not HTTP/1.1.
     case malformed
+    /// Open model: the send was due but never started before the run ended (no connection came free).
+    case unsent
 
     var kind: String {
         switch self {
@@ -17,6 +19,7 @@ enum TransportFailure: Int, CaseIterable {
         case .timeout: "timeout"
         case .closed: "closed"
         case .malformed: "malformed"
+        case .unsent: "unsent"
         }
     }
 }
@@ -67,11 +70,15 @@ struct SecondTally: Sendable {
     }
 }
 
-/// Everything one event loop counted; merged across loops at the end.
+/// Everything one event loop counted; merged across loops at the end. Per-second tallies are handed
+/// over while the run goes on (``takeSeconds(before:)``), so a day-long run keeps only the last few.
 struct RunTally: Sendable {
     var stages: [StageTally]
+    /// Seconds `secondsBase ..< secondsBase + seconds.count` of the run.
     var seconds: [SecondTally] = []
-    /// Connections in the pool at the end.
+    /// The first second still held here; earlier ones were handed over.
+    var secondsBase = 0
+    /// The most connections that were open at once.
     var poolSize = 0
 
     init(stageCount: Int) {
@@ -80,26 +87,41 @@ struct RunTally: Sendable {
 
     mutating func recordResponse(stage: Int, second: Int, status: Int, latencyMicroseconds: UInt64) {
         stages[stage].record(status: status, latencyMicroseconds: latencyMicroseconds)
-        growSeconds(to: second)
-        seconds[second].responses += 1
-        if status >= 400 { seconds[second].errors += 1 }
-        _ = seconds[second].latency.record(min(max(latencyMicroseconds, 1), 60_000_000))
+        let index = slot(for: second)
+        seconds[index].responses += 1
+        if status >= 400 { seconds[index].errors += 1 }
+        _ = seconds[index].latency.record(min(max(latencyMicroseconds, 1), 60_000_000))
     }
 
     mutating func recordFailure(_ failure: TransportFailure, stage: Int, second: Int) {
         stages[stage].failures[failure.rawValue] += 1
-        growSeconds(to: second)
-        seconds[second].errors += 1
+        seconds[slot(for: second)].errors += 1
+    }
+
+    /// Removes and returns the tallies of the seconds before `second`, with their numbers.
+    mutating func takeSeconds(before second: Int) -> [(second: Int, tally: SecondTally)] {
+        let count = min(max(0, second - secondsBase), seconds.count)
+        guard count > 0 else { return [] }
+        let taken = (0..<count).map { (secondsBase + $0, seconds[$0]) }
+        seconds.removeFirst(count)
+        secondsBase += count
+        return taken
     }
 
     mutating func merge(_ other: RunTally) {
         poolSize += other.poolSize
         for index in stages.indices { stages[index].merge(other.stages[index]) }
-        if !other.seconds.isEmpty { growSeconds(to: other.seconds.count - 1) }
-        for index in other.seconds.indices { seconds[index].merge(other.seconds[index]) }
+        if seconds.isEmpty { secondsBase = max(secondsBase, other.secondsBase) }
+        for (offset, tally) in other.seconds.enumerated() {
+            seconds[slot(for: other.secondsBase + offset)].merge(tally)
+        }
     }
 
-    private mutating func growSeconds(to second: Int) {
-        while seconds.count <= second { seconds.append(SecondTally()) }
+    /// The index of `second` in ``seconds``, growing it as needed; a second already handed over counts
+    /// in the oldest one still held.
+    private mutating func slot(for second: Int) -> Int {
+        let index = max(0, second - secondsBase)
+        while seconds.count <= index { seconds.append(SecondTally()) }
+        return index
     }
 }

@@ -18,12 +18,12 @@ public enum BenchSummaryText {
         if report.stages.count > 1 {
             for stage in report.stages {
                 let s = stage.summary
-                lines.append("  stage \(stage.name): \(number(stage.durationSeconds, 1))s  \(number(s.rate, 1)) req/s  p99 \(ms(s.latency.p99))  errors \(s.errors)  missed \(s.missed)")
+                lines.append("  \(stage.name.hasPrefix("stage ") ? stage.name : "stage " + stage.name): \(number(stage.durationSeconds, 1))s  \(number(s.rate, 1)) req/s  p99 \(ms(s.latency.p99))  errors \(s.errors)  missed \(s.missed)")
             }
         }
         for finding in report.findings { lines.append("  warning    \(finding.stage): \(finding.message)") }
         for threshold in report.thresholds {
-            lines.append("  \(threshold.passed ? "✓" : "✗") \(threshold.expression)  (observed \(number(threshold.observed, 3)))")
+            lines.append("  \(threshold.passed ? "✓" : "✗") \(threshold.expression)  (observed \(number(threshold.observed, 3)), limit \(number(threshold.limit, 3)))")
         }
         return lines.joined(separator: "\n")
     }

@@ -12,12 +12,16 @@ extension BenchThreshold {
     /// A threshold that cannot be judged fails rather than passing silently:
     /// - `FACTOR * target_rate` on figures without a target rate (a closed-model run) fails with the
     ///   achieved rate as observed value and a limit of 0;
-    /// - a stage the report does not have fails with observed 0 (and the limit, when it is a value).
+    /// - a stage the report does not have fails with observed 0 (and the limit, when it is a value);
+    /// - a latency threshold on figures without a single answer fails (there is no latency to judge).
     public func evaluate(in report: BenchReport) -> ThresholdOutcome {
         guard let summary = summary(in: report) else {
             return ThresholdOutcome(expression: expression, observed: 0, limit: limit.resolved(targetRate: nil) ?? 0, passed: false)
         }
         let observed = metric.value(in: summary)
+        if metric.isLatency, summary.requests == 0 {  // no answer at all: a latency limit cannot have been met
+            return ThresholdOutcome(expression: expression, observed: observed, limit: limit.resolved(targetRate: summary.targetRate) ?? 0, passed: false)
+        }
         guard let resolved = limit.resolved(targetRate: summary.targetRate) else {
             return ThresholdOutcome(expression: expression, observed: observed, limit: 0, passed: false)
         }

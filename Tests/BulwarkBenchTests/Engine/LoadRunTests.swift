@@ -144,4 +144,61 @@ struct LoadRunTests {
         #expect(report.summary.requests > 10)
         #expect(report.summary.errors == 0)
     }
+
+    @Test("fewer connections than event loops: every scheduled send still goes out")
+    func fewConnectionsManyLoops() async throws {
+        let server = try await DelayServer(.init(delays: [.milliseconds(1)]))
+        let report = try await LoadRun.run(LoadSettings(
+            target: Self.target(server.port), requests: [LoadRequest(pathAndQuery: "/")],
+            model: .open(RateSchedule(stages: [.init(duration: 1, rateFrom: 100, rateTo: 100)])), connections: 1, eventLoops: 4
+        ))
+        try await server.stop()
+        #expect(report.summary.requests == 100)
+        #expect(report.summary.unsent == 0)
+    }
+
+    @Test("open model without a fixed pool: the pool grows to what rate × latency needs, within its limit")
+    func poolGrows() async throws {
+        let server = try await DelayServer(.init(delays: [.milliseconds(40)]))
+        let report = try await LoadRun.run(LoadSettings(
+            target: Self.target(server.port), requests: [LoadRequest(pathAndQuery: "/")],
+            model: .open(RateSchedule(stages: [.init(duration: 2, rateFrom: 500, rateTo: 500)])), connections: 2, maximumConnections: 40, eventLoops: 2
+        ))
+        try await server.stop()
+        // 500/s × 40 ms needs about 20 connections at once.
+        #expect(report.connections > 10 && report.connections <= 40, "pool \(report.connections)")
+        #expect(report.summary.requests == 1000)
+        #expect(report.summary.unsent == 0)
+    }
+
+    @Test("a target that drops every connection is retried with backoff, not stormed, and the run ends on time")
+    func noReconnectStorm() async throws {
+        let server = try await DelayServer(.init(dropConnections: true))
+        let started = ContinuousClock.now
+        let report = try await LoadRun.run(LoadSettings(
+            target: Self.target(server.port), requests: [LoadRequest(pathAndQuery: "/")], model: .closed(duration: 1), connections: 4
+        ))
+        #expect(ContinuousClock.now - started < .seconds(4))
+        let accepted = server.connections
+        try await server.stop()
+        #expect(report.summary.requests == 0)
+        // Without backoff this is thousands; with 50 ms doubling it is a handful per connection.
+        #expect(accepted < 60, "\(accepted) connections in 1 s")
+        #expect(report.summary.errorRate == 1)
+    }
+
+    @Test("sends that never got a connection count as unsent errors, so error_rate shows an overloaded pool")
+    func unsentAreErrors() async throws {
+        let server = try await DelayServer(.init(delays: [.milliseconds(100)]))
+        let report = try await LoadRun.run(LoadSettings(
+            target: Self.target(server.port), requests: [LoadRequest(pathAndQuery: "/")],
+            model: .open(RateSchedule(stages: [.init(duration: 1, rateFrom: 200, rateTo: 200)])), connections: 2, eventLoops: 1
+        ))
+        try await server.stop()
+        // Two connections answer about 20 of the 200 sends in a second; the rest never start.
+        #expect(report.summary.unsent > 100)
+        #expect(report.summary.errorsByKind["unsent"] == report.summary.unsent)
+        #expect(report.summary.errorRate > 0.5)
+        #expect(report.summary.missed >= report.summary.unsent)
+    }
 }

@@ -1,4 +1,5 @@
 @testable import BulwarkBench
+import BulwarkConfig
 import Foundation
 import Testing
 
@@ -33,5 +34,21 @@ struct ReportJSONRoundTripTests {
             #expect(text.contains(key), "missing \(key)")
         }
         #expect(!text.contains("p999"))
+    }
+}
+
+/// A latency limit cannot be met by a run that got no answers.
+struct NoAnswerThresholdTests {
+    @Test("p99 < 50ms and max < 1ms fail when nothing was answered; error_rate judges the failures")
+    func latencyWithoutAnswers() throws {
+        var report = ReportJSONRoundTripTests.report
+        report.summary.requests = 0
+        report.summary.latency = .empty
+        report.summary.errorRate = 1
+        for text in ["p99 < 50ms", "max < 1ms", "mean <= 5ms"] {
+            let threshold = try BenchThreshold.parse(text).get()
+            #expect(threshold.evaluate(in: report).passed == false, "\(text)")
+        }
+        #expect(try BenchThreshold.parse("error_rate < 1%").get().evaluate(in: report).passed == false)
     }
 }

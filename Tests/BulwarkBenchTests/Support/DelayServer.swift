@@ -14,6 +14,8 @@ final class DelayServer: Sendable {
         var status = 200
         /// Close the connection after this many answers on it (nil: keep alive).
         var closeAfter: Int?
+        /// Close every connection as soon as it is accepted, without reading.
+        var dropConnections = false
     }
 
     let port: Int
@@ -24,6 +26,10 @@ final class DelayServer: Sendable {
 
     /// Requests received so far.
     var requests: Int { state.withLockedValue { $0.count } }
+
+    /// Connections accepted so far.
+    var connections: Int { accepted.withLockedValue { $0 } }
+    private let accepted = NIOLockedValueBox(0)
 
     /// How long each answered request actually took the server, from reading it to writing the answer
     /// (its timers may fire later than asked on a busy machine): the truth a client's figures are judged by.
@@ -39,8 +45,10 @@ final class DelayServer: Sendable {
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+            .childChannelInitializer { [accepted] channel in
+                accepted.withLockedValue { $0 += 1 }
+                if behaviour.dropConnections { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour, state: state, answerTimes: answerTimes))
                 }
             }
