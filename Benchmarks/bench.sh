@@ -88,7 +88,7 @@ def wrk():
     requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", out).group(1))
     elapsed = re.search(r"requests in ([\d.]+)(ms|s|m)", out)
     seconds = float(elapsed.group(1)) * {"ms": 0.001, "s": 1, "m": 60}[elapsed.group(2)]
-    p50 = ms(re.search(r"50%\s+(\S+)", out).group(1)); p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)); p99 = ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)) + int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
     return dict(rps=requests / seconds, cpu=cpu / requests, target=target / requests, p50=p50, p99=p99, errors=errors)
 

@@ -19,7 +19,7 @@ public struct BenchReport: Codable, Sendable, Equatable {
     public var startedAt: Date
     /// How long load was generated, in seconds.
     public var durationSeconds: Double
-    /// Connections open at the end of the run (the pool size).
+    /// The most connections that were open at once during the run.
     public var connections: Int
     /// Figures over the whole run.
     public var summary: RunSummary

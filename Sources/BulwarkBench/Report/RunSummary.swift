@@ -4,18 +4,20 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var requests: Int
     /// Failed requests: 4xx and 5xx answers, and requests that got no answer (connect, timeout, closed).
     public var errors: Int
-    /// ``errors`` by kind: `connect`, `timeout`, `closed`, `status_4xx`, `status_5xx`.
+    /// ``errors`` by kind: `connect`, `timeout`, `closed`, `malformed`, `unsent`, `status_4xx`, `status_5xx`.
     public var errorsByKind: [String: Int]
     /// Responses by status code (`"200"`, `"503"`, …).
     public var statusCodes: [String: Int]
-    /// `errors / attempts`, where attempts are responses plus requests that got no answer; 0 without any.
+    /// `errors / attempts`, where attempts are responses plus requests that got no answer (including
+    /// unsent ones); 0 without any.
     public var errorRate: Double
     /// Achieved rate: responses per second.
     public var rate: Double
     /// The rate the schedule asked for on average (open model only).
     public var targetRate: Double?
-    /// Open model: sends that could not start on time because no connection was free (their latency
-    /// counts from the intended time), including those still waiting when the stage ended.
+    /// Open model: sends that started more than 1 ms after their intended time (no connection was free,
+    /// or the generator fell behind; their latency counts from the intended time), and those that never
+    /// started before the run ended.
     public var missed: Int
     /// Open model: scheduled sends that never started before the run ended (part of ``missed``).
     public var unsent: Int
