@@ -96,6 +96,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let watcher {
             watcher.cancel()
             finished.watch = AdminWatcher.placed(await watcher.value, startedAt: outcome.startedAt)
+            if let watch = prepared.watch, !finished.watch.contains(where: { $0.rssBytes != nil }) {
+                printError("warning: watch: no sample from \(watch.baseURL)/api/system succeeded (is the admin API there, and is its token in the token_env variable?)")
+            }
         }
         finished.findings = TrendDetector.findings(stages: finished.stages, timeline: finished.timeline, watch: finished.watch)
         finished.thresholds = prepared.thresholds.map { $0.evaluate(in: finished) }
@@ -156,7 +159,8 @@ extension BenchCommand {
         for (index, text) in thresholds.enumerated() {
             switch BenchThreshold.parse(text) {
             case .success(let threshold):
-                if let stage = threshold.stage, !benchPlan.stages.indices.contains(where: { benchPlan.stageName(at: $0) == stage }) {
+                let stageNames = benchPlan.stages.isEmpty ? ["stage 1"] : benchPlan.stages.indices.map { benchPlan.stageName(at: $0) }
+                if let stage = threshold.stage, !stageNames.contains(stage), !stageNames.contains("stage \(stage)") {
                     throw BenchSetupProblem(message: "--threshold \(index + 1) '\(text)': no stage named '\(stage)'")
                 }
                 allThresholds.append(threshold)

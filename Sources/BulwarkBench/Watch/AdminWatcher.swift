@@ -76,6 +76,7 @@ public struct AdminWatcher: Sendable {
 
     private func fetch<Body: Decodable>(_ path: String, with client: HTTPClient) async -> Body? {
         var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "X-Bulwark-Admin", value: "1")  // as the CLI's own admin calls do
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         do {
             let response = try await client.execute(request, timeout: .seconds(2))
