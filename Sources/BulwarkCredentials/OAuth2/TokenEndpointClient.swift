@@ -106,23 +106,7 @@ public struct TokenEndpointClient: Sendable {
     /// A transport error in words: `connection refused`, `tls failed: certificate verify failed`,
     /// rather than NIO's nested error dump or BoringSSL's stack with its source paths.
     static func words(for error: any Error) -> String {
-        let text = String(describing: error)
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
-        if let errno = Self.errno(in: text) { return String(cString: strerror(errno)).lowercased() }
-        // BoringSSL: `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /path…`
-        var reasons: [String] = []
-        for part in text.split(separator: "error:").dropFirst() {
-            let fields = part.split(separator: ":")
-            guard fields.count >= 4, let reason = fields[3].split(separator: " ").first else { continue }
-            let phrase = reason.lowercased().replacingOccurrences(of: "_", with: " ")
-            if !reasons.contains(phrase) { reasons.append(phrase) }
-        }
-        return reasons.isEmpty ? text : "tls failed: " + reasons.joined(separator: "; ")
-    }
-
-    /// The `errno: N` NIO's errors end with, if any.
-    private static func errno(in text: String) -> Int32? {
-        guard let range = text.range(of: "(errno: ") else { return nil }
-        return Int32(text[range.upperBound...].prefix { $0.isNumber })
+        return NetworkErrorText.words(in: String(describing: error))
     }
 }

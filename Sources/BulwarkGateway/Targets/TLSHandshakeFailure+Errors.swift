@@ -1,3 +1,4 @@
+import BulwarkCredentials
 import NIOCore
 import NIOSSL
 
@@ -19,15 +20,7 @@ extension TLSHandshakeFailure {
     /// `error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE` → `sslv3 alert handshake failure`.
     static func words(for error: any Error) -> String {
         let text = "\(error)"
-        var reasons: [String] = []
-        for part in text.split(separator: "error:").dropFirst() {
-            // `10000410:SSL routines:OPENSSL_internal:REASON at /path:line` → REASON
-            let fields = part.split(separator: ":")
-            guard fields.count >= 4 else { continue }
-            let reason = fields[3].split(separator: " ").first.map(String.init) ?? ""
-            let phrase = reason.lowercased().replacingOccurrences(of: "_", with: " ")
-            if !phrase.isEmpty, !reasons.contains(phrase) { reasons.append(phrase) }
-        }
+        let reasons = NetworkErrorText.tlsReasons(in: text)
         return reasons.isEmpty ? text : reasons.joined(separator: "; ")
     }
 }

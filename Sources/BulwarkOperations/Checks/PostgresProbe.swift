@@ -1,3 +1,4 @@
+import BulwarkCredentials
 import Foundation
 import Logging
 import NIOCore
@@ -246,7 +247,7 @@ public struct PostgresProbe: DependencyProbe {
         do {
             context = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw TLSProblem(text: "cannot set up TLS: \(ProbeFailureText.cleaned(String(describing: error)))")
+            throw TLSProblem(text: "cannot set up TLS: \(NetworkErrorText.words(in: String(describing: error)))")
         }
         return mode == .prefer ? .prefer(context) : .require(context)
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BulwarkCredentials
 import Foundation
 import NIOCore
 import NIOPosix
@@ -43,23 +44,7 @@ enum ProbeFailureText {
             }
         }
         if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return "the server closed the connection during TLS" }
-        return cleaned(String(describing: error))
-    }
-
-    /// `text` with NIO's `(errno: 111)` read as words and BoringSSL's error stack reduced to its reasons.
-    static func cleaned(_ text: String) -> String {
-        if let range = text.range(of: "(errno: "), let errno = Int32(text[range.upperBound...].prefix { $0.isNumber }) {
-            return String(cString: strerror(errno)).lowercased()
-        }
-        // `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /path:line` → the reason.
-        var reasons: [String] = []
-        for part in text.split(separator: "error:").dropFirst() {
-            let fields = part.split(separator: ":")
-            guard fields.count >= 4, let reason = fields[3].split(separator: " ").first else { continue }
-            let phrase = reason.lowercased().replacingOccurrences(of: "_", with: " ")
-            if !reasons.contains(phrase) { reasons.append(phrase) }
-        }
-        return reasons.isEmpty ? text : "tls failed: " + reasons.joined(separator: "; ")
+        return NetworkErrorText.words(in: String(describing: error))
     }
 
     /// `text` on one line, without any of `secrets` (each replaced by `***`), at most ``maximumLength``

@@ -1,4 +1,5 @@
 import BulwarkConfig
+import BulwarkCredentials
 import BulwarkRedis
 import Logging
 import Resilience
@@ -78,7 +79,7 @@ public struct RedisProbe: DependencyProbe {
 
     static func words(for error: RedisError, timeout: Duration) -> String {
         switch error {
-        case .unavailable(let reason), .connectionClosed(let reason): ProbeFailureText.cleaned(reason)
+        case .unavailable(let reason), .connectionClosed(let reason): NetworkErrorText.words(in: reason)
         case .timeout: "no reply to PING within \(timeout.humanReadable)"
         case .server(let message): "Redis replied: \(message)"
         default: error.description
