@@ -162,6 +162,7 @@ let package = Package(
         .target(
             name: "BulwarkBench",
             dependencies: [
+                "Resilience",
                 "BulwarkConfig",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

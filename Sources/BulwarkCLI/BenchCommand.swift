@@ -3,6 +3,7 @@ import BulwarkBench
 import BulwarkConfig
 import Foundation
 import NIOCore
+import Resilience
 
 /// `bulwark bench`: load, stress and endurance runs against a loopback target, with thresholds that set
 /// the exit code and JSON/HTML reports. Exit codes: 0 passed, 1 a threshold failed, 2 bad arguments, plan
@@ -171,9 +172,9 @@ extension BenchCommand {
         let model: LoadSettings.Model
         if benchPlan.stages.isEmpty {
             let length = try duration.map { try Self.duration($0, option: "--duration") } ?? .seconds(10)
-            model = .closed(duration: length.seconds)
+            model = .closed(duration: length.secondsDouble)
         } else {
-            model = .open(RateSchedule(stages: benchPlan.stages.map { .init(duration: $0.duration.seconds, rateFrom: $0.rateFrom, rateTo: $0.rateTo) }))
+            model = .open(RateSchedule(stages: benchPlan.stages.map { .init(duration: $0.duration.secondsDouble, rateFrom: $0.rateFrom, rateTo: $0.rateTo) }))
         }
         let fixedPool = connections ?? benchPlan.connections
         guard (1...BenchPlan.maximumConnections).contains(maximumConnections) else {
@@ -249,9 +250,4 @@ extension BenchCommand {
         case .failure(let problem): throw BenchSetupProblem(message: "\(option) '\(text)': \(problem)")
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -71,7 +71,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
         reported = true
         let wasAwaiting = awaitingResponse
         awaitingResponse = false
-        driver.connectionClosed(slot: slot, generation: generation, failure: wasAwaiting || failure == .malformed ? failure : nil)
+        driver.connectionClosed(slot: slot, generation: generation, failure: wasAwaiting ? failure : nil)
         context.close(promise: nil)
     }
 }

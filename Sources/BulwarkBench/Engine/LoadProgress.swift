@@ -25,21 +25,7 @@ public struct LoadProgress: Sendable, Equatable {
 
     /// The progress line: `12.0s/30.0s  9981 req/s  p99 4.21ms  errors 0  waiting 0`.
     public var line: String {
-        func fixed(_ value: Double, _ digits: Int) -> String {
-            let scale = pow10(digits)
-            let rounded = (value * scale).rounded() / scale
-            var text = "\(rounded)"
-            if let dot = text.firstIndex(of: ".") {
-                let decimals = text.distance(from: dot, to: text.endIndex) - 1
-                if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
-            } else if digits > 0 {
-                text += "." + String(repeating: "0", count: digits)
-            }
-            return text
-        }
-        return "\(fixed(elapsed, 1))s/\(fixed(elapsed + remaining, 1))s  \(Int(rate.rounded())) req/s  p99 \(fixed(recentP99Milliseconds, 2))ms  errors \(errors)  waiting \(waiting)"
+        "\(ReportFormat.fixed(elapsed, digits: 1))s/\(ReportFormat.fixed(elapsed + remaining, digits: 1))s  \(Int(rate.rounded())) req/s  "
+            + "p99 \(ReportFormat.fixed(recentP99Milliseconds, digits: 2))ms  errors \(errors)  waiting \(waiting)"
     }
-
-    private static func pow10(_ digits: Int) -> Double { (0..<digits).reduce(1.0) { value, _ in value * 10 } }
-    private func pow10(_ digits: Int) -> Double { Self.pow10(digits) }
 }

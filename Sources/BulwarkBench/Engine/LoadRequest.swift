@@ -1,7 +1,7 @@
 import NIOCore
 
 /// One kind of request in a run's mix.
-public struct LoadRequest: Sendable, Equatable {
+public struct LoadRequest: Sendable {
     /// Relative weight in the mix (≥ 1): a request of weight 8 is sent 8 times for every 2 of one with weight 2.
     public var weight: Int
     /// The method (`GET`, `POST`, …).
@@ -20,12 +20,6 @@ public struct LoadRequest: Sendable, Equatable {
         self.pathAndQuery = pathAndQuery
         self.headers = headers
         self.body = body
-    }
-
-    public static func == (lhs: LoadRequest, rhs: LoadRequest) -> Bool {
-        lhs.weight == rhs.weight && lhs.method == rhs.method && lhs.pathAndQuery == rhs.pathAndQuery
-            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
-            && lhs.body == rhs.body
     }
 
     /// The request's bytes on the wire, built once before the run.

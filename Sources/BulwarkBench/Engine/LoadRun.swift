@@ -2,6 +2,7 @@ import Foundation
 import Histogram
 import NIOCore
 import NIOPosix
+import Resilience
 
 /// Runs load as ``LoadSettings`` say, on its own event loops (one per core by default), and reports
 /// what happened. The run is bounded: it ends at the model's duration, plus at most the request timeout
@@ -11,7 +12,7 @@ public enum LoadRun {
     /// caller adds).
     /// - Parameters:
     ///   - settings: what to run.
-    ///   - progressInterval: how often `onProgress` is called while load runs.
+    ///   - progressInterval: how often `onProgress` is called, and finished seconds are sealed, while load runs.
     ///   - onProgress: called with live figures; nil for none.
     public static func run(
         _ settings: LoadSettings, progressInterval: Duration = .seconds(1),
@@ -40,7 +41,7 @@ public enum LoadRun {
             let plan = LoopDriver.Plan(
                 target: settings.target, model: settings.model, initialConnections: share,
                 maximumConnections: max(share, maximumShare),
-                timeoutNanoseconds: UInt64(settings.timeout.components.seconds) * 1_000_000_000 + UInt64(settings.timeout.components.attoseconds / 1_000_000_000),
+                timeoutNanoseconds: UInt64(max(0, settings.timeout.nanoseconds)),
                 loopIndex: index, loopCount: loops.count
             )
             let requests = settings.requests

@@ -96,7 +96,7 @@ import Testing
     func inputOrderDoesNotMatter() async {
         await propertyCheck(count: 100, input: Self.cases) { sample in
             let watch = sample.watch(), timeline = sample.timeline()
-            var random = S.SeededGenerator(seed: sample.seed)
+            var random = S.seededGenerator(seed: sample.seed)
             let stages = [S.stage("first", seconds: 900), S.stage("second", start: 900, seconds: 900)]
             let ordered = TrendDetector.findings(stages: stages, timeline: timeline, watch: watch)
             let shuffled = TrendDetector.findings(stages: stages, timeline: timeline.shuffled(using: &random), watch: watch.shuffled(using: &random))

@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func latencySpikesAreNotAClimb() {
-        var random = S.SeededGenerator(seed: 9)
+        var random = S.seededGenerator(seed: 9)
         let spikes = (1...1_800).map { _ in Int.random(in: 0..<100, using: &random) < 2 }
         // Flat 6 ms with 2 % of the seconds at 400 ms, more of them late in the stage.
         let timeline = S.timeline { t in spikes[Int(t) - 1] || (t > 1_700 && Int(t) % 9 == 0) ? 400 : 6 }

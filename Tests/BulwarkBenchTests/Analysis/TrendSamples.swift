@@ -1,21 +1,15 @@
 import BulwarkBench
+import Resilience
 
 /// Synthetic runs for the trend tests: a stage, one watch sample and one timeline point per second,
 /// values from a function of time plus seeded noise.
 enum TrendSamples {
     static let mebibyte = 1_048_576.0
 
-    /// A small deterministic generator (SplitMix64), so that every noisy series is reproducible.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: Int) { state = UInt64(bitPattern: Int64(seed)) &+ 0x9E37_79B9_7F4A_7C15 }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    /// A deterministic generator (Resilience's seeded SplitMix64), so that every noisy series is
+    /// reproducible: the sequence starts one golden-ratio step past `seed`.
+    static func seededGenerator(seed: Int) -> RandomSource.Generator {
+        RandomSource.seeded(UInt64(bitPattern: Int64(seed)) &+ 0x9E37_79B9_7F4A_7C15).generator
     }
 
     /// A stage of `seconds` at a constant rate (open model), or nil rates for the closed model.
@@ -29,7 +23,7 @@ enum TrendSamples {
     /// A watch sample every second from `start` to `start + seconds`, RSS `mebibytes(t) ± noise` MiB.
     static func watch(start: Double = 0, seconds: Int = 1_800, noise: Double = 0, seed: Int = 1,
                       mebibytes: (Double) -> Double) -> [WatchSample] {
-        var random = SeededGenerator(seed: seed)
+        var random = seededGenerator(seed: seed)
         return (0...seconds).map { offset in
             let t = start + Double(offset)
             let value = mebibytes(t) + (noise > 0 ? Double.random(in: -noise...noise, using: &random) : 0)
@@ -40,7 +34,7 @@ enum TrendSamples {
     /// A timeline point per second from `start + 1` to `start + seconds`, p99 `milliseconds(t) ± noise`.
     static func timeline(start: Double = 0, seconds: Int = 1_800, noise: Double = 0, seed: Int = 2,
                          milliseconds: (Double) -> Double) -> [TimelinePoint] {
-        var random = SeededGenerator(seed: seed)
+        var random = seededGenerator(seed: seed)
         return (1...seconds).map { offset in
             let t = start + Double(offset)
             let p99 = max(0, milliseconds(t) + (noise > 0 ? Double.random(in: -noise...noise, using: &random) : 0))
