@@ -122,17 +122,10 @@ struct SupervisionTests {
     }
 
     @Test func aPortHeldByAnotherProcessIsNamedAndRetried() async throws {
-        let holder = try PythonHolder.start("""
-        import socket, time
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        print(s.getsockname()[1], flush=True)
-        time.sleep(60)
-        """)
+        let holder = try PythonHolder.listeningOnAFreePort()
         var holding = true
         defer { if holding { holder.stop() } }
-        let port = try #require(Int(holder.line))
+        let port = try #require(holder.port)
         let extra = "    restart: { backoff: 50ms..100ms, max_restarts: 100 }"
         // The group's first port is the holder's: the instance cannot start there, and says who holds it.
         try await SupervisorHarness.with(instances: 1, portBase: port, extra: extra) { harness async throws in

@@ -6,16 +6,9 @@ import Testing
 struct PortAvailabilityTests {
     @Test("a port another process listens on is taken, and the message names that process", .enabled(if: PythonHolder.python != nil, "needs python3"))
     func takenByAnotherProcess() throws {
-        let holder = try PythonHolder.start("""
-        import socket, time
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        print(s.getsockname()[1], flush=True)
-        time.sleep(60)
-        """)
+        let holder = try PythonHolder.listeningOnAFreePort()
         defer { holder.stop() }
-        let port = try #require(Int(holder.line))
+        let port = try #require(holder.port)
         let status = PortAvailability.check(port: port)
         #expect(status == .taken(by: "pid \(holder.child.pid) (python3)"))
         #expect(status.message(port: port, keyPath: "processes.app.port_base")

@@ -44,6 +44,21 @@ struct PythonHolder {
         return holder
     }
 
+    /// A python3 child listening on a free loopback port; ``port`` is that port.
+    static func listeningOnAFreePort() throws -> PythonHolder {
+        try start("""
+        import socket, time
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        print(s.getsockname()[1], flush=True)
+        time.sleep(60)
+        """)
+    }
+
+    /// The port a ``listeningOnAFreePort()`` holder listens on.
+    var port: Int? { Int(line) }
+
     /// Kills the child and reaps it.
     func stop() {
         kill(child.pid, SIGKILL)
