@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "BulwarkCredentials", targets: ["BulwarkCredentials"]),
         .library(name: "BulwarkSupervisor", targets: ["BulwarkSupervisor"]),
         .library(name: "BulwarkBench", targets: ["BulwarkBench"]),
+        .library(name: "BulwarkCache", targets: ["BulwarkCache"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -173,6 +174,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(
+            name: "BulwarkCache",
+            dependencies: [
+                "Resilience",
+                "BulwarkRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -220,6 +231,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "BulwarkCacheTests",
+            dependencies: [
+                "BulwarkCache",
+                "BulwarkRedis",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
         .testTarget(
