@@ -1,0 +1,33 @@
+import Resilience
+
+/// A 64-bit hash of a key's UTF-8 bytes that is the same in every process (unlike `hashValue`, which is
+/// seeded per process), so that shard choice and frequency counts, and therefore admission decisions,
+/// repeat from run to run. Reads eight bytes at a time; no allocation.
+enum KeyHash {
+    /// The hash of `key`.
+    static func of(_ key: String) -> UInt64 {
+        if let hash = key.utf8.withContiguousStorageIfAvailable(of(bytes:)) { return hash }
+        return Array(key.utf8).withUnsafeBufferPointer { of(bytes: $0) }
+    }
+
+    private static func of(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        var offset = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while offset + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
+            hash ^= hash >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
+        return RandomSource.splitMix64(hash)
+    }
+}

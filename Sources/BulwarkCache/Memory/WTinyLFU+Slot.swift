@@ -1,0 +1,28 @@
+extension WTinyLFU {
+    /// The part of the cache an entry is in.
+    enum Segment: UInt8, Sendable {
+        case window, probation, protected, free
+    }
+
+    /// One entry, stored in the slot array and linked to its neighbours in its segment by slot number.
+    struct Slot {
+        var key: String
+        var hash: UInt64
+        var value: Value?
+        var cost: Int
+        var expiresAt: Duration?
+        var previous: Int32
+        var next: Int32
+        var segment: Segment
+    }
+
+    /// A segment's doubly linked list of slots, least recently used first, with its totals.
+    struct SegmentList: Sendable {
+        var head: Int32 = -1
+        var tail: Int32 = -1
+        var count = 0
+        var bytes = 0
+    }
+}
+
+extension WTinyLFU.Slot: Sendable where Value: Sendable {}
