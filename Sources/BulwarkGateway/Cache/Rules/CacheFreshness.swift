@@ -27,9 +27,10 @@ enum CacheFreshness: Equatable, Sendable {
     ///   §5.2.1.1) and `min-fresh` (age plus it must stay within the lifetime, §5.2.1.3) allow it.
     /// - otherwise, when only the request's `max-age`/`min-fresh` refused a response that is still fresh:
     ///   ``expired`` (the client asked for something newer).
-    /// - a stale response: ``staleAcceptedByClient`` if `max-stale` covers the staleness and the response does
-    ///   not forbid stale serving; else ``staleWhileRevalidate``, then ``staleIfErrorOnly``, by window; else
-    ///   ``expired``. Windows are half-open: a response is no longer in a window once staleness equals its length.
+    /// - a stale response: ``staleWhileRevalidate`` within that window (so it is refreshed in the background even
+    ///   when the client would accept it stale); else ``staleAcceptedByClient`` if `max-stale` covers the
+    ///   staleness and the response does not forbid stale serving; else ``staleIfErrorOnly`` within that window;
+    ///   else ``expired``. Windows are half-open: a response is no longer in a window once staleness equals its length.
     ///
     /// - Parameters:
     ///   - decision: what ``ResponseStorability`` decided when the response was stored.
@@ -51,6 +52,7 @@ enum CacheFreshness: Equatable, Sendable {
             return tooOldForClient || tooCloseToExpiry ? .expired : .fresh
         }
         let staleness = age - lifetime
+        if staleness < decision.staleWhileRevalidate, !tooOldForClient { return .staleWhileRevalidate }
         if !decision.staleForbidden, !tooOldForClient, let maxStale = request.maxStale {
             switch maxStale {
             case .unlimited: return .staleAcceptedByClient
@@ -58,7 +60,6 @@ enum CacheFreshness: Equatable, Sendable {
             case .seconds: break
             }
         }
-        if staleness < decision.staleWhileRevalidate, !tooOldForClient { return .staleWhileRevalidate }
         if staleness < decision.staleIfError { return .staleIfErrorOnly }
         return .expired
     }

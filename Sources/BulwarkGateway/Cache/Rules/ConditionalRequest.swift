@@ -15,8 +15,8 @@ enum ConditionalRequest: Equatable, Sendable {
     /// - `If-Modified-Since` (§13.1.3): only with exactly one valid HTTP-date and a valid stored `Last-Modified`;
     ///   ``notModified`` when the stored `Last-Modified` is not later than it. Otherwise the field is ignored.
     ///
-    /// The other preconditions (`If-Match`, `If-Unmodified-Since`, `If-Range`) are for the origin: the wiring
-    /// should bypass the cache for requests that carry them.
+    /// The other preconditions (`If-Match`, `If-Unmodified-Since`, `If-Range`) are for the origin:
+    /// ``RequestCacheability`` bypasses requests that carry them (`If-Range` comes with `Range`).
     static func evaluate(requestHeaders: HTTPHeaders, storedETag: String?, storedLastModified: String?) -> ConditionalRequest {
         let noneMatch = requestHeaders["if-none-match"]
         if !noneMatch.isEmpty {

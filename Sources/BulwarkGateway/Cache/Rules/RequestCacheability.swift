@@ -9,6 +9,7 @@ import NIOHTTP1
 /// | method other than GET or HEAD | `.bypass` |
 /// | `Cache-Control: no-store` | `.bypass` |
 /// | `Range` | `.bypass` (partial content is not cached) |
+/// | `If-Match` or `If-Unmodified-Since` | `.bypass` (preconditions the origin evaluates, RFC 9110 §13.1.1, §13.1.4) |
 /// | `Authorization` or `Cookie`, and the route does not set `cacheAuthorized` | `.bypass` |
 /// | `Cache-Control: no-cache`, `max-age=0`, or `Pragma: no-cache` alone | `.revalidate` |
 /// | otherwise | `.lookup` |
@@ -35,6 +36,9 @@ enum RequestCacheability: Equatable, Sendable {
         let cacheControl = RequestCacheControl(headers: head.headers)
         if cacheControl.noStore { return .bypass(reason: "request no-store") }
         if head.headers.contains(name: "range") { return .bypass(reason: "range request") }
+        if head.headers.contains(name: "if-match") || head.headers.contains(name: "if-unmodified-since") {
+            return .bypass(reason: "precondition for the origin")
+        }
         if !rules.cacheAuthorized {
             if head.headers.contains(name: "authorization") { return .bypass(reason: "request has Authorization") }
             if head.headers.contains(name: "cookie") { return .bypass(reason: "request has Cookie") }

@@ -24,6 +24,14 @@ struct CacheControlTests {
         #expect(CacheDirective.parse(fieldValue: "no-cache=\"a, b\", max-age=5").map(\.name) == ["no-cache", "max-age"])
     }
 
+    @Test("RFC 9110 §5.6: garbage after an argument, unterminated quotes and nameless members are skipped")
+    func lenientParsing() {
+        #expect(CacheDirective.parse(fieldValue: "max-age=60 junk, public").map(\.name) == ["max-age", "public"])
+        #expect(CacheDirective.parse(fieldValue: "=5, ,private") == [CacheDirective(name: "private")])
+        #expect(CacheDirective.parse(fieldValue: "no-cache=\"a, b") == [CacheDirective(name: "no-cache", argument: "a, b")])
+        #expect(CacheDirective.parse(fieldValue: "x=\"a\\\"b\"") == [CacheDirective(name: "x", argument: "a\"b")])
+    }
+
     @Test("§4.2.1/§1.2.2: an invalid max-age or s-maxage means stale (0); duplicates take the smallest")
     func invalidAndDuplicateNumbers() {
         #expect(ResponseCacheControl(headers: ["Cache-Control": "max-age=abc"]).maxAge == 0)

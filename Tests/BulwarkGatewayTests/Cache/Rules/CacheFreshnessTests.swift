@@ -63,4 +63,19 @@ struct CacheFreshnessTests {
         #expect(Self.at(10_000, Self.decision(), unlimited) == .staleAcceptedByClient)
         #expect(Self.at(101, Self.decision(staleForbidden: true), unlimited) == .expired)
     }
+
+    @Test("RFC 5861 §3: inside the stale-while-revalidate window a client's max-stale still gets a background revalidation")
+    func staleWhileRevalidateFirst() {
+        var unlimited = RequestCacheControl()
+        unlimited.maxStale = .unlimited
+        #expect(Self.at(105, Self.decision(swr: 10), unlimited) == .staleWhileRevalidate)
+        #expect(Self.at(110, Self.decision(swr: 10), unlimited) == .staleAcceptedByClient)
+    }
+
+    @Test("§5.2.1.1: a request max-age the stale response exceeds rules out stale-while-revalidate, not stale-if-error")
+    func requestMaxAgeWhenStale() {
+        var maxAge = RequestCacheControl()
+        maxAge.maxAge = 50
+        #expect(Self.at(105, Self.decision(swr: 10, sie: 100), maxAge) == .staleIfErrorOnly)
+    }
 }

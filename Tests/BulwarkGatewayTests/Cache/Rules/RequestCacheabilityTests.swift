@@ -21,6 +21,14 @@ struct RequestCacheabilityTests {
         #expect(RequestCacheability.evaluate(head: Self.head(.GET, ["Range": "bytes=0-9"]), rules: CacheRouteRules()) == .bypass(reason: "range request"))
     }
 
+    @Test("RFC 9110 §13.1.1/§13.1.4: If-Match and If-Unmodified-Since are left to the origin")
+    func originPreconditions() {
+        for headers: HTTPHeaders in [["If-Match": "\"v1\""], ["If-Unmodified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"]] {
+            #expect(RequestCacheability.evaluate(head: Self.head(.GET, headers), rules: CacheRouteRules()) == .bypass(reason: "precondition for the origin"))
+        }
+        #expect(RequestCacheability.evaluate(head: Self.head(.GET, ["If-None-Match": "\"v1\""]), rules: CacheRouteRules()) == .lookup)
+    }
+
     @Test("§3.5: Authorization and Cookie bypass unless the route caches authorized requests")
     func credentials() {
         let authorized = Self.head(.GET, ["Authorization": "Bearer x"])
