@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -11,6 +11,7 @@ extension ConfigReader {
         configuration.server = readServer(entries["server"])
         configuration.admin = readAdmin(entries["admin"])
         configuration.redis = readRedis(entries["redis"])
+        configuration.cache = readCache(entries["cache"], redisDeclared: entries["redis"] != nil || overrides["redis.url"] != nil)
         configuration.alerts = readAlerts(entries["alerts"])
         configuration.backup = readBackup(entries["backup"])
         configuration.health = readHealth(entries["health"])
@@ -32,6 +33,7 @@ extension ConfigReader {
         } else if configuration.upstreams.count == 1 {
             configuration.routes = [RouteSettings(pathPrefix: "/", upstream: configuration.upstreams[0].name)]
         }
+        completeCache(&configuration)
         return configuration
     }
 
@@ -196,7 +198,7 @@ extension ConfigReader {
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
-        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout", "upgrades", "websocket"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout", "upgrades", "websocket", "cache"]) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
         if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
@@ -222,6 +224,7 @@ extension ConfigReader {
         if let methods = stringList(entries["methods"], at: "\(path).methods") {
             route.methods = Set(methods.map { $0.uppercased() })
         }
+        route.cache = entries["cache"].flatMap { readRouteCache($0, at: "\(path).cache", methods: route.methods) }
         if let classes = stringList(entries["rate_limits"], at: "\(path).rate_limits") {
             for (index, name) in classes.enumerated() where configuration.rateLimitClass(named: name) == nil {
                 report("\(path).rate_limits[\(index)]", "no rate limit named '\(name)' (declare it under rate_limits, or use a preset: global, auth, write, upload, report)")

@@ -21,6 +21,10 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var backup: BackupSettings?
     /// `health:` (dependency checks shown in /health)
     public var health = HealthSettings()
+    /// `cache:`, the response cache's stores and budgets: nil when the file has no `cache:` section and
+    /// no route caches; with every default when a route has `cache:` and the file has no `cache:`
+    /// section. Non-nil whenever any route's ``RouteSettings/cache`` is.
+    public var cache: CacheSettings?
     /// `processes:` in file order: the app instances `bulwark run` starts, watches and restarts. Each
     /// group's instances are the targets of the upstream with its name (see
     /// ``UpstreamSettings/targetsFromProcesses``).

@@ -32,6 +32,9 @@ public struct RouteSettings: Sendable, Hashable {
     public var upgrades: [String] = Defaults.upgrades
     /// The limits of this route's upgraded connections (`routes[].websocket`).
     public var websocket = UpgradedConnectionSettings()
+    /// Which responses of this route are cached, and for how long (`routes[].cache`); nil (the
+    /// default) caches nothing. Only `GET` and `HEAD` are cached; upgrades and streams pass through.
+    public var cache: RouteCacheSettings?
 
     /// The defaults of a route's keys, in one place for decoding, docs and tests.
     public enum Defaults {
