@@ -42,6 +42,7 @@ struct CacheDirectiveScanner {
         return .some(name.isEmpty ? nil : CacheDirective(name: name, argument: argument))
     }
 
+    /// Reads a token (possibly empty) at the cursor.
     private mutating func token() -> String {
         let start = index
         while index < bytes.count, Self.isTokenByte(bytes[index]) { index += 1 }
@@ -82,6 +83,7 @@ struct CacheDirectiveScanner {
         }
     }
 
+    /// Skips spaces and tabs (OWS).
     private mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
     }

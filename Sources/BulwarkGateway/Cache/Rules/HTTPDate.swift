@@ -43,20 +43,8 @@ enum HTTPDate {
             + " \(twoDigits(Int(secondOfDay / 3600))):\(twoDigits(Int(secondOfDay / 60 % 60))):\(twoDigits(Int(secondOfDay % 60))) GMT"
     }
 
+    /// `value` (0...99) with a leading zero when below 10.
     private static func twoDigits(_ value: Int) -> String {
         value < 10 ? "0\(value)" : String(value)
-    }
-}
-
-extension Int64 {
-    /// Division rounding towards negative infinity.
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-
-    /// The remainder of ``floorDivided(by:)``, always in `0..<divisor` for a positive divisor.
-    func floorModulo(_ divisor: Int64) -> Int64 {
-        self - floorDivided(by: divisor) * divisor
     }
 }

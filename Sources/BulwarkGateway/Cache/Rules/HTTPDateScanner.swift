@@ -54,11 +54,13 @@ struct HTTPDateScanner {
         return year
     }
 
+    /// Seconds since the epoch of a date and a time of day; `nil` when the day does not exist in that month.
     private static func seconds(year: Int, month: Int, day: Int, time: Int64) -> Int64? {
         guard day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month) else { return nil }
         return CivilCalendar.days(year: year, month: month, day: day) * 86_400 + time
     }
 
+    /// Whether the whole input has been read.
     private var atEnd: Bool { index == bytes.endIndex }
 
     /// `hh:mm:ss` as seconds of the day; hour 00–23, minute 00–59, second 00–60 (a leap second rolls over).
@@ -69,6 +71,7 @@ struct HTTPDateScanner {
         return Int64(hour * 3600 + minute * 60 + second)
     }
 
+    /// Reads exactly `count` ASCII digits as a number.
     private mutating func digits(_ count: Int) -> Int? {
         guard bytes.endIndex - index >= count else { return nil }
         var value = 0
@@ -80,6 +83,7 @@ struct HTTPDateScanner {
         return value
     }
 
+    /// Consumes `text` if it is next, byte for byte.
     private mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard bytes.endIndex - index >= count else { return false }

@@ -117,17 +117,8 @@ enum ResponseStorability: Equatable, Sendable {
         return max(ageValue, apparentAge)
     }
 
+    /// The field value without surrounding OWS.
     private static func trimmed(_ value: String) -> String {
         String(value.trimmingOWS())
-    }
-}
-
-extension StringProtocol {
-    /// The value without leading and trailing spaces and tabs (OWS, RFC 9110 §5.6.3).
-    func trimmingOWS() -> SubSequence {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return slice
     }
 }

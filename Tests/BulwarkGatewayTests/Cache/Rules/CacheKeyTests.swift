@@ -1,5 +1,6 @@
 @testable import BulwarkGateway
 import NIOHTTP1
+import PropertyBased
 import Testing
 
 @Suite("Cache keys (RFC 9111 §2, §4.1)", .timeLimit(.minutes(1)))
@@ -44,5 +45,20 @@ struct CacheKeyTests {
         let primary = CacheKey.primary(method: .GET, scheme: "http", host: "a", path: "/", query: nil)
         #expect(CacheKey.variant(primary: primary, varyNames: ["x"], requestHeaders: [:])
             != CacheKey.variant(primary: primary, varyNames: ["x"], requestHeaders: ["X": ""]))
+    }
+
+    @Test("property: different paths, queries and vary values never give the same key")
+    func injective() async {
+        let text = Gen.element(of: Array("a|:-1 ,=")).array(of: 0...5).map { String($0.compactMap { $0 }) }
+        await propertyCheck(count: 300, input: text, text.optional, text, text.optional) { pathA, queryA, pathB, queryB in
+            let a = CacheKey.primary(method: .GET, scheme: "http", host: "h", path: pathA, query: queryA)
+            let b = CacheKey.primary(method: .GET, scheme: "http", host: "h", path: pathB, query: queryB)
+            #expect((a == b) == (pathA == pathB && queryA == queryB))
+            let headersA: HTTPHeaders = queryA.map { ["X": $0] } ?? [:]
+            let headersB: HTTPHeaders = queryB.map { ["X": $0] } ?? [:]
+            let variantA = CacheKey.variant(primary: a, varyNames: ["x"], requestHeaders: headersA)
+            let variantB = CacheKey.variant(primary: a, varyNames: ["x"], requestHeaders: headersB)
+            #expect((variantA == variantB) == (queryA?.trimmingOWS() == queryB?.trimmingOWS()))
+        }
     }
 }
