@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Resilience",
                 "BulwarkRedis",
+                "BulwarkCache",
                 "BulwarkConfig",
                 "BulwarkCredentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -180,6 +181,7 @@ let package = Package(
                 "Resilience",
                 "BulwarkRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
