@@ -3,8 +3,10 @@ import Resilience
 /// A 64-bit hash of a key's UTF-8 bytes that is the same in every process (unlike `hashValue`, which is
 /// seeded per process), so that shard choice and frequency counts, and therefore admission decisions,
 /// repeat from run to run. Reads eight bytes at a time; no allocation.
+@usableFromInline
 enum KeyHash {
     /// The hash of `key`.
+    @usableFromInline
     static func of(_ key: String) -> UInt64 {
         if let hash = key.utf8.withContiguousStorageIfAvailable(of(bytes:)) { return hash }
         return Array(key.utf8).withUnsafeBufferPointer { of(bytes: $0) }

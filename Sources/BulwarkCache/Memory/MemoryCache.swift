@@ -1,4 +1,5 @@
 import Resilience
+import Synchronization
 
 /// A bounded, thread-safe, in-process cache (the L1 tier) with Caffeine's W-TinyLFU admission and
 /// per-entry expiry.
@@ -18,7 +19,7 @@ import Resilience
 public final class MemoryCache<Value: Sendable>: Sendable {
     /// The settings the cache was created with.
     public let configuration: MemoryCacheConfiguration
-    private let shards: [MemoryCacheShard<Value>]
+    @usableFromInline let shards: [MemoryCacheShard<Value>]
     private let cost: @Sendable (Value) -> Int
 
     /// Creates an empty cache.
@@ -49,6 +50,10 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     }
 
     /// The value of `key`, or nil when it is absent or expired at `now` (an expired entry is removed).
+    ///
+    /// Inlinable, so that the caller's module specialises it for `Value`: a hit costs a hash, a lock and a
+    /// dictionary lookup, and allocates nothing.
+    @inlinable
     public func get(_ key: String, now: Duration) -> Value? {
         let hash = KeyHash.of(key)
         return shard(hash).policy.withLock { $0.get(key, hash: hash, now: now) }
@@ -100,7 +105,8 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     }
 
     /// The shard of a key with hash `hash` (multiply-shift on the high half, so any shard count works).
-    private func shard(_ hash: UInt64) -> MemoryCacheShard<Value> {
+    @inlinable
+    func shard(_ hash: UInt64) -> MemoryCacheShard<Value> {
         shards[Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(shards.count)) >> 32)]
     }
 }

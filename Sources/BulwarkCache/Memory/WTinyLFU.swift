@@ -16,7 +16,8 @@
 /// origin the caller chooses, passed in as `now`; the policy never reads a clock. Expired entries are never
 /// returned, and they are dropped, earliest first, before any live entry is evicted.
 ///
-/// Entries live in one array of slots linked into three lists by slot number, so a hit allocates nothing.
+/// Entries live in one array of slots linked into three lists by slot number, so a hit allocates nothing;
+/// the bookkeeping is a non-generic ``SlotPolicy``, and the values sit in an array with the same numbers.
 ///
 /// ```swift
 /// var policy = WTinyLFU<String>(maximumEntries: 1_000, maximumBytes: 1 << 20)
@@ -25,23 +26,9 @@
 /// policy.get("user:42", now: .seconds(60))  // nil: expired, and removed
 /// ```
 public struct WTinyLFU<Value> {
-    var slots: [Slot] = []
-    /// The first unused slot; unused slots are chained through `next`.
-    var freeSlot: Int32 = -1
-    var index: [String: Int32] = [:]
-    var window = SegmentList()
-    var probation = SegmentList()
-    var protected = SegmentList()
-    var sketch: FrequencySketch
-    var expiries = ExpiryHeap()
-    let limits: Limits
-    var randomState: UInt64
-    var totalBytes = 0
-    var hits = 0
-    var misses = 0
-    var evictions = 0
-    var expirations = 0
-    var rejections = 0
+    @usableFromInline var core: SlotPolicy
+    /// `values[slot]` is the value of the entry in `slot`, nil for an empty slot.
+    @usableFromInline var values: [Value?] = []
 
     /// A policy that holds at most `maximumEntries` entries and `maximumBytes` bytes.
     ///
@@ -52,30 +39,25 @@ public struct WTinyLFU<Value> {
     ///   - seed: Seeds the rare random admission of frequent candidates; the same seed gives the same
     ///     decisions for the same calls.
     public init(maximumEntries: Int, maximumBytes: Int, maximumEntryBytes: Int? = nil, seed: UInt64 = 0) {
-        precondition(maximumEntries >= 1 && maximumBytes >= 1, "WTinyLFU needs at least one entry and one byte")
-        limits = Limits(maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes)
-        sketch = FrequencySketch(expectedEntries: maximumEntries)
-        randomState = seed
+        core = SlotPolicy(
+            maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes, seed: seed
+        )
     }
 
     /// The number of entries held, expired ones included until they are found.
-    public var count: Int { index.count }
+    public var count: Int { core.index.count }
 
     /// The bytes held: the sum of the costs of the entries.
-    public var bytes: Int { totalBytes }
+    public var bytes: Int { core.totalBytes }
 
     /// The contents and counters of this policy.
-    public var statistics: MemoryCacheStatistics {
-        MemoryCacheStatistics(
-            entries: index.count, bytes: totalBytes, hits: hits, misses: misses,
-            evictions: evictions, expirations: expirations, rejections: rejections
-        )
-    }
+    public var statistics: MemoryCacheStatistics { core.statistics }
 
     /// The value of `key`, or nil when it is absent or expired at `now` (an expired entry is removed).
     ///
     /// Counts the request in the frequency sketch either way, so that a key asked for again and again is
     /// admitted when it is finally set.
+    @inlinable
     public mutating func get(_ key: String, now: Duration) -> Value? {
         get(key, hash: KeyHash.of(key), now: now)
     }
@@ -91,28 +73,55 @@ public struct WTinyLFU<Value> {
 
     /// Removes `key`; returns its value, if it was held (even when expired).
     public mutating func remove(_ key: String) -> Value? {
-        guard let slot = index[key] else { return nil }
-        return removeSlot(slot)
+        guard let slot = core.remove(key, hash: KeyHash.of(key)) else { return nil }
+        let value = values[Int(slot)]
+        releaseRemovedValues()
+        return value
     }
 
     /// Removes every entry whose key satisfies `shouldRemove`, e.g. `{ $0.hasPrefix("user:") }`; returns
     /// how many it removed. Visits every entry.
     public mutating func removeAll(where shouldRemove: (String) -> Bool) -> Int {
-        let matching = index.compactMap { shouldRemove($0.key) ? $0.value : nil }
-        for slot in matching { _ = removeSlot(slot) }
-        return matching.count
+        let removed = core.removeAll(where: shouldRemove)
+        releaseRemovedValues()
+        return removed
     }
 
     /// Removes every entry. Keeps the frequency sketch and the counters.
     public mutating func removeAll() {
-        slots.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
-        freeSlot = -1
-        window = SegmentList()
-        probation = SegmentList()
-        protected = SegmentList()
-        expiries.removeAll()
-        totalBytes = 0
+        core.removeAll()
+        core.removedSlots.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+
+    /// ``get(_:now:)`` with the key's hash already computed.
+    @inlinable
+    mutating func get(_ key: String, hash: UInt64, now: Duration) -> Value? {
+        if let slot = core.lookup(key, hash: hash, now: now) { return values[Int(slot)] }
+        releaseRemovedValues()
+        return nil
+    }
+
+    /// ``set(_:_:cost:expiresAt:now:)`` with the key's hash already computed.
+    mutating func set(
+        _ key: String, hash: UInt64, _ value: Value, cost: Int, expiresAt: Duration?, now: Duration
+    ) -> SetOutcome {
+        let (slot, outcome) = core.write(key, hash: hash, cost: cost, expiresAt: expiresAt, now: now)
+        releaseRemovedValues()
+        if let slot {
+            let position = Int(slot)
+            if position >= values.count { values.append(contentsOf: repeatElement(nil, count: position + 1 - values.count)) }
+            values[position] = value
+        }
+        return outcome
+    }
+
+    /// Drops the values of the slots the policy emptied.
+    @usableFromInline
+    mutating func releaseRemovedValues() {
+        // A slot created and emptied within the same write never had a value.
+        for slot in core.removedSlots where Int(slot) < values.count { values[Int(slot)] = nil }
+        core.removedSlots.removeAll(keepingCapacity: true)
     }
 }
 

@@ -1,14 +1,13 @@
-extension WTinyLFU {
+extension SlotPolicy {
     /// The part of the cache an entry is in.
     enum Segment: UInt8, Sendable {
         case window, probation, protected, free
     }
 
-    /// One entry, stored in the slot array and linked to its neighbours in its segment by slot number.
-    struct Slot {
+    /// One entry's bookkeeping (its value is in ``WTinyLFU``'s array at the same number), stored in the slot array and linked to its neighbours in its segment by slot number.
+    struct Slot: Sendable {
         var key: String
         var hash: UInt64
-        var value: Value?
         var cost: Int
         var expiresAt: Duration?
         var previous: Int32
@@ -24,5 +23,3 @@ extension WTinyLFU {
         var bytes = 0
     }
 }
-
-extension WTinyLFU.Slot: Sendable where Value: Sendable {}

@@ -1,6 +1,6 @@
 import Resilience
 
-extension WTinyLFU {
+extension SlotPolicy {
     /// Entries to check for expiry on every write even when there is room, so that dead entries do not
     /// linger until the cache fills.
     static var expirySweepPerWrite: Int { 4 }
@@ -26,7 +26,7 @@ extension WTinyLFU {
         while let earliest = expiries.earliest, earliest.deadline <= now,
             dropped < Self.expirySweepPerWrite || isOverBudget
         {
-            _ = removeSlot(earliest.slot)
+            removeSlot(earliest.slot)
             expirations += 1
             dropped += 1
         }
@@ -58,25 +58,25 @@ extension WTinyLFU {
             guard victim >= 0 else {
                 let fallback = protected.head >= 0 ? protected.head : window.head
                 guard fallback >= 0 else { return }
-                _ = removeSlot(fallback)
+                removeSlot(fallback)
                 evictions += 1
                 continue
             }
             guard remaining > 0 else {
-                _ = removeSlot(victim)
+                removeSlot(victim)
                 evictions += 1
                 continue
             }
             remaining -= 1
             let next = slots[Int(candidate)].next
             if victim == candidate {
-                _ = removeSlot(victim)
+                removeSlot(victim)
                 evictions += 1
             } else if admits(candidate: candidate, over: victim) {
-                _ = removeSlot(victim)
+                removeSlot(victim)
                 evictions += 1
             } else {
-                _ = removeSlot(candidate)
+                removeSlot(candidate)
                 rejections += 1
             }
             candidate = next

@@ -1,4 +1,4 @@
-extension WTinyLFU {
+extension SlotPolicy {
     /// The list of `segment`.
     subscript(list segment: Segment) -> SegmentList {
         get {

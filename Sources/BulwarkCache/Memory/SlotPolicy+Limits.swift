@@ -1,4 +1,4 @@
-extension WTinyLFU {
+extension SlotPolicy {
     /// The budgets of the whole policy and of its parts, in entries and in bytes.
     struct Limits: Sendable {
         let maximumEntries: Int
