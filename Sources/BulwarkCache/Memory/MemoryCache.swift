@@ -76,7 +76,8 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     /// Removes `key`; returns its value, if it was held (even when expired).
     @discardableResult
     public func remove(_ key: String) -> Value? {
-        shard(KeyHash.of(key)).policy.withLock { $0.remove(key) }
+        let hash = KeyHash.of(key)
+        return shard(hash).policy.withLock { $0.remove(key, hash: hash) }
     }
 
     /// Removes every entry whose key satisfies `shouldRemove`, e.g. `{ $0.hasPrefix("user:") }`; returns

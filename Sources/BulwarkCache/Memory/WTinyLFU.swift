@@ -5,7 +5,7 @@
 /// becomes a *candidate* for the main space, a segmented LRU whose *probation* part holds the rest and
 /// whose *protected* part (80% of the main space) holds entries requested again while on probation. When
 /// the cache is over budget, the candidate is compared with probation's least recent entry, the *victim*,
-/// by their estimated recent request counts from a ``FrequencySketch``: the candidate replaces the victim
+/// by their estimated recent request counts from a 4-bit count-min sketch: the candidate replaces the victim
 /// only when it is strictly more frequent (a tie keeps the victim). A candidate with a frequency of 6 or
 /// more is also let in at random one time in 128, so that an attacker cannot pin a victim by flooding the
 /// sketch with colliding keys. The result keeps popular entries through long one-time scans, where plain
@@ -16,8 +16,13 @@
 /// origin the caller chooses, passed in as `now`; the policy never reads a clock. Expired entries are never
 /// returned, and they are dropped, earliest first, before any live entry is evicted.
 ///
+/// The sketch counts every request: each `get`, hit or miss (so a key asked for again and again is
+/// admitted in the end), and each `set`, except the set that fills the cache right after a miss of the
+/// same key, which is the same request.
+///
 /// Entries live in one array of slots linked into three lists by slot number, so a hit allocates nothing;
-/// the bookkeeping is a non-generic ``SlotPolicy``, and the values sit in an array with the same numbers.
+/// the bookkeeping is non-generic (compiled once, whatever `Value` is), and the values sit in an array
+/// with the same numbers.
 ///
 /// ```swift
 /// var policy = WTinyLFU<String>(maximumEntries: 1_000, maximumBytes: 1 << 20)
@@ -73,7 +78,12 @@ public struct WTinyLFU<Value> {
 
     /// Removes `key`; returns its value, if it was held (even when expired).
     public mutating func remove(_ key: String) -> Value? {
-        guard let slot = core.remove(key, hash: KeyHash.of(key)) else { return nil }
+        remove(key, hash: KeyHash.of(key))
+    }
+
+    /// ``remove(_:)`` with the key's hash already computed.
+    mutating func remove(_ key: String, hash: UInt64) -> Value? {
+        guard let slot = core.remove(key, hash: hash) else { return nil }
         let value = values[Int(slot)]
         releaseRemovedValues()
         return value
