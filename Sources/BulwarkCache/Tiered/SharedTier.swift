@@ -90,12 +90,13 @@ final class SharedTier: Sendable {
     }
 
     /// Takes the lock of `key` for `ttl` unless another holder has it: at most one holder per lock TTL,
-    /// across instances. Returns whether this caller holds it now (false: taken, or Redis unavailable).
-    func lock(_ key: String, ttl: Duration, token: String) async -> Bool {
+    /// across instances.
+    func lock(_ key: String, ttl: Duration, token: String) async -> CacheLockOutcome {
         let reply = await guarded {
             try await self.redis.sendRaw(["SET", RedisArgument(self.namespace.lockKey(key)), RedisArgument(token), "NX", "PX", RedisArgument(Int(max(1, ttl.milliseconds)))], timeout: self.timeout)
         }
-        return reply?.string == "OK"
+        guard let reply else { return .unavailable }
+        return reply.string == "OK" ? .acquired : .held
     }
 
     /// Releases the lock of `key` if `token` still holds it.

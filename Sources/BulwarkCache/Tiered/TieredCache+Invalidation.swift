@@ -63,7 +63,10 @@ extension TieredCache {
         recordMemorySize()
     }
 
-    func removeFromMemory(prefix: String) -> Int {
+    /// Removes every key starting with `prefix` from this instance's memory tier only, without waiting:
+    /// for a caller on an event loop, before it calls ``invalidate(prefix:)`` off the loop.
+    @discardableResult
+    public func removeFromMemory(prefix: String) -> Int {
         guard let memory else { return 0 }
         let removed = memory.removeAll { $0.hasPrefix(prefix) }
         recordMemorySize()

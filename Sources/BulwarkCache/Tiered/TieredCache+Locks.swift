@@ -1,9 +1,9 @@
 extension TieredCache {
     /// Takes the cross-instance lock of `key` for `ttl` (Redis `SET NX PX`), so that at most one instance
-    /// fetches a key per lock TTL. True when this caller holds it; false when another does, or when there
-    /// is no Redis tier or it is unavailable (callers then go ahead on their own).
-    public func lock(_ key: String, ttl: Duration, token: String) async -> Bool {
-        await shared?.lock(key, ttl: ttl, token: token) ?? false
+    /// fetches a key per lock TTL. Without a Redis tier, or with Redis unavailable, the answer is
+    /// ``CacheLockOutcome/unavailable`` at once: callers then go ahead on their own.
+    public func lock(_ key: String, ttl: Duration, token: String) async -> CacheLockOutcome {
+        await shared?.lock(key, ttl: ttl, token: token) ?? .unavailable
     }
 
     /// Releases the lock of `key` if `token` still holds it.
@@ -19,4 +19,14 @@ extension TieredCache {
 
     /// The memory tier's figures (nil without one).
     public var memoryStatistics: MemoryCacheStatistics? { memory?.statistics }
+}
+
+/// The answer to a cross-instance lock request.
+public enum CacheLockOutcome: Sendable, Hashable {
+    /// This caller holds the lock until it releases it or its TTL ends.
+    case acquired
+    /// Another caller holds it.
+    case held
+    /// Redis is not configured or did not answer: nobody can be waited for.
+    case unavailable
 }
