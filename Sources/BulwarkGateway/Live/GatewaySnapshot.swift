@@ -55,7 +55,7 @@ final class GatewaySnapshot: Sendable {
                 // Checked by `plan`: every route names an upstream that exists.
                 guard let cluster = clusters.first(where: { $0.name == route.upstream }) else { continue }
                 let limits = route.rateLimits.compactMap { configuration.rateLimitClass(named: $0) }
-                routes.append(CompiledRoute(index: index, settings: route, cluster: cluster, rateLimits: limits, telemetrySlot: slots[index]))
+                routes.append(CompiledRoute(index: index, settings: route, cluster: cluster, rateLimits: limits, telemetrySlot: slots[index], cache: configuration.cache))
             }
             return GatewaySnapshot(configuration: configuration, router: Router(routes: routes), clusters: clusters)
         }

@@ -30,6 +30,7 @@ enum RestartOnlyKeys {
         keep("server.access_log", \.server.accessLog)
         keep("admin", \.admin)
         keep("redis", \.redis)
+        keep("cache", \.cache)
         keep("alerts", \.alerts)
         keep("backup", \.backup)
         keep("health", \.health)

@@ -19,6 +19,8 @@ final class GatewayRuntime: Sendable {
     private let pools: [ObjectIdentifier: UpstreamConnectionPool]
     let connections = ConnectionTracker()
     private let draining = Atomic<Bool>(false)
+    /// The response cache (`cache:`), nil when no route caches.
+    let responseCache: ResponseCache?
     /// Hears about client and upstream connection objects being created and freed (leak checks).
     let instanceObserver: (any InstanceObserver)?
     private let current: Mutex<GatewaySnapshot>
@@ -32,9 +34,11 @@ final class GatewayRuntime: Sendable {
         metricsFactory: any MetricsFactory,
         logger: Logger,
         transport: any UpstreamTransport = TCPUpstreamTransport(),
-        instanceObserver: (any InstanceObserver)? = nil
+        instanceObserver: (any InstanceObserver)? = nil,
+        responseCache: ResponseCache? = nil
     ) throws {
         self.instanceObserver = instanceObserver
+        self.responseCache = responseCache
         self.logger = logger
         let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
         self.telemetry = telemetry

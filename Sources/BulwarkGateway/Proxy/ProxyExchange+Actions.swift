@@ -18,6 +18,12 @@ extension ProxyExchange {
             }
             deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
             pickTarget(excluding: 0)
+        case .consultCache(let deadline):
+            consultCache(deadline: deadline)
+        case .serveFromCache(let serve, let settlement, let completion):
+            if let settlement { settle(settlement) }
+            cancelTimers()
+            writeFromCache(serve, completion)
         case .pickTarget(let tried):
             pickTarget(excluding: tried)
         case .connect(let attempt, let perTryDeadline):
@@ -50,6 +56,7 @@ extension ProxyExchange {
             perTryTimer = nil
         case .forwardResponseBody(let part, let head):
             if let head { writeResponseHead(head) }
+            cacheSawBody(part)
             handler.writeResponseBody(part)
         case .flushResponse(let head):
             if let head { writeResponseHead(head) }
@@ -58,6 +65,7 @@ extension ProxyExchange {
             deadlineTimer?.cancel()
             deadlineTimer = nil
             writeResponseHead(head)
+            cacheSawStream()
             if let body { handler.writeResponseBody(body) }
             handler.flushResponse()
             armStreamIdleTimer(at: idleDeadline)
@@ -65,20 +73,24 @@ extension ProxyExchange {
             armStreamIdleTimer(at: deadline)
         case .finishResponse(let head, let settlement, let completion):
             if let head { writeResponseHead(head) }
+            cacheSawEnd()
             cancelTimers()
             settle(settlement)
             logAccess(bytesSent: machine.responseBytes)
             finish(completion)
         case .answer(let answer, let settlement, let completion):
+            cacheSawNoResponse()
             if let settlement { settle(settlement) }
             cancelTimers()
             respond(answer, completion)
         case .abortResponse(let settlement):
+            cacheSawNoResponse()
             cancelTimers()
             if let settlement { settle(settlement) }
             logAccess(bytesSent: machine.responseBytes)
             handler.abortResponse()
         case .abandon(let settlement):
+            cacheSawNoResponse()
             cancelTimers()
             if let settlement { settle(settlement) }
         case .settle(let settlement):
@@ -147,7 +159,7 @@ extension ProxyExchange {
         }
     }
 
-    private func schedule(at deadline: Int64, _ fire: @escaping (ProxyExchange) -> Void) -> Scheduled<Void> {
+    func schedule(at deadline: Int64, _ fire: @escaping (ProxyExchange) -> Void) -> Scheduled<Void> {
         eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(0, deadline)))) { [self] in
             fire(self)
         }

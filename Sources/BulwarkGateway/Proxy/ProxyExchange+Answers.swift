@@ -5,7 +5,7 @@ import NIOHTTP1
 extension ProxyExchange {
     /// Writes a relayed response head (``relayedHead(_:)``).
     func writeResponseHead(_ head: HTTPResponseHead) {
-        handler.writeResponseHead(relayedHead(head))
+        handler.writeResponseHead(relayedHead(cacheSawHead(head)))
     }
 
     /// A target's response head as the client gets it: hop-by-hop fields removed, the request ID and

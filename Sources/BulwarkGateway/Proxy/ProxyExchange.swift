@@ -37,6 +37,11 @@ final class ProxyExchange: @unchecked Sendable {
     var streamIdleTimer: Scheduled<Void>?
     /// The OAuth2 token the current attempt carries (`credentials:`), to report if it is refused.
     var attemptToken: AccessToken?
+    /// The response cache's part in this request (`routes[].cache`), nil on routes that do not cache.
+    var cacheVisit: CacheVisit?
+    /// The target whose stored responses a successful unsafe request invalidates (RFC 9111 §4.4): set
+    /// for a `POST`, `PUT`, `DELETE`… on a route that caches.
+    var invalidatesOnSuccess: (scheme: String, host: String, path: String, query: String?)?
 
     init(handler: ProxyServerHandler, head: HTTPRequestHead) {
         self.handler = handler
@@ -104,6 +109,15 @@ final class ProxyExchange: @unchecked Sendable {
             ))
             if let upgrade, context.upstreamHead != nil { UpgradeRequest.addUpgradeFields(upgrade, to: &context.upstreamHead!) }
             context.addsHost = vetted.host == nil
+            let target = vetted.target
+            let query = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[target.index(after: $0)...]) }
+            let host = vetted.host ?? clientHead.headers.first(name: "Host") ?? ""
+            if upgrade == nil, vetted.framing == .none {
+                cacheVisit = makeCacheVisit(route: route, vettedPath: String(vetted.path), query: query, host: host)
+            }
+            if route.cacheRules != nil, runtime.responseCache != nil, !CacheInvalidation.safeMethods.contains(clientHead.method) {
+                invalidatesOnSuccess = (handler.security == nil ? "http" : "https", host, String(vetted.path), query)
+            }
         }
         self.context = context
         let request = ExchangeRequest(
@@ -112,6 +126,7 @@ final class ProxyExchange: @unchecked Sendable {
         let policy = route.map { route in
             var policy = ExchangePolicy(route: route, method: clientHead.method)
             policy.upgrade = upgrade
+            policy.consultsCache = cacheVisit?.cacheability.consultsCache ?? false
             policy.refreshesCredentialsOnUnauthorized = route.cluster.credential?.usesGatewayToken(
                 clientSentAuthorization: clientHead.headers.contains(name: "Authorization")
             ) ?? false

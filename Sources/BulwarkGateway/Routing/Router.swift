@@ -12,16 +12,32 @@ final class CompiledRoute: Sendable {
     let telemetrySlot: Int
     /// Whole-request deadline in nanoseconds.
     let timeoutNanoseconds: Int64
+    /// The route's response-cache rules (`routes[].cache`), nil when it does not cache.
+    let cacheRules: CacheRouteRules?
+    /// How long another instance waits on this route's cross-instance fetch lock.
+    let cacheLockTimeout: Duration
     /// The route's label in metrics, the access log and the admin API: its name, or else its prefix.
     var label: String { settings.label }
 
-    init(index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass], telemetrySlot: Int) {
+    init(
+        index: Int, settings: RouteSettings, cluster: UpstreamCluster, rateLimits: [RateLimitClass], telemetrySlot: Int,
+        cache: CacheSettings? = nil
+    ) {
         self.index = index
         self.telemetrySlot = telemetrySlot
         self.settings = settings
         self.cluster = cluster
         self.rateLimits = rateLimits.map { RouteRateLimit(rateLimitClass: $0, keyPrefix: RouteRateLimiter.generation(of: $0.policy)) }
-        self.timeoutNanoseconds = (settings.timeout ?? cluster.settings.timeout).nanoseconds
+        let timeout = settings.timeout ?? cluster.settings.timeout
+        self.timeoutNanoseconds = timeout.nanoseconds
+        self.cacheRules = settings.cache.map { route in
+            CacheRouteRules(
+                ttl: route.ttl, staleWhileRevalidate: route.staleWhileRevalidate, staleIfError: route.staleIfError,
+                vary: route.vary, cacheAuthorized: route.authorized, cacheSetCookie: route.setCookie,
+                maxObjectBytes: cache?.maxObjectBytes ?? CacheSettings.Defaults.maxObjectBytes
+            )
+        }
+        self.cacheLockTimeout = cache?.lockTimeout ?? timeout
     }
 
     func matches(method: HTTPMethod, path: Substring) -> Bool {

@@ -35,13 +35,15 @@ public final class Gateway: Service, Sendable {
     ///   - metricsFactory: where its metrics go; default the process-wide `MetricsSystem.factory`.
     ///   - instanceObserver: told when client and upstream connection objects are created and freed
     ///     (for leak checks); default none.
+    ///   - cacheClock: the response cache's clock (freshness, ages, windows); tests pass a manual one.
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
     public init(
         configuration: BulwarkConfiguration,
         logger: Logger = Logger(label: "bulwark.gateway"),
         eventLoopGroup: (any EventLoopGroup)? = nil,
         metricsFactory: (any MetricsFactory)? = nil,
-        instanceObserver: (any InstanceObserver)? = nil
+        instanceObserver: (any InstanceObserver)? = nil,
+        cacheClock: any Clock<Duration> = ContinuousClock()
     ) throws {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
@@ -61,13 +63,20 @@ public final class Gateway: Service, Sendable {
             backend = .memory(InMemoryRateLimitStore(metricsFactory: metricsFactory ?? MetricsSystem.factory))
         }
         let loops = Array(eventLoopGroup.makeIterator())
+        let sharedRedis = self.redis
+        let responseCache = try configuration.cache.map { settings in
+            try ResponseCache(settings: settings, redis: sharedRedis, eventLoopGroup: eventLoopGroup, clock: cacheClock, metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger)
+        }
         self.runtime = try GatewayRuntime(
             configuration: configuration, eventLoops: loops, rateLimitBackend: backend,
             metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger,
-            instanceObserver: instanceObserver
+            instanceObserver: instanceObserver, responseCache: responseCache
         )
         self.healthChecks = HealthCheckSupervisor(group: eventLoopGroup, logger: logger)
     }
+
+    /// The HTTP response cache (`cache:`), nil when no route caches: figures and purging for the admin API.
+    public var responseCache: ResponseCache? { runtime.responseCache }
 
     /// The upstreams at run time (targets, health, breakers), for the admin API and tests.
     public var upstreams: [UpstreamCluster] { runtime.clusters }
@@ -144,6 +153,9 @@ public final class Gateway: Service, Sendable {
                     self.runtime.accessLog.flush()
                 }
             }
+            if let bus = runtime.responseCache?.bus {
+                tasks.addTask { await bus.run() }
+            }
             await withGracefulShutdownHandler {
                 await (try? gracefulShutdown())
             } onGracefulShutdown: {
@@ -156,6 +168,7 @@ public final class Gateway: Service, Sendable {
             tasks.cancelAll()
         }
         for cluster in runtime.clusters { cluster.stopCredentials() }
+        await runtime.responseCache?.shutdown()
         await redis?.shutdown()
     }
 }

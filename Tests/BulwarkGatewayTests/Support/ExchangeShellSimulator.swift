@@ -245,6 +245,8 @@ struct ExchangeShellSimulator {
             pick()
         case .pickTarget:
             pick()
+        case .consultCache, .serveFromCache:
+            violate("a cache action on a route without a cache")
         case .connect(let attempt, let perTryDeadline):
             goingUpstream("connect")
             if !permitHeld { violate("connect without a picked target") }

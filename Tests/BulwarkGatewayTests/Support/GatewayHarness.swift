@@ -18,6 +18,7 @@ struct GatewayHarness {
         upstreams: [DemoUpstream] = [],
         configure: (inout BulwarkConfiguration) -> Void = { _ in },
         instanceObserver: (any InstanceObserver)? = nil,
+        cacheClock: any Clock<Duration> = ContinuousClock(),
         _ body: (GatewayHarness) async throws -> T
     ) async throws -> T {
         var text = yaml
@@ -30,7 +31,7 @@ struct GatewayHarness {
         configure(&configuration)
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .critical
-        let gateway = try Gateway(configuration: configuration, logger: logger, instanceObserver: instanceObserver)
+        let gateway = try Gateway(configuration: configuration, logger: logger, instanceObserver: instanceObserver, cacheClock: cacheClock)
         let task = Task { try await gateway.run() }
         let port = await gateway.listeningPort()
         do {

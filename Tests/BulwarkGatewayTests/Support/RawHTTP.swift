@@ -32,8 +32,10 @@ enum RawHTTP {
         _ method: String = "GET", _ path: String, port: Int, headers: [(String, String)] = [], body: String? = nil,
         timeout: Duration = .seconds(10)
     ) async throws -> RawResponse {
-        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        // A `Host` among `headers` replaces the default one.
+        let host = headers.first { $0.0.lowercased() == "host" }?.1 ?? "127.0.0.1:\(port)"
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
+        for (name, value) in headers where name.lowercased() != "host" { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
         text += "\r\n" + (body ?? "")
         return try await send(text, port: port, timeout: timeout)

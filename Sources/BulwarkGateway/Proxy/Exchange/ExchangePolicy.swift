@@ -34,6 +34,8 @@ struct ExchangePolicy: Equatable, Sendable {
     /// as sent in `Upgrade` (e.g. `websocket`); nil for every other request. Such a request is tried
     /// again only when its attempt never reached a target, and only a `101` naming it switches.
     var upgrade: String?
+    /// The request is looked up in the response cache before it goes upstream (`routes[].cache`).
+    var consultsCache = false
 }
 
 extension ExchangePolicy {

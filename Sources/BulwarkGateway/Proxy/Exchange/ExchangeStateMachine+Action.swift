@@ -19,6 +19,14 @@ extension ExchangeStateMachine {
         /// `sendContinue`, schedule the whole-request deadline at `deadline`, then pick a target as for
         /// ``pickTarget(excluding:)`` with no target excluded.
         case admit(sendContinue: Bool, deadline: Int64)
+        /// The request is admitted on a cached route: count it towards the retry budget, schedule the
+        /// whole-request deadline at `deadline`, then look the request up in the response cache; answer
+        /// with ``ExchangeStateMachine/cacheAnswered(status:)`` or
+        /// ``ExchangeStateMachine/cacheMissed(revalidatingStatus:staleFallbackStatus:)``.
+        case consultCache(deadline: Int64)
+        /// Settle the attempt if there is one, then answer the client from the response cache as
+        /// `serve` says, count and log it, and finish the client's response.
+        case serveFromCache(CacheServe, AttemptSettlement?, ResponseCompletion)
         /// Pick a target, avoiding those whose number modulo 64 is set in `excluding` where another is
         /// available; taking its breaker permit and counting it in flight. Answer with
         /// ``ExchangeStateMachine/targetPicked(number:now:)`` or

@@ -39,6 +39,13 @@ extension ExchangeStateMachine {
         if let problem = ResponseFraming.problem(head) {
             return attemptFailed(attempt, .malformedResponse(problem))
         }
+        if let substitution = cache.substitution(for: head) {
+            // The client gets the stored response, not this one: held (its body dropped) to the end.
+            cache.substitution = substitution
+            responseStatus = substitution.status
+            state = .streaming(attempt, heldHead: head)
+            return .cancelPerTryTimer
+        }
         responseStatus = Int(head.status.code)
         // Held until the first body bytes, the end or the end of this read batch: a framing error found
         // in the same batch still becomes a clean 502 instead of a cut connection.
@@ -50,6 +57,7 @@ extension ExchangeStateMachine {
     /// stream; a stream under way notes the bytes (its idle deadline moves).
     mutating func upstreamBodyReceived(_ part: ByteBuffer, now: Int64) -> Action {
         guard case .streaming(let attempt, let head) = state else { return .none }
+        if cache.substitution != nil { return .none }
         state = .streaming(attempt, heldHead: nil)
         responseBytes += part.readableBytes
         stream?.lastBytesAt = now
@@ -63,6 +71,7 @@ extension ExchangeStateMachine {
     /// its stream).
     mutating func upstreamReadCompleted(now: Int64) -> Action {
         guard case .streaming(let attempt, let head) = state else { return .none }
+        if cache.substitution != nil { return .none }
         state = .streaming(attempt, heldHead: nil)
         if let head, let idleDeadline = startsStream(head, now: now) {
             return .startStreaming(head: head, body: nil, idleDeadline: idleDeadline)
@@ -78,6 +87,10 @@ extension ExchangeStateMachine {
         // Reused only when the whole request went on it and the response ended where it said it would.
         let reusable = attempt.keepAlive && attempt.framed && body.ended
         end()
+        if let substitution = cache.substitution, let head {
+            let settlement = AttemptSettlement(attempt: attempt.number, outcome: outcome, reusesConnection: reusable)
+            return .serveFromCache(substitution.serve(upstreamHead: head), settlement, completion(close: false))
+        }
         return .finishResponse(
             head: head,
             AttemptSettlement(attempt: attempt.number, outcome: outcome, reusesConnection: reusable),

@@ -11,6 +11,7 @@ import NIOHTTP1
 ///
 /// ```
 /// receivingHead ─▶ checkingRateLimit ─▶ choosingTarget ─▶ connecting ─▶ awaitingHead ─▶ streaming ─▶ finished
+///                         └─ consultingCache ─┘ (cached routes: a hit finishes from the cache)
 ///                                                                                 └─ 101 ─▶ upgraded ─▶ finished
 ///                                            ▲                 │              │
 ///                                            ├── backingOff ◀── decidingRetry ◀┤   (any state ─▶ finished)
@@ -35,6 +36,9 @@ struct ExchangeStateMachine {
         case receivingHead
         /// Waiting for the route's rate limits.
         case checkingRateLimit
+        /// Waiting for the response cache (`routes[].cache`): a stored response answers, or the request
+        /// goes upstream (`+Cache`).
+        case consultingCache
         /// Waiting for the shell to pick a target.
         case choosingTarget
         /// Waiting for a connection to the attempt's target.
@@ -104,6 +108,9 @@ struct ExchangeStateMachine {
     /// The streaming response under way (see `+Streaming`), nil while there is none: the whole-request
     /// deadline no longer applies, the stream idle timeout does.
     var stream: ResponseStream?
+    /// What the response cache told the exchange when it went upstream (`+Cache`): a stored response
+    /// being revalidated, a stale one to fall back on, and a substitution decided from the upstream's head.
+    var cache = CacheParticipation()
 
     /// A machine for a request with `method` whose head is being vetted.
     init(method: HTTPMethod) {
@@ -187,6 +194,10 @@ struct ExchangeStateMachine {
 
     private mutating func admit(now: Int64) -> Action {
         guard let policy else { return .none }
+        if policy.consultsCache {
+            state = .consultingCache
+            return .consultCache(deadline: now + policy.requestTimeout)
+        }
         continueSent = request.expectsContinue && !body.ended
         state = .choosingTarget
         return .admit(sendContinue: continueSent, deadline: now + policy.requestTimeout)
@@ -253,6 +264,13 @@ struct ExchangeStateMachine {
     /// Ends the exchange with the gateway's own answer.
     mutating func answer(_ answer: ExchangeAnswer, settling settlement: AttemptSettlement? = nil) -> Action {
         guard state != .finished else { return .none }
+        if answer.isUpstreamFailure, let stale = cache.staleFallbackStatus {
+            // stale-if-error: the stored response stands in for the upstream's failure.
+            end()
+            responseStatus = stale
+            responseBytes = 0
+            return .serveFromCache(.staleOnError, settlement, completion(close: false))
+        }
         end()
         responseStatus = Int(answer.status.code)
         responseBytes = 0

@@ -1,0 +1,40 @@
+import NIOHTTP1
+
+/// One exchange's dealings with the response cache, kept by the shell (`ProxyExchange+Cache`).
+struct CacheVisit {
+    /// The cache.
+    let cache: ResponseCache
+    /// The route's rules.
+    let rules: CacheRouteRules
+    /// The request's primary key.
+    let primary: String
+    /// Whether the request may be served from the cache (`lookup`), must be validated first
+    /// (`revalidate`: the client sent `no-cache`), or bypasses it.
+    let cacheability: RequestCacheability
+    /// The request's cache directives.
+    let requestDirectives: RequestCacheControl
+    /// How long a cross-instance fetch lock lasts (the route's timeout, or `cache.lock_timeout`).
+    let lockTimeout: Duration
+    /// The stored response found (to serve, to revalidate or to fall back on), and its key.
+    var found: (key: String, response: StoredResponse)?
+    /// The exchange leads the fetch of ``primary`` and must land it (`CacheFlights`).
+    var leadsFetch = false
+    /// The cross-instance lock this exchange holds, if any.
+    var lockToken: String?
+    /// The response being recorded to store, if any.
+    var recorder: ResponseRecorder?
+    /// Waiting for another fetch already happened once (a second wait would go upstream instead).
+    var waitedOnce = false
+    /// The cache status of the response relayed or served.
+    var status: CacheStatus = .miss
+}
+
+extension RequestCacheability {
+    /// Whether the request is looked up in the cache at all.
+    var consultsCache: Bool {
+        switch self {
+        case .lookup, .revalidate: true
+        case .bypass: false
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import AsyncHTTPClient
+import BulwarkCache
+import BulwarkConfig
+import BulwarkRedis
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import Resilience
+import Synchronization
+
+/// The gateway's HTTP response cache (`cache:` and `routes[].cache`): stored responses in a
+/// ``TieredCache`` (memory, then Redis when `cache.redis` is set), request collapsing, and purging.
+/// The HTTP rules (what is stored, for how long, what a request may be served) are in `Cache/Rules`;
+/// how an exchange uses the cache is in `ProxyExchange+Cache`.
+///
+/// Keys start with the canonical path, then a space, then the rest of ``CacheKey``'s primary key, so a
+/// purge by path prefix is a key-prefix purge whatever the host.
+public final class ResponseCache: Sendable {
+    let settings: CacheSettings
+    let tiered: TieredCache
+    let flights = CacheFlights()
+    let logger: Logger
+    let counters: Counters
+    /// The bus, when `cache.redis` is set: runs while the gateway runs.
+    let bus: InvalidationBus?
+    /// Background revalidations (stale-while-revalidate).
+    let revalidator: CacheRevalidator
+
+    /// Responses served per cache status, for the admin API's hit ratio.
+    final class Counters: Sendable {
+        let byStatus: [CacheStatus: Counter]
+        let tallies = Mutex<[CacheStatus: Int]>([:])
+
+        init(factory: any MetricsFactory) {
+            var byStatus: [CacheStatus: Counter] = [:]
+            for status in [CacheStatus.hit, .miss, .stale, .revalidated, .bypass] {
+                byStatus[status] = Counter(label: "bulwark_http_cache_responses_total", dimensions: [("status", status.rawValue)], factory: factory)
+            }
+            self.byStatus = byStatus
+        }
+
+        func count(_ status: CacheStatus) {
+            byStatus[status]?.increment()
+            tallies.withLock { $0[status, default: 0] += 1 }
+        }
+    }
+
+    init(
+        settings: CacheSettings, redis: RedisClient?, eventLoopGroup: any EventLoopGroup, clock: any Clock<Duration>,
+        metricsFactory: any MetricsFactory, logger: Logger
+    ) throws(ConfigurationError) {
+        self.settings = settings
+        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        self.revalidator = CacheRevalidator(client: HTTPClient(eventLoopGroup: eventLoopGroup, configuration: clientConfiguration))
+        self.logger = logger
+        let bus = settings.usesRedis ? redis.map { InvalidationBus(redis: $0, logger: logger, metricsFactory: metricsFactory) } : nil
+        self.bus = bus
+        let memory = settings.usesMemory
+            ? MemoryCacheConfiguration(maximumEntries: settings.maxEntries, maximumBytes: settings.memoryBytes, maximumEntryBytes: min(settings.memoryBytes, settings.maxObjectBytes + 64 << 10))
+            : nil
+        self.tiered = try TieredCache(
+            configuration: TieredCacheConfiguration(namespace: CacheNamespace(settings.namespace), memory: memory, earlyRefreshBeta: 0),
+            redis: settings.usesRedis ? redis : nil, bus: bus, clock: clock, logger: logger, metricsFactory: metricsFactory
+        )
+        self.counters = Counters(factory: metricsFactory)
+    }
+
+    /// Stops what runs in the background (the revalidation client).
+    func shutdown() async {
+        try? await revalidator.client.shutdown()
+    }
+
+    // MARK: Keys
+
+    /// The primary key of a request: canonical path, a space, then ``CacheKey/primary(method:scheme:host:path:query:)``.
+    static func primaryKey(method: HTTPMethod, scheme: String, host: String, path: String, query: String?) -> String {
+        path + " " + CacheKey.primary(method: method, scheme: scheme, host: host, path: path, query: query)
+    }
+
+    // MARK: Reading
+
+    /// A stored response for the request, from memory only (no waiting): the event loop's fast path.
+    /// `nil` when memory does not have it (Redis may).
+    func memoryResponse(primary: String, requestHeaders: HTTPHeaders) -> (key: String, response: StoredResponse)? {
+        guard let entry = tiered.memoryLookup(primary).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+        switch entry {
+        case .response(let response): return (primary, response)
+        case .variants(let index):
+            let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
+            guard case .response(let response)? = tiered.memoryLookup(key).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+            return (key, response)
+        }
+    }
+
+    /// A stored response for the request from either tier.
+    func response(primary: String, requestHeaders: HTTPHeaders) async -> (key: String, response: StoredResponse)? {
+        guard let entry = await tiered.lookup(primary).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+        switch entry {
+        case .response(let response): return (primary, response)
+        case .variants(let index):
+            let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
+            guard case .response(let response)? = await tiered.lookup(key).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+            return (key, response)
+        }
+    }
+
+    /// Whether the cache has a Redis tier that is in use (so waiting for another instance's fetch makes sense).
+    var sharedTierAvailable: Bool { tiered.sharedTierAvailable }
+
+    // MARK: Writing
+
+    /// Stores `response` for the request, under its variant key when it varies, with `tags`: in memory
+    /// at once (the next request finds it), and returns what is still to go to Redis.
+    func storeLocally(_ response: StoredResponse, primary: String, requestHeaders: HTTPHeaders, tags: [String]) -> [(String, CachedValue)] {
+        let retention = response.retention
+        let now = tiered.now
+        func value(_ entry: StoredEntry) -> CachedValue {
+            CachedValue(bytes: entry.encoded(), loadedAt: now, loadMilliseconds: 0, options: CacheEntryOptions(ttl: retention, tags: tags, refreshesEarly: false))
+        }
+        let names = response.decision.varyFieldNames
+        var entries: [(String, CachedValue)] = []
+        if names.isEmpty {
+            entries.append((primary, value(.response(response))))
+        } else {
+            let key = CacheKey.variant(primary: primary, varyNames: names, requestHeaders: requestHeaders)
+            entries.append((primary, value(.variants(VariantIndex(varyFieldNames: names)))))
+            entries.append((key, value(.response(response))))
+        }
+        for (key, value) in entries { tiered.storeLocally(key, value) }
+        return entries
+    }
+
+    /// Stores `response` in both tiers.
+    func store(_ response: StoredResponse, primary: String, requestHeaders: HTTPHeaders, tags: [String]) async {
+        for (key, value) in storeLocally(response, primary: primary, requestHeaders: requestHeaders, tags: tags) {
+            await tiered.storeShared(key, value)
+        }
+    }
+
+    /// The response's tags: the values of `cache.tag_header`, split on commas and spaces.
+    func tags(of head: HTTPResponseHead) -> [String] {
+        head.headers[settings.tagHeader].flatMap { $0.split(whereSeparator: { $0 == "," || $0 == " " }) }.map(String.init).filter { !$0.isEmpty }
+    }
+
+    // MARK: Purging
+
+    /// Removes every response whose canonical path starts with `prefix` (on `host` only, when given),
+    /// here and on the other instances. Returns how many entries this instance removed.
+    public func purge(prefix: String, host: String? = nil) async -> Int {
+        guard let host = host?.lowercased() else { return await tiered.invalidate(prefix: prefix) }
+        return await tiered.invalidate(prefix: prefix) { key in Self.host(ofKey: key) == host }
+    }
+
+    /// Removes the responses stored for `url` (every variant), here and on the other instances.
+    /// - Throws: ``PurgeError`` when `url` is not an absolute http(s) URL.
+    public func purge(url: String) async throws -> Int {
+        guard let target = PurgeTarget(url: url) else { throw PurgeError(message: "url must be an absolute http:// or https:// URL, got '\(url)'") }
+        let primary = Self.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: target.path, query: target.query)
+        return await tiered.invalidate(prefix: primary)
+    }
+
+    /// Removes every response tagged `tag`, here and on the other instances.
+    public func purge(tag: String) async -> Int {
+        await tiered.invalidate(tag: tag)
+    }
+
+    /// The host part of a key (lower-cased, default port removed).
+    static func host(ofKey key: String) -> String? {
+        // "<path> GET|<n>:<scheme>|<n>:<host>|…": the host is the third `|` part, after its length.
+        guard let space = key.firstIndex(of: " ") else { return nil }
+        let parts = key[key.index(after: space)...].split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count >= 3, let colon = parts[2].firstIndex(of: ":") else { return nil }
+        return String(parts[2][parts[2].index(after: colon)...])
+    }
+
+    // MARK: Figures
+
+    /// What `GET /api/cache` shows.
+    public var statistics: ResponseCacheStatistics {
+        let memory = tiered.memoryStatistics
+        let tallies = counters.tallies.withLock { $0 }
+        let hits = (tallies[.hit] ?? 0) + (tallies[.stale] ?? 0) + (tallies[.revalidated] ?? 0)
+        let misses = tallies[.miss] ?? 0
+        return ResponseCacheStatistics(
+            memoryEntries: memory?.entries, memoryBytes: memory?.bytes, memoryBudget: settings.usesMemory ? settings.memoryBytes : nil,
+            memoryEvictions: memory?.evictions,
+            redisConfigured: tiered.hasSharedTier, redisAvailable: tiered.sharedTierAvailable,
+            responses: Dictionary(uniqueKeysWithValues: tallies.map { ($0.key.rawValue, $0.value) }),
+            hitRatio: hits + misses == 0 ? nil : Double(hits) / Double(hits + misses)
+        )
+    }
+}
+
+/// The figures of the response cache.
+public struct ResponseCacheStatistics: Sendable, Equatable {
+    /// Entries in the memory tier (nil without one).
+    public var memoryEntries: Int?
+    /// Bytes in the memory tier.
+    public var memoryBytes: Int?
+    /// The memory tier's byte budget (`cache.memory`).
+    public var memoryBudget: Int?
+    /// Entries the memory tier dropped for room.
+    public var memoryEvictions: Int?
+    /// Whether `cache.redis` is set.
+    public var redisConfigured: Bool
+    /// Whether the Redis tier is in use now (its breaker lets calls through).
+    public var redisAvailable: Bool
+    /// Responses served per cache status (`HIT`, `MISS`, `STALE`, `REVALIDATED`, `BYPASS`).
+    public var responses: [String: Int]
+    /// Served from the cache (hit, stale, revalidated) over those plus misses; nil before any.
+    public var hitRatio: Double?
+}
+
+/// A purge the cache cannot do, with what to change.
+public struct PurgeError: Error, CustomStringConvertible {
+    /// What is wrong.
+    public let message: String
+    public var description: String { message }
+}
+
+/// The parts of an absolute URL a purge names.
+struct PurgeTarget {
+    let scheme: String
+    let host: String
+    let path: String
+    let query: String?
+
+    init?(url: String) {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let host = rest[..<authorityEnd]
+        guard !host.isEmpty, !host.contains("@") else { return nil }
+        var target = rest[authorityEnd...]
+        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        let requestTarget = target.first == "/" ? String(target) : "/" + target
+        guard case .canonical(let canonical) = PathCanonicalizer.canonicalize(requestTarget[...], escapes: .keep) else { return nil }
+        let path = canonical.prefix { $0 != "?" }
+        let query = path.count < canonical.count ? String(canonical.dropFirst(path.count + 1)) : nil
+        self.scheme = scheme
+        self.host = String(host)
+        self.path = String(path)
+        self.query = query
+    }
+}

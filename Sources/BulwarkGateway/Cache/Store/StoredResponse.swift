@@ -1,0 +1,46 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response as the gateway's cache keeps it: its status, fields and body, when it was stored and what
+/// the caching rules decided about it (freshness, windows, validators, vary names).
+struct StoredResponse: Equatable, Sendable {
+    /// The status code.
+    var status: UInt
+    /// The response's fields as the upstream sent them (hop-by-hop fields removed).
+    var headers: HTTPHeaders
+    /// The whole body.
+    var body: ByteBuffer
+    /// When it was stored, Unix seconds.
+    var storedAt: Int64
+    /// What ``ResponseStorability`` decided.
+    var decision: CachePolicyDecision
+
+    /// The head to send, in the client's HTTP version.
+    func head(version: HTTPVersion) -> HTTPResponseHead {
+        HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: Int(status)), headers: headers)
+    }
+
+    /// How long the caches keep it, from when it was stored: its freshness, the longer of its stale
+    /// windows, and, when it has a validator, one more lifetime (long enough to be revalidated with a
+    /// `304` instead of fetched again). At least one second.
+    var retention: Duration {
+        let fresh = max(0, decision.freshnessLifetime - decision.initialAge)
+        let windows = max(decision.staleWhileRevalidate, decision.staleIfError)
+        let validatable = decision.entityTag != nil || decision.lastModified != nil ? max(decision.freshnessLifetime, 60) : 0
+        return .seconds(max(1, fresh + windows + validatable))
+    }
+}
+
+/// What the cache keeps under a primary key when the response varies: the request fields its variants
+/// are keyed by. The variants themselves are under ``CacheKey/variant(primary:varyNames:requestHeaders:)``.
+struct VariantIndex: Equatable, Sendable {
+    /// Lower-cased, sorted field names.
+    var varyFieldNames: [String]
+}
+
+/// What is stored under one key: a response, or (under a primary key whose response varies) the index
+/// of its variants.
+enum StoredEntry: Equatable, Sendable {
+    case response(StoredResponse)
+    case variants(VariantIndex)
+}

@@ -1,0 +1,217 @@
+import NIOCore
+import NIOHTTP1
+
+/// The response cache's shell part (`routes[].cache`): looking the request up, waiting for another
+/// request's fetch of the same key, and sending the request upstream with what the machine needs to
+/// know (a stored response it revalidates, a stale one to fall back on). What the cache answers is
+/// written by `+CacheServe`; recording and storing the upstream's response by `+CacheStore`.
+extension ProxyExchange {
+    /// The route's cache visit for this request, when the route caches and the request may use it.
+    func makeCacheVisit(route: CompiledRoute, vettedPath: String, query: String?, host: String?) -> CacheVisit? {
+        guard let cache = runtime.responseCache, let rules = route.cacheRules else { return nil }
+        let cacheability = RequestCacheability.evaluate(head: clientHead, rules: rules)
+        let primary = ResponseCache.primaryKey(
+            method: clientHead.method, scheme: handler.security == nil ? "http" : "https",
+            host: host ?? "", path: vettedPath, query: query
+        )
+        return CacheVisit(
+            cache: cache, rules: rules, primary: primary, cacheability: cacheability,
+            requestDirectives: RequestCacheControl(headers: clientHead.headers),
+            lockTimeout: route.cacheLockTimeout, status: cacheability == .lookup || cacheability == .revalidate ? .miss : .bypass
+        )
+    }
+
+    /// `.consultCache`: the request is admitted on a cached route.
+    func consultCache(deadline: Int64) {
+        guard let cluster = context?.route?.cluster else { return }
+        cluster.retryBudget.recordCall()
+        deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
+        lookUp()
+    }
+
+    /// Looks the request up: memory at once, Redis (when configured) off the event loop.
+    func lookUp() {
+        guard let visit = cacheVisit else { return perform(machine.cacheMissed()) }
+        if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+            return decide(found)
+        }
+        guard visit.cache.tiered.hasSharedTier else { return decide(nil) }
+        let (cache, primary, headers, loop) = (visit.cache, visit.primary, clientHead.headers, eventLoop)
+        Task {
+            let found = await cache.response(primary: primary, requestHeaders: headers)
+            loop.execute { self.decide(found) }
+        }
+    }
+
+    /// What the request gets, given what the cache holds for it.
+    private func decide(_ found: (key: String, response: StoredResponse)?) {
+        guard machine.state == .consultingCache, var visit = cacheVisit else { return }
+        guard let found else { return missed() }
+        visit.found = found
+        cacheVisit = visit
+        let now = visit.cache.tiered.now / 1000
+        let freshness = visit.cacheability == .lookup
+            ? CacheFreshness.evaluate(decision: found.response.decision, storedAt: found.response.storedAt, now: now, request: visit.requestDirectives)
+            : .expired
+        switch freshness {
+        case .fresh:
+            serveFromCache(status: .hit)
+        case .staleAcceptedByClient:
+            serveFromCache(status: .stale)
+        case .staleWhileRevalidate:
+            serveFromCache(status: .stale)
+            revalidateBehind(found)
+        case .staleIfErrorOnly:
+            goUpstream(revalidating: found.response, staleFallback: true)
+        case .expired:
+            goUpstream(revalidating: found.response, staleFallback: false)
+        }
+    }
+
+    /// Nothing stored: fetch, unless another request of this process is fetching the same key already
+    /// (then wait for it), or another instance holds the key's lock (then wait for its entry).
+    private func missed() {
+        guard var visit = cacheVisit else { return }
+        if visit.requestDirectives.onlyIfCached {
+            return perform(machine.headRejected(.gatewayTimeout, message: "only-if-cached: the response is not in the cache"))
+        }
+        guard clientHead.method == .GET, !visit.waitedOnce else { return goUpstream(revalidating: nil, staleFallback: false) }
+        visit.waitedOnce = true
+        let loop = eventLoop
+        let role = visit.cache.flights.join(visit.primary) { landing in
+            loop.execute { self.fetchLanded(landing) }
+        }
+        guard role == .leader else {
+            cacheVisit = visit
+            return
+        }
+        visit.leadsFetch = true
+        cacheVisit = visit
+        guard visit.cache.sharedTierAvailable else { return goUpstream(revalidating: nil, staleFallback: false) }
+        takeSharedLock()
+    }
+
+    /// Another request's fetch of the key ended: look again (served from the cache if it stored one), or go upstream.
+    private func fetchLanded(_ landing: CacheFlights.Landing) {
+        guard machine.state == .consultingCache, let visit = cacheVisit else { return }
+        switch landing {
+        case .stored:
+            if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+                decide(found)
+            } else {
+                lookUp()
+            }
+        case .notStored:
+            goUpstream(revalidating: nil, staleFallback: false)
+        }
+    }
+
+    /// Takes the key's cross-instance lock; if another instance holds it, waits for its entry (or the
+    /// lock's end) before fetching.
+    private func takeSharedLock() {
+        guard let visit = cacheVisit else { return }
+        let token = RequestID.generate()
+        let (cache, primary, headers, ttl, loop) = (visit.cache, visit.primary, clientHead.headers, visit.lockTimeout, eventLoop)
+        Task {
+            // Double-checked: an entry stored (and its lock released) between our lookup and this lock is
+            // served, not fetched again.
+            func acquired() async {
+                if let found = await cache.response(primary: primary, requestHeaders: headers) {
+                    await cache.tiered.unlock(primary, token: token)
+                    loop.execute { self.sharedFetchLanded(found) }
+                } else {
+                    loop.execute { self.lockTaken(token) }
+                }
+            }
+            switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
+            case .acquired: await acquired(); return
+            case .unavailable: loop.execute { self.sharedFetchLanded(nil) }; return
+            case .held: break
+            }
+            // Another instance fetches: its entry, or the lock's expiry, whichever comes first.
+            let deadline = ContinuousClock.now + ttl
+            while ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(25))
+                if let found = await cache.response(primary: primary, requestHeaders: headers) {
+                    loop.execute { self.sharedFetchLanded(found) }
+                    return
+                }
+                switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
+                case .acquired: await acquired(); return
+                case .unavailable: loop.execute { self.sharedFetchLanded(nil) }; return
+                case .held: continue
+                }
+            }
+            loop.execute { self.sharedFetchLanded(nil) }
+        }
+    }
+
+    private func lockTaken(_ token: String) {
+        cacheVisit?.lockToken = token
+        guard machine.state == .consultingCache else { return releaseSharedLock() }
+        goUpstream(revalidating: nil, staleFallback: false)
+    }
+
+    private func sharedFetchLanded(_ found: (key: String, response: StoredResponse)?) {
+        guard machine.state == .consultingCache else { return }
+        guard let found else { return goUpstream(revalidating: nil, staleFallback: false) }
+        // Our own waiters look again too.
+        if let visit = cacheVisit, visit.leadsFetch {
+            cacheVisit?.leadsFetch = false
+            visit.cache.flights.land(visit.primary, .stored)
+        }
+        decide(found)
+    }
+
+    /// Sends the request upstream: with the stored response's validators when it revalidates one.
+    func goUpstream(revalidating stored: StoredResponse?, staleFallback: Bool) {
+        guard var visit = cacheVisit else { return perform(machine.cacheMissed()) }
+        var revalidatingStatus: Int?
+        if let stored, context?.upstreamHead != nil {
+            let validators = Revalidation.requestHeaders(etag: stored.decision.entityTag, lastModified: stored.decision.lastModified)
+            if !validators.isEmpty {
+                context!.upstreamHead!.headers.remove(name: "If-None-Match")
+                context!.upstreamHead!.headers.remove(name: "If-Modified-Since")
+                for (name, value) in validators { context!.upstreamHead!.headers.add(name: name, value: value) }
+                revalidatingStatus = Int(stored.status)
+            }
+        }
+        if clientHead.method == .GET {
+            visit.recorder = ResponseRecorder(limit: visit.cache.settings.maxObjectBytes)
+        }
+        cacheVisit = visit
+        perform(machine.cacheMissed(
+            revalidatingStatus: revalidatingStatus,
+            staleFallbackStatus: staleFallback ? stored.map { Int($0.status) } : nil
+        ))
+    }
+
+    /// Ends this exchange's part in the fetch of its key: tells the waiters and releases the lock.
+    func landFetch(_ landing: CacheFlights.Landing) {
+        guard let visit = cacheVisit else { return }
+        if visit.leadsFetch {
+            cacheVisit?.leadsFetch = false
+            visit.cache.flights.land(visit.primary, landing)
+        }
+        releaseSharedLock()
+    }
+
+    private func releaseSharedLock() {
+        guard let visit = cacheVisit, let token = visit.lockToken else { return }
+        cacheVisit?.lockToken = nil
+        let (cache, primary) = (visit.cache, visit.primary)
+        Task { await cache.tiered.unlock(primary, token: token) }
+    }
+}
+
+extension ProxyExchange {
+    /// Starts the background revalidation of a response served stale (stale-while-revalidate).
+    func revalidateBehind(_ found: (key: String, response: StoredResponse)) {
+        guard let visit = cacheVisit, let route = context?.route, let upstreamHead = context?.upstreamHead else { return }
+        visit.cache.revalidator.start(CacheRevalidator.Job(
+            cache: visit.cache, cluster: route.cluster, rules: visit.rules, primary: visit.primary,
+            requestHead: clientHead, upstreamHead: upstreamHead, stored: found.response,
+            timeout: .nanoseconds(route.timeoutNanoseconds)
+        ))
+    }
+}

@@ -1,0 +1,98 @@
+import NIOCore
+import NIOHTTP1
+
+/// Recording the upstream's response while it streams to the client, and storing it when it ends.
+extension ProxyExchange {
+    /// The upstream's head is about to be relayed: decide whether to record it, and mark it `MISS` or
+    /// `BYPASS` (`cache.status_header`).
+    func cacheSawHead(_ head: HTTPResponseHead) -> HTTPResponseHead {
+        if let target = invalidatesOnSuccess { invalidate(target, after: head) }
+        guard var visit = cacheVisit else { return head }
+        var head = head
+        head.headers.replaceOrAdd(name: visit.cache.settings.statusHeader, value: visit.status.rawValue)
+        if var recorder = visit.recorder, recorder.head == nil {
+            let now = visit.cache.tiered.now / 1000
+            let contentLength = head.headers.first(name: "Content-Length").flatMap { Int($0) }
+            switch ResponseStorability.evaluate(request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: contentLength) {
+            case .store:
+                recorder.begin(head)
+                visit.recorder = recorder
+            case .doNotStore:
+                // Each waiter goes upstream itself: none gets this client's response.
+                visit.recorder = nil
+                cacheVisit = visit
+                landFetch(.notStored)
+            }
+        }
+        cacheVisit = visit
+        visit.cache.counters.count(visit.status)
+        return head
+    }
+
+    /// An unsafe request succeeded: its target's stored responses (and those of same-origin `Location`
+    /// and `Content-Location`) are removed, here and on the other instances (RFC 9111 §4.4).
+    private func invalidate(_ target: (scheme: String, host: String, path: String, query: String?), after head: HTTPResponseHead) {
+        invalidatesOnSuccess = nil
+        guard let cache = runtime.responseCache, CacheInvalidation.invalidatesTarget(method: clientHead.method, status: head.status) else { return }
+        var keys = [ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: target.path, query: target.query)]
+        for related in CacheInvalidation.relatedTargets(method: clientHead.method, status: head.status, responseHeaders: head.headers, scheme: target.scheme, host: target.host) {
+            keys.append(ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: related.path, query: related.query))
+        }
+        // Memory first, before the client sees the answer; then Redis and the other instances.
+        for key in keys { cache.tiered.removeFromMemory(prefix: key) }
+        Task { for key in keys { _ = await cache.tiered.invalidate(prefix: key) } }
+    }
+
+    /// A part of the relayed body.
+    func cacheSawBody(_ part: ByteBuffer) {
+        guard cacheVisit?.recorder?.head != nil else { return }
+        if cacheVisit?.recorder?.append(part) == false {
+            cacheVisit?.recorder = nil
+            landFetch(.notStored)
+        }
+    }
+
+    /// The response streams (`text/event-stream`, `routes[].streaming`): it is never stored.
+    func cacheSawStream() {
+        guard cacheVisit?.recorder != nil else { return }
+        cacheVisit?.recorder = nil
+        landFetch(.notStored)
+    }
+
+    /// The relayed response ended: store it when it was recorded whole.
+    func cacheSawEnd() {
+        guard let visit = cacheVisit else { return }
+        guard let recorder = visit.recorder, let head = recorder.head else { return landFetch(.notStored) }
+        cacheVisit?.recorder = nil
+        let now = visit.cache.tiered.now / 1000
+        guard case .store(let decision) = ResponseStorability.evaluate(
+            request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: recorder.bytes
+        ) else { return landFetch(.notStored) }
+        var headers = head.headers
+        HopByHopHeaders.strip(&headers)
+        headers.remove(name: visit.cache.settings.statusHeader)
+        let response = StoredResponse(status: head.status.code, headers: headers, body: recorder.body(allocator: handler.allocator), storedAt: now, decision: decision)
+        store(response, head: head, visit: visit)
+    }
+
+    /// The exchange ended without a response to store (an answer, a cut, the client left).
+    func cacheSawNoResponse() {
+        guard cacheVisit != nil else { return }
+        cacheVisit?.recorder = nil
+        landFetch(.notStored)
+    }
+
+    /// Stores `response`: in memory now, then tells the fetch's waiters (they find it there), then sends
+    /// it to Redis off the event loop.
+    func store(_ response: StoredResponse, head: HTTPResponseHead, visit: CacheVisit) {
+        let entries = visit.cache.storeLocally(response, primary: visit.primary, requestHeaders: clientHead.headers, tags: visit.cache.tags(of: head))
+        guard visit.cache.tiered.hasSharedTier else { return landFetch(.stored) }
+        let tiered = visit.cache.tiered
+        let loop = eventLoop
+        Task {
+            for (key, value) in entries { await tiered.storeShared(key, value) }
+            // Waiters on other instances look in Redis: the lock is released once the entry is there.
+            loop.execute { self.landFetch(.stored) }
+        }
+    }
+}
