@@ -95,6 +95,11 @@ struct AdminAPI: Sendable {
             return only([.POST], request) { reloadConfiguration() }
         case "/api/processes":
             return only([.GET], request) { processes() }
+        case "/api/cache":
+            return only([.GET], request) { cacheFigures() }
+        case "/api/cache/purge":
+            guard request.method == .POST else { return only([.POST], request) { .error(.methodNotAllowed, "") } }
+            return await purgeCache(request)
         default:
             break
         }

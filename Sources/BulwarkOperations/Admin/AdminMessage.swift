@@ -16,10 +16,13 @@ public struct AdminRequest: Sendable {
     /// the request did not come through the admin listener (then `admin.listen`'s port is used, and
     /// any port is accepted when that is 0).
     public var localPort: Int?
+    /// The request body (at most 64 KiB; larger requests are refused before they get here).
+    public var body: [UInt8] = []
 
     /// Parses `uri` into path and query.
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, localPort: Int? = nil) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, localPort: Int? = nil, body: [UInt8] = []) {
         self.method = method
+        self.body = body
         self.headers = headers
         self.localPort = localPort
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)

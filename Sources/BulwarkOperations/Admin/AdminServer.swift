@@ -32,6 +32,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private let responder: AdminServer.Responder
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
+    private var body: [UInt8] = []
     private static let maxBody = 64 * 1024
 
     init(responder: @escaping AdminServer.Responder) { self.responder = responder }
@@ -41,8 +42,10 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         case .head(let head):
             self.head = head
             bodyBytes = 0
+            body = []
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
+            if bodyBytes <= Self.maxBody { body += buffer.readableBytesView }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -50,7 +53,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             if bodyBytes > Self.maxBody {
                 return write(.error(.payloadTooLarge, "admin request bodies are limited to 64KiB"), head: head, keepAlive: false, context: context)
             }
-            let request = AdminRequest(method: head.method, uri: head.uri, headers: head.headers, localPort: context.channel.localAddress?.port)
+            var request = AdminRequest(method: head.method, uri: head.uri, headers: head.headers, localPort: context.channel.localAddress?.port)
+            request.body = body
+            body = []
             let responder = self.responder
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)

@@ -241,6 +241,16 @@ extension DashboardPage {
         fillTable("targets", rows, "No targets");
       }
       // The instances bulwark run supervises; hidden under bulwark serve.
+      function renderCache(data) {
+        $("cache-section").hidden = !data.enabled;
+        if (!data.enabled) return;
+        $("cache-ratio").textContent = isNum(data.hit_ratio) ? "hit ratio " + pct(data.hit_ratio) : "no requests yet";
+        fillTable("cache", (data.tiers || []).map(function (t) {
+          return [str(t.tier), { text: str(t.state), cls: t.state === "in_use" ? "ok" : "warn" },
+            isNum(t.entries) ? str(t.entries) : "\u2014", isNum(t.bytes) ? num(t.bytes / 1048576) + " MiB" : "\u2014",
+            isNum(t.budget_bytes) ? num(t.budget_bytes / 1048576) + " MiB" : "\u2014", isNum(t.evictions) ? str(t.evictions) : "\u2014"];
+        }), "No tiers");
+      }
       function renderProcesses(data) {
         $("processes-section").hidden = !data.supervised;
         if (!data.supervised) return;
@@ -430,6 +440,7 @@ extension DashboardPage {
           section("metrics", "/api/metrics", renderMetrics),
           section("targets", "/api/upstreams", renderTargets),
           section("processes", "/api/processes", renderProcesses),
+          section("cache", "/api/cache", renderCache),
           section("breakers", "/api/circuits", renderBreakers),
           section("performance", "/api/performance", renderPerformance),
           section("alerts", "/api/alerts", renderAlerts)

@@ -67,6 +67,11 @@ enum DashboardPage {
         <table id="targets"><thead><tr><th>Upstream</th><th>Address</th><th>Health</th><th>Breaker</th><th class="num">In flight</th><th class="num">Last probe</th><th>Credentials</th></tr></thead><tbody></tbody></table>
         <p class="err" id="err-targets"></p>
       </section>
+      <section id="cache-section" hidden>
+        <h2>Response cache <span class="muted" id="cache-ratio"></span></h2>
+        <table id="cache"><thead><tr><th>Tier</th><th>State</th><th class="num">Entries</th><th class="num">Bytes</th><th class="num">Budget</th><th class="num">Evictions</th></tr></thead><tbody></tbody></table>
+        <p class="err" id="err-cache"></p>
+      </section>
       <section id="processes-section" hidden>
         <h2>Processes</h2>
         <table id="processes"><thead><tr><th>Instance</th><th class="num">Port</th><th class="num">PID</th><th>State</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">RSS</th><th class="num">CPU s</th><th>Last exit</th></tr></thead><tbody></tbody></table>

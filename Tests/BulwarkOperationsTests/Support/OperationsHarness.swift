@@ -64,11 +64,11 @@ struct OperationsHarness {
 
     /// A request to the admin listener, sent as the dashboard sends it: with `X-Bulwark-Admin: 1` and
     /// the token when given, plus `headers` (a `Host` among them replaces the default one).
-    func admin(_ method: HTTPMethod = .GET, _ path: String, token: String? = nil, intent: Bool = true, headers: [(String, String)] = []) async throws -> HTTPReply {
+    func admin(_ method: HTTPMethod = .GET, _ path: String, token: String? = nil, intent: Bool = true, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPReply {
         var fields = headers
         if intent { fields.append(("X-Bulwark-Admin", "1")) }
         if let token { fields.append(("Authorization", "Bearer \(token)")) }
-        return try await HTTPReply.fetch(method, "http://127.0.0.1:\(adminPort)\(path)", headers: fields)
+        return try await HTTPReply.fetch(method, "http://127.0.0.1:\(adminPort)\(path)", headers: fields, body: body)
     }
 
     /// A request through the gateway.
@@ -88,9 +88,10 @@ struct HTTPReply: Sendable {
     var headers: HTTPHeaders
     var body: String
 
-    static func fetch(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = []) async throws -> HTTPReply {
+    static func fetch(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 8 << 20)
