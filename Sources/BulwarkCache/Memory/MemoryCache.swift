@@ -20,14 +20,17 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     /// The settings the cache was created with.
     public let configuration: MemoryCacheConfiguration
     @usableFromInline let shards: [MemoryCacheShard<Value>]
+    /// The seed of the key hash that picks a shard and indexes within it, the same for all shards.
+    @usableFromInline let hashSeed: UInt64
     private let cost: @Sendable (Value) -> Int
 
     /// Creates an empty cache.
     ///
     /// - Parameters:
     ///   - configuration: The budgets and shard count; validated first.
-    ///   - random: Seeds each shard's rare random admission (see ``WTinyLFU``). Tests pass
-    ///     `RandomSource.seeded(_:)`.
+    ///   - random: Seeds the key hash (so that outsiders cannot craft keys that collide) and each shard's
+    ///     rare random admission (see ``WTinyLFU``). Tests and benchmarks pass `RandomSource.seeded(_:)`
+    ///     to get the same shard choices and admission decisions every run.
     ///   - cost: The size in bytes of a value, counted against ``MemoryCacheConfiguration/maximumBytes``.
     /// - Throws: ``ConfigurationError`` listing every problem with `configuration`.
     public init(
@@ -37,13 +40,16 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     ) throws(ConfigurationError) {
         try ConfigurationValidator.check(configuration.validationIssues())
         var generator = random.generator
+        let hashSeed = generator.next()
         self.configuration = configuration
+        self.hashSeed = hashSeed
         self.shards = (0..<configuration.shards).map { _ in
             MemoryCacheShard(WTinyLFU(
                 maximumEntries: configuration.shardMaximumEntries,
                 maximumBytes: configuration.shardMaximumBytes,
                 maximumEntryBytes: configuration.shardMaximumEntryBytes,
-                seed: generator.next()
+                hashSeed: hashSeed,
+                randomSeed: generator.next()
             ))
         }
         self.cost = cost
@@ -55,7 +61,7 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     /// dictionary lookup, and allocates nothing.
     @inlinable
     public func get(_ key: String, now: Duration) -> Value? {
-        let hash = KeyHash.of(key)
+        let hash = KeyHash.of(key, seed: hashSeed)
         return shard(hash).policy.withLock { $0.get(key, hash: hash, now: now) }
     }
 
@@ -66,7 +72,7 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     ///   then removed), or when admission preferred the entries already held.
     @discardableResult
     public func set(_ key: String, _ value: Value, expiresAt: Duration?, now: Duration) -> Bool {
-        let hash = KeyHash.of(key)
+        let hash = KeyHash.of(key, seed: hashSeed)
         let bytes = cost(value)
         return shard(hash).policy.withLock {
             $0.set(key, hash: hash, value, cost: bytes, expiresAt: expiresAt, now: now).stored
@@ -76,7 +82,7 @@ public final class MemoryCache<Value: Sendable>: Sendable {
     /// Removes `key`; returns its value, if it was held (even when expired).
     @discardableResult
     public func remove(_ key: String) -> Value? {
-        let hash = KeyHash.of(key)
+        let hash = KeyHash.of(key, seed: hashSeed)
         return shard(hash).policy.withLock { $0.remove(key, hash: hash) }
     }
 

@@ -17,6 +17,8 @@ struct SlotPolicy: Sendable {
     var expiries = ExpiryHeap()
     let limits: Limits
     var randomState: UInt64
+    /// The seed of every ``KeyHash`` this policy is given.
+    @usableFromInline let hashSeed: UInt64
     var totalBytes = 0
     /// The hash of the last key a lookup missed. A write of that key right after is the caller filling the
     /// cache after the miss (cache-aside), the same request, so it is not counted in the sketch twice.
@@ -29,11 +31,12 @@ struct SlotPolicy: Sendable {
     var expirations = 0
     var rejections = 0
 
-    init(maximumEntries: Int, maximumBytes: Int, maximumEntryBytes: Int?, seed: UInt64) {
+    init(maximumEntries: Int, maximumBytes: Int, maximumEntryBytes: Int?, hashSeed: UInt64, randomSeed: UInt64) {
         precondition(maximumEntries >= 1 && maximumBytes >= 1, "WTinyLFU needs at least one entry and one byte")
         limits = Limits(maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes)
         sketch = FrequencySketch(expectedEntries: maximumEntries)
-        randomState = seed
+        randomState = randomSeed
+        self.hashSeed = hashSeed
     }
 
     /// The contents and counters.

@@ -1,3 +1,5 @@
+import Resilience
+
 /// The eviction and admission policy of ``MemoryCache``: W-TinyLFU as in Caffeine, as a plain value that is
 /// not thread-safe (``MemoryCache`` keeps one per shard under a lock).
 ///
@@ -41,11 +43,21 @@ public struct WTinyLFU<Value> {
     ///   - maximumEntries: The entry budget, at least 1.
     ///   - maximumBytes: The byte budget, at least 1.
     ///   - maximumEntryBytes: The largest entry stored; nil or anything larger means `maximumBytes`.
-    ///   - seed: Seeds the rare random admission of frequent candidates; the same seed gives the same
-    ///     decisions for the same calls.
+    ///   - seed: Seeds the key hash (so that outsiders cannot craft colliding keys; pass a random one when
+    ///     keys come from untrusted input) and the rare random admission of frequent candidates. The same
+    ///     seed gives the same decisions for the same calls.
     public init(maximumEntries: Int, maximumBytes: Int, maximumEntryBytes: Int? = nil, seed: UInt64 = 0) {
+        self.init(
+            maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes,
+            hashSeed: RandomSource.splitMix64(seed), randomSeed: seed
+        )
+    }
+
+    /// A policy whose keys are hashed under `hashSeed`, e.g. one shared by the shards of a cache.
+    init(maximumEntries: Int, maximumBytes: Int, maximumEntryBytes: Int?, hashSeed: UInt64, randomSeed: UInt64) {
         core = SlotPolicy(
-            maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes, seed: seed
+            maximumEntries: maximumEntries, maximumBytes: maximumBytes, maximumEntryBytes: maximumEntryBytes,
+            hashSeed: hashSeed, randomSeed: randomSeed
         )
     }
 
@@ -64,7 +76,7 @@ public struct WTinyLFU<Value> {
     /// admitted when it is finally set.
     @inlinable
     public mutating func get(_ key: String, now: Duration) -> Value? {
-        get(key, hash: KeyHash.of(key), now: now)
+        get(key, hash: KeyHash.of(key, seed: core.hashSeed), now: now)
     }
 
     /// Stores `value` for `key`, replacing any earlier value and cost, to expire at `expiresAt` (nil:
@@ -73,12 +85,12 @@ public struct WTinyLFU<Value> {
     /// A negative cost counts as 0. A value larger than the largest entry allowed, or already expired at
     /// `now`, is not stored, and any earlier value of `key` is removed.
     public mutating func set(_ key: String, _ value: Value, cost: Int, expiresAt: Duration?, now: Duration) -> SetOutcome {
-        set(key, hash: KeyHash.of(key), value, cost: cost, expiresAt: expiresAt, now: now)
+        set(key, hash: KeyHash.of(key, seed: core.hashSeed), value, cost: cost, expiresAt: expiresAt, now: now)
     }
 
     /// Removes `key`; returns its value, if it was held (even when expired).
     public mutating func remove(_ key: String) -> Value? {
-        remove(key, hash: KeyHash.of(key))
+        remove(key, hash: KeyHash.of(key, seed: core.hashSeed))
     }
 
     /// ``remove(_:)`` with the key's hash already computed.

@@ -11,7 +11,7 @@ import Testing
     }
 
     static func holds(_ policy: WTinyLFU<Int>, _ key: String) -> Bool {
-        policy.core.slot(of: key, hash: KeyHash.of(key)) != nil
+        policy.core.slot(of: key, hash: KeyHash.of(key, seed: policy.core.hashSeed)) != nil
     }
 
     /// Checks the budgets and the byte sum against the entries actually held.
