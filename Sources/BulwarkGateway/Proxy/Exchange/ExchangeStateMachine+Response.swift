@@ -83,7 +83,9 @@ extension ExchangeStateMachine {
     /// target's failure).
     mutating func upstreamEnded() -> Action {
         guard case .streaming(let attempt, let head) = state else { return .none }
-        let outcome: AttemptSettlement.Outcome = responseStatus < 500 ? .succeeded : .failed(.status(responseStatus))
+        // A response replaced by the cache's is judged by the upstream's own status.
+        let upstreamStatus = cache.substitution != nil ? Int(head?.status.code ?? 0) : responseStatus
+        let outcome: AttemptSettlement.Outcome = upstreamStatus < 500 ? .succeeded : .failed(.status(upstreamStatus))
         // Reused only when the whole request went on it and the response ended where it said it would.
         let reusable = attempt.keepAlive && attempt.framed && body.ended
         end()
