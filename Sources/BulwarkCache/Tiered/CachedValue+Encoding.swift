@@ -46,5 +46,6 @@ extension CachedValue {
         self.errorUntil = errorUntil
         self.loadMilliseconds = loadMilliseconds
         self.tags = tags
+        self.decoded = nil
     }
 }

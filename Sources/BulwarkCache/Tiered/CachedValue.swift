@@ -19,6 +19,10 @@ public struct CachedValue: Sendable, Hashable {
     public var loadMilliseconds: Int64
     /// The value's tags.
     public var tags: [String]
+    /// The caller's decoded form of ``bytes``, kept with the value in the memory tier only (never sent to
+    /// Redis, and not part of equality): a caller that decodes on every hit can decode once at store time
+    /// instead. A value read from Redis has none.
+    public var decoded: (any Sendable)?
 
     /// A value loaded at `now` (Unix milliseconds) under `options`.
     public init(bytes: ByteBuffer, loadedAt now: Int64, loadMilliseconds: Int64, options: CacheEntryOptions) {
@@ -29,6 +33,21 @@ public struct CachedValue: Sendable, Hashable {
         self.errorUntil = revalidateUntil + options.staleIfError.milliseconds
         self.loadMilliseconds = loadMilliseconds
         self.tags = options.tags
+    }
+
+    /// Equal when everything but ``decoded`` is.
+    public static func == (lhs: CachedValue, rhs: CachedValue) -> Bool {
+        lhs.bytes == rhs.bytes && lhs.storedAt == rhs.storedAt && lhs.freshUntil == rhs.freshUntil
+            && lhs.revalidateUntil == rhs.revalidateUntil && lhs.errorUntil == rhs.errorUntil
+            && lhs.loadMilliseconds == rhs.loadMilliseconds && lhs.tags == rhs.tags
+    }
+
+    /// Hashes everything but ``decoded``.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes)
+        hasher.combine(storedAt)
+        hasher.combine(freshUntil)
+        hasher.combine(tags)
     }
 
     /// Where the value stands at `now` (Unix milliseconds).

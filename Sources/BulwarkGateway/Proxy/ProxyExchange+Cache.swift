@@ -46,7 +46,7 @@ extension ProxyExchange {
     /// What the request gets, given what the cache holds for it.
     private func decide(_ found: (key: String, response: StoredResponse)?) {
         guard machine.state == .consultingCache, var visit = cacheVisit else { return }
-        guard let found else { return missed() }
+        guard let found else { return fetch(revalidating: nil, staleFallback: false) }
         visit.found = found
         cacheVisit = visit
         let now = visit.cache.tiered.now / 1000
@@ -62,20 +62,25 @@ extension ProxyExchange {
             serveFromCache(status: .stale)
             revalidateBehind(found)
         case .staleIfErrorOnly:
-            goUpstream(revalidating: found.response, staleFallback: true)
+            fetch(revalidating: found.response, staleFallback: true)
         case .expired:
-            goUpstream(revalidating: found.response, staleFallback: false)
+            fetch(revalidating: found.response, staleFallback: false)
         }
     }
 
-    /// Nothing stored: fetch, unless another request of this process is fetching the same key already
-    /// (then wait for it), or another instance holds the key's lock (then wait for its entry).
-    private func missed() {
+    /// Nothing servable is stored: fetch (revalidating `stored` when there is one), unless another request
+    /// of this process is fetching the same key already (then wait for it and look again), or, for a key
+    /// not stored at all, another instance holds its lock (then wait for its entry).
+    private func fetch(revalidating stored: StoredResponse?, staleFallback: Bool) {
         guard var visit = cacheVisit else { return }
         if visit.requestDirectives.onlyIfCached {
-            return perform(machine.headRejected(.gatewayTimeout, message: "only-if-cached: the response is not in the cache"))
+            return perform(machine.headRejected(.gatewayTimeout, message: "only-if-cached: no servable response is in the cache"))
         }
-        guard clientHead.method == .GET, !visit.waitedOnce else { return goUpstream(revalidating: nil, staleFallback: false) }
+        visit.pendingFetch = (stored, staleFallback)
+        guard clientHead.method == .GET, !visit.waitedOnce else {
+            cacheVisit = visit
+            return goUpstream(revalidating: stored, staleFallback: staleFallback)
+        }
         visit.waitedOnce = true
         let loop = eventLoop
         let role = visit.cache.flights.join(visit.primary) { landing in
@@ -87,7 +92,7 @@ extension ProxyExchange {
         }
         visit.leadsFetch = true
         cacheVisit = visit
-        guard visit.cache.sharedTierAvailable else { return goUpstream(revalidating: nil, staleFallback: false) }
+        guard stored == nil, visit.cache.sharedTierAvailable else { return goUpstream(revalidating: stored, staleFallback: staleFallback) }
         takeSharedLock()
     }
 
@@ -102,7 +107,8 @@ extension ProxyExchange {
                 lookUp()
             }
         case .notStored:
-            goUpstream(revalidating: nil, staleFallback: false)
+            let pending = visit.pendingFetch
+            goUpstream(revalidating: pending?.stored, staleFallback: pending?.staleFallback ?? false)
         }
     }
 

@@ -35,7 +35,6 @@ extension ProxyExchange {
         let now = visit.cache.tiered.now / 1000
         let age = CacheFreshness.currentAge(initialAge: stored.decision.initialAge, storedAt: stored.storedAt, now: now)
         var head = stored.head(version: clientHead.version)
-        head.headers.remove(name: "Transfer-Encoding")
         var body: ByteBuffer? = stored.body
         let conditional = ConditionalRequest.evaluate(
             requestHeaders: clientHead.headers, storedETag: stored.decision.entityTag, storedLastModified: stored.decision.lastModified
@@ -43,8 +42,6 @@ extension ProxyExchange {
         if conditional == .notModified, (200..<300).contains(Int(stored.status)) {
             head.status = .notModified
             body = nil
-        } else {
-            head.headers.replaceOrAdd(name: "Content-Length", value: String(stored.body.readableBytes))
         }
         if clientHead.method == .HEAD { body = nil }
         head = CachedResponseHeaders.prepare(head, age: age, statusHeaderName: visit.cache.settings.statusHeader, status: visit.status)
@@ -68,7 +65,10 @@ extension ProxyExchange {
             landFetch(.notStored)
             return stored
         }
-        let updated = StoredResponse(status: stored.status, headers: merged.headers, body: stored.body, storedAt: now, decision: decision)
+        let updated = StoredResponse(
+            status: stored.status, headers: merged.headers, body: stored.body, storedAt: now, decision: decision,
+            statusHeader: visit.cache.settings.statusHeader
+        )
         store(updated, head: merged, visit: visit)
         return updated
     }

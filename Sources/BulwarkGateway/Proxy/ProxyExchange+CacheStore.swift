@@ -68,10 +68,10 @@ extension ProxyExchange {
         guard case .store(let decision) = ResponseStorability.evaluate(
             request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: recorder.bytes
         ) else { return landFetch(.notStored) }
-        var headers = head.headers
-        HopByHopHeaders.strip(&headers)
-        headers.remove(name: visit.cache.settings.statusHeader)
-        let response = StoredResponse(status: head.status.code, headers: headers, body: recorder.body(allocator: handler.allocator), storedAt: now, decision: decision)
+        let response = StoredResponse(
+            status: head.status.code, headers: head.headers, body: recorder.body(allocator: handler.allocator), storedAt: now,
+            decision: decision, statusHeader: visit.cache.settings.statusHeader
+        )
         store(response, head: head, visit: visit)
     }
 

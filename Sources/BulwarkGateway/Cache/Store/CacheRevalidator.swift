@@ -67,9 +67,10 @@ struct CacheRevalidator: Sendable {
             guard case .store(let decision) = ResponseStorability.evaluate(
                 request: storageRequest, response: head, rules: job.rules, receivedAt: receivedAt, contentLength: storedBody.readableBytes
             ) else { return .notStored }
-            var headers = head.headers
-            HopByHopHeaders.strip(&headers)
-            let refreshed = StoredResponse(status: head.status.code, headers: headers, body: storedBody, storedAt: receivedAt, decision: decision)
+            let refreshed = StoredResponse(
+                status: head.status.code, headers: head.headers, body: storedBody, storedAt: receivedAt, decision: decision,
+                statusHeader: job.cache.settings.statusHeader
+            )
             await job.cache.store(refreshed, primary: job.primary, requestHeaders: job.requestHead.headers, tags: job.cache.tags(of: head))
             return .stored
         } catch {

@@ -23,6 +23,9 @@ struct CacheVisit {
     var lockToken: String?
     /// The response being recorded to store, if any.
     var recorder: ResponseRecorder?
+    /// What this request fetches if it goes upstream itself: the stored response it revalidates, and
+    /// whether that may stand in for a failure.
+    var pendingFetch: (stored: StoredResponse?, staleFallback: Bool)?
     /// Waiting for another fetch already happened once (a second wait would go upstream instead).
     var waitedOnce = false
     /// The cache status of the response relayed or served.

@@ -29,20 +29,28 @@ public final class ResponseCache: Sendable {
 
     /// Responses served per cache status, for the admin API's hit ratio.
     final class Counters: Sendable {
-        let byStatus: [CacheStatus: Counter]
-        let tallies = Mutex<[CacheStatus: Int]>([:])
+        static let statuses: [CacheStatus] = [.hit, .miss, .stale, .revalidated, .bypass]
+        let metrics: [Counter]
+        private let hits = Atomic(0), misses = Atomic(0), stale = Atomic(0), revalidated = Atomic(0), bypassed = Atomic(0)
 
         init(factory: any MetricsFactory) {
-            var byStatus: [CacheStatus: Counter] = [:]
-            for status in [CacheStatus.hit, .miss, .stale, .revalidated, .bypass] {
-                byStatus[status] = Counter(label: "bulwark_http_cache_responses_total", dimensions: [("status", status.rawValue)], factory: factory)
-            }
-            self.byStatus = byStatus
+            metrics = Self.statuses.map { Counter(label: "bulwark_http_cache_responses_total", dimensions: [("status", $0.rawValue)], factory: factory) }
         }
 
         func count(_ status: CacheStatus) {
-            byStatus[status]?.increment()
-            tallies.withLock { $0[status, default: 0] += 1 }
+            switch status {
+            case .hit: metrics[0].increment(); hits.add(1, ordering: .relaxed)
+            case .miss: metrics[1].increment(); misses.add(1, ordering: .relaxed)
+            case .stale: metrics[2].increment(); stale.add(1, ordering: .relaxed)
+            case .revalidated: metrics[3].increment(); revalidated.add(1, ordering: .relaxed)
+            case .bypass: metrics[4].increment(); bypassed.add(1, ordering: .relaxed)
+            }
+        }
+
+        /// Answers per status so far.
+        var snapshot: [CacheStatus: Int] {
+            [.hit: hits.load(ordering: .relaxed), .miss: misses.load(ordering: .relaxed), .stale: stale.load(ordering: .relaxed),
+             .revalidated: revalidated.load(ordering: .relaxed), .bypass: bypassed.load(ordering: .relaxed)]
         }
     }
 
@@ -57,14 +65,23 @@ public final class ResponseCache: Sendable {
         self.logger = logger
         let bus = settings.usesRedis ? redis.map { InvalidationBus(redis: $0, logger: logger, metricsFactory: metricsFactory) } : nil
         self.bus = bus
-        let memory = settings.usesMemory
-            ? MemoryCacheConfiguration(maximumEntries: settings.maxEntries, maximumBytes: settings.memoryBytes, maximumEntryBytes: min(settings.memoryBytes, settings.maxObjectBytes + 64 << 10))
-            : nil
+        let memory = settings.usesMemory ? Self.memoryConfiguration(settings) : nil
         self.tiered = try TieredCache(
             configuration: TieredCacheConfiguration(namespace: CacheNamespace(settings.namespace), memory: memory, earlyRefreshBeta: 0),
             redis: settings.usesRedis ? redis : nil, bus: bus, clock: clock, logger: logger, metricsFactory: metricsFactory
         )
         self.counters = Counters(factory: metricsFactory)
+    }
+
+    /// The memory tier for `settings`: as few shards as keep every shard's byte budget at four times the
+    /// largest response stored or more (a response must fit one shard), at most 16.
+    static func memoryConfiguration(_ settings: CacheSettings) -> MemoryCacheConfiguration {
+        let largest = settings.maxObjectBytes + (64 << 10)  // the head's fields besides the body
+        let shards = max(1, min(16, settings.memoryBytes / max(1, 4 * largest), MemoryCacheConfiguration.Defaults.shards(forMaximumEntries: settings.maxEntries)))
+        return MemoryCacheConfiguration(
+            maximumEntries: settings.maxEntries, maximumBytes: settings.memoryBytes,
+            maximumEntryBytes: min(settings.memoryBytes / shards, largest), shards: shards
+        )
     }
 
     /// Stops what runs in the background (the revalidation client).
@@ -84,26 +101,32 @@ public final class ResponseCache: Sendable {
     /// A stored response for the request, from memory only (no waiting): the event loop's fast path.
     /// `nil` when memory does not have it (Redis may).
     func memoryResponse(primary: String, requestHeaders: HTTPHeaders) -> (key: String, response: StoredResponse)? {
-        guard let entry = tiered.memoryLookup(primary).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+        guard let entry = tiered.memoryLookup(primary).flatMap(Self.entry) else { return nil }
         switch entry {
         case .response(let response): return (primary, response)
         case .variants(let index):
             let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
-            guard case .response(let response)? = tiered.memoryLookup(key).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+            guard case .response(let response)? = tiered.memoryLookup(key).flatMap(Self.entry) else { return nil }
             return (key, response)
         }
     }
 
     /// A stored response for the request from either tier.
     func response(primary: String, requestHeaders: HTTPHeaders) async -> (key: String, response: StoredResponse)? {
-        guard let entry = await tiered.lookup(primary).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+        guard let entry = await tiered.lookup(primary).flatMap(Self.entry) else { return nil }
         switch entry {
         case .response(let response): return (primary, response)
         case .variants(let index):
             let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
-            guard case .response(let response)? = await tiered.lookup(key).flatMap({ StoredEntry(encoded: $0.bytes) }) else { return nil }
+            guard case .response(let response)? = await tiered.lookup(key).flatMap(Self.entry) else { return nil }
             return (key, response)
         }
+    }
+
+    /// The entry a cached value holds: its decoded form when it was stored here, else decoded from its
+    /// bytes (a value read from Redis).
+    static func entry(_ value: CachedValue) -> StoredEntry? {
+        (value.decoded as? StoredEntry) ?? StoredEntry(encoded: value.bytes)
     }
 
     /// Whether the cache has a Redis tier that is in use (so waiting for another instance's fetch makes sense).
@@ -117,7 +140,9 @@ public final class ResponseCache: Sendable {
         let retention = response.retention
         let now = tiered.now
         func value(_ entry: StoredEntry) -> CachedValue {
-            CachedValue(bytes: entry.encoded(), loadedAt: now, loadMilliseconds: 0, options: CacheEntryOptions(ttl: retention, tags: tags, refreshesEarly: false))
+            var value = CachedValue(bytes: entry.encoded(), loadedAt: now, loadMilliseconds: 0, options: CacheEntryOptions(ttl: retention, tags: tags, refreshesEarly: false))
+            value.decoded = entry
+            return value
         }
         let names = response.decision.varyFieldNames
         var entries: [(String, CachedValue)] = []
@@ -180,7 +205,7 @@ public final class ResponseCache: Sendable {
     /// What `GET /api/cache` shows.
     public var statistics: ResponseCacheStatistics {
         let memory = tiered.memoryStatistics
-        let tallies = counters.tallies.withLock { $0 }
+        let tallies = counters.snapshot.filter { $0.value > 0 }
         let hits = (tallies[.hit] ?? 0) + (tallies[.stale] ?? 0) + (tallies[.revalidated] ?? 0)
         let misses = tallies[.miss] ?? 0
         return ResponseCacheStatistics(

@@ -31,6 +31,18 @@ struct StoredResponse: Equatable, Sendable {
     }
 }
 
+extension StoredResponse {
+    /// A response to store: hop-by-hop fields and the cache's own status field removed, and the body's
+    /// length as `Content-Length` (a chunked response is stored whole), so a hit sends the fields as they are.
+    init(status: UInt, headers: HTTPHeaders, body: ByteBuffer, storedAt: Int64, decision: CachePolicyDecision, statusHeader: String) {
+        var headers = headers
+        HopByHopHeaders.strip(&headers)
+        headers.remove(name: statusHeader)
+        headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        self.init(status: status, headers: headers, body: body, storedAt: storedAt, decision: decision)
+    }
+}
+
 /// What the cache keeps under a primary key when the response varies: the request fields its variants
 /// are keyed by. The variants themselves are under ``CacheKey/variant(primary:varyNames:requestHeaders:)``.
 struct VariantIndex: Equatable, Sendable {
