@@ -97,6 +97,17 @@ public final class MemoryCache<Value: Sendable>: Sendable {
         return removed
     }
 
+    /// Removes every entry whose key and value satisfy `shouldRemove`, e.g. every value carrying a tag;
+    /// returns how many it removed. Visits every entry, one shard at a time.
+    @discardableResult
+    public func removeAll(where shouldRemove: (String, Value) -> Bool) -> Int {
+        var removed = 0
+        for shard in shards {
+            removed += shard.policy.withLock { $0.removeAll(where: shouldRemove) }
+        }
+        return removed
+    }
+
     /// Removes every entry. The counters in ``statistics`` keep their values.
     public func removeAll() {
         for shard in shards {

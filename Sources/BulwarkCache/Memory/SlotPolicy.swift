@@ -54,7 +54,12 @@ struct SlotPolicy: Sendable {
 
     /// Empties the slots of the keys that satisfy `shouldRemove`; returns how many.
     mutating func removeAll(where shouldRemove: (String) -> Bool) -> Int {
-        let matching = slots.indices.filter { slots[$0].segment != .free && shouldRemove(slots[$0].key) }
+        removeAll(whereSlot: { _, key in shouldRemove(key) })
+    }
+
+    /// Removes every entry for which `shouldRemove(slot, key)` is true; returns how many it removed.
+    mutating func removeAll(whereSlot shouldRemove: (Int, String) -> Bool) -> Int {
+        let matching = slots.indices.filter { slots[$0].segment != .free && shouldRemove($0, slots[$0].key) }
         for slot in matching { removeSlot(Int32(slot)) }
         return matching.count
     }

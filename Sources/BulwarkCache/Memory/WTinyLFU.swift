@@ -109,6 +109,16 @@ public struct WTinyLFU<Value> {
         return removed
     }
 
+    /// Removes every entry whose key and value satisfy `shouldRemove`; returns how many it removed.
+    public mutating func removeAll(where shouldRemove: (String, Value) -> Bool) -> Int {
+        let values = self.values
+        let removed = core.removeAll(whereSlot: { slot, key in
+            slot < values.count && values[slot].map { shouldRemove(key, $0) } == true
+        })
+        releaseRemovedValues()
+        return removed
+    }
+
     /// Removes every entry. Keeps the frequency sketch and the counters.
     public mutating func removeAll() {
         core.removeAll()

@@ -6,12 +6,16 @@ extension TieredCache {
         case key, prefix, tag, all
     }
 
-    /// Removes `key` from both tiers here and from the memory tier of the other instances.
-    public func invalidate(key: String) async {
-        memory?.remove(key)
-        await shared?.remove([key])
+    /// Removes `key` from both tiers here and from the memory tier of the other instances. Returns
+    /// whether either tier here had it.
+    @discardableResult
+    public func invalidate(key: String) async -> Bool {
+        invalidations.add(1, ordering: .releasing)
+        let inMemory = memory?.remove(key) != nil
+        let inRedis = (await shared?.remove([key]) ?? 0) > 0
         await publish(.key, key)
         recordMemorySize()
+        return inMemory || inRedis
     }
 
     /// Removes every key that starts with `prefix` from both tiers (Redis with `SCAN` and `UNLINK`, never
@@ -27,6 +31,7 @@ extension TieredCache {
     /// Redis). Returns how many were removed here.
     @discardableResult
     public func invalidate(prefix: String, where predicate: @escaping @Sendable (String) -> Bool) async -> Int {
+        invalidations.add(1, ordering: .releasing)
         let fromMemory = memory.map { memory in memory.removeAll { $0.hasPrefix(prefix) && predicate($0) } } ?? 0
         recordMemorySize()
         let fromRedis = await shared?.remove(prefix: prefix, where: predicate) ?? 0
@@ -38,12 +43,9 @@ extension TieredCache {
     /// Returns how many were removed here (the larger of the two tiers' counts).
     @discardableResult
     public func invalidate(tag: String) async -> Int {
-        var fromMemory = removeFromMemory(tag: tag)
+        invalidations.add(1, ordering: .releasing)
+        let fromMemory = removeFromMemory(tag: tag)
         let fromRedis = await shared?.remove(tag: tag)
-        // Keys this instance never read are not in its tag index but may be in memory through another path.
-        if let keys = fromRedis?.keys, let memory {
-            for key in keys where memory.remove(key) != nil { fromMemory += 1 }
-        }
         await publish(.tag, tag)
         recordMemorySize()
         return max(fromMemory, fromRedis?.removed ?? 0)
@@ -58,8 +60,8 @@ extension TieredCache {
 
     /// Empties this instance's memory tier only.
     public func clearMemory() {
+        invalidations.add(1, ordering: .releasing)
         memory?.removeAll()
-        tagIndex.withLock { $0.removeAll() }
         recordMemorySize()
     }
 
@@ -67,23 +69,25 @@ extension TieredCache {
     /// for a caller on an event loop, before it calls ``invalidate(prefix:)`` off the loop.
     @discardableResult
     public func removeFromMemory(prefix: String) -> Int {
+        invalidations.add(1, ordering: .releasing)
         guard let memory else { return 0 }
         let removed = memory.removeAll { $0.hasPrefix(prefix) }
         recordMemorySize()
         return removed
     }
 
+    /// Removes `key` from this instance's memory tier only, without waiting: for a caller on an event loop,
+    /// before it calls ``invalidate(key:)`` off the loop.
+    public func removeFromMemory(key: String) {
+        invalidations.add(1, ordering: .releasing)
+        memory?.remove(key)
+        recordMemorySize()
+    }
+
+    /// Removes every value tagged `tag` from this instance's memory tier (a walk over its entries).
     func removeFromMemory(tag: String) -> Int {
         guard let memory else { return 0 }
-        let keys = tagIndex.withLock { $0.removeValue(forKey: tag) } ?? []
-        var removed = 0
-        for key in keys {
-            // Only values still carrying the tag: the key may have been stored again without it.
-            if let value = memory.get(key, now: clock.now()), value.tags.contains(tag) {
-                memory.remove(key)
-                removed += 1
-            }
-        }
+        let removed = memory.removeAll { _, value in value.tags.contains(tag) }
         recordMemorySize()
         return removed
     }
@@ -103,6 +107,7 @@ extension TieredCache {
         case .resynchronize:
             clearMemory()
         case .message(let message):
+            invalidations.add(1, ordering: .releasing)
             switch InvalidationKind(rawValue: message.kind) {
             case .key: memory?.remove(message.value)
             case .prefix: _ = removeFromMemory(prefix: message.value)

@@ -19,6 +19,11 @@ extension TieredCache {
 
     /// The memory tier's figures (nil without one).
     public var memoryStatistics: MemoryCacheStatistics? { memory?.statistics }
+
+    /// Lookups the Redis tier answered with a value, and those it did not (a miss, or Redis unavailable).
+    public var sharedLookups: (hits: Int, misses: Int) {
+        (sharedHitCount.load(ordering: .relaxed), sharedMissCount.load(ordering: .relaxed))
+    }
 }
 
 /// The answer to a cross-instance lock request.

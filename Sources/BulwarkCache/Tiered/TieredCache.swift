@@ -44,7 +44,10 @@ public final class TieredCache: Sendable {
     let wallOrigin: Int64
     let random: RandomSource
     let logger: Logger
-    let tagIndex = Mutex<[String: Set<String>]>([:])
+    /// Counts invalidations (here and received): a load that started before one does not store its result.
+    let invalidations = Atomic<UInt64>(0)
+    let sharedHitCount = Atomic<Int>(0)
+    let sharedMissCount = Atomic<Int>(0)
 
     /// The bus topic of this cache's invalidations.
     public var busTopic: String { "cache:\(configuration.namespace.name)" }
@@ -149,9 +152,11 @@ public final class TieredCache: Sendable {
         guard let shared else { return nil }
         guard let value = await shared.get(key), value.state(at: now) != .expired else {
             telemetry.sharedMisses.increment()
+            sharedMissCount.add(1, ordering: .relaxed)
             return nil
         }
         telemetry.sharedHits.increment()
+        sharedHitCount.add(1, ordering: .relaxed)
         storeInMemory(key, value)
         return value
     }
@@ -191,6 +196,8 @@ public final class TieredCache: Sendable {
 
     /// Loads through the single flight, stores the result, and counts it.
     func load(_ key: String, options: CacheEntryOptions, loader: @escaping @Sendable () async throws -> ByteBuffer) async throws -> CachedValue {
+        // Taken before the load can start: an invalidation from now on keeps its result out.
+        let epoch = invalidationEpoch
         let (value, role) = try await flights.run(key) { [self] in
             let started = clock.now()
             do {
@@ -198,7 +205,9 @@ public final class TieredCache: Sendable {
                 let took = (clock.now() - started).milliseconds
                 let value = CachedValue(bytes: bytes, loadedAt: now, loadMilliseconds: took, options: options)
                 telemetry.loadSuccesses.increment()
-                await store(key, value)
+                // An invalidation while the loader ran may have been meant for this very value: it is
+                // returned to the callers but not stored.
+                if invalidationEpoch == epoch { await store(key, value) }
                 return value
             } catch {
                 telemetry.loadFailures.increment()
@@ -222,17 +231,17 @@ public final class TieredCache: Sendable {
         }
     }
 
+    /// Invalidations so far, here and received from other instances. Take it before fetching a value made
+    /// elsewhere and compare before ``store(_:_:)``: if it moved, an invalidation may have been meant for
+    /// what was fetched.
+    public var invalidationEpoch: UInt64 { invalidations.load(ordering: .acquiring) }
+
     /// Whether a load of `key` runs in this process now.
     public func isLoading(_ key: String) -> Bool { flights.isLoading(key) }
 
     func storeInMemory(_ key: String, _ value: CachedValue) {
         guard let memory else { return }
-        let stored = memory.set(key, value, expiresAt: Duration.milliseconds(value.errorUntil - wallOrigin), now: clock.now())
-        if stored, !value.tags.isEmpty {
-            tagIndex.withLock { index in
-                for tag in value.tags { index[tag, default: []].insert(key) }
-            }
-        }
+        memory.set(key, value, expiresAt: Duration.milliseconds(value.errorUntil - wallOrigin), now: clock.now())
         recordMemorySize()
     }
 

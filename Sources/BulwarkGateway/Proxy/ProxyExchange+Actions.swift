@@ -90,7 +90,7 @@ extension ProxyExchange {
             logAccess(bytesSent: machine.responseBytes)
             handler.abortResponse()
         case .abandon(let settlement):
-            cacheSawNoResponse()
+            cacheSawNoResponse(clientLeft: true)
             cancelTimers()
             if let settlement { settle(settlement) }
         case .settle(let settlement):
@@ -178,6 +178,8 @@ extension ProxyExchange {
         backoffTimer = nil
         perTryTimer?.cancel()
         perTryTimer = nil
+        cacheWaitTimer?.cancel()
+        cacheWaitTimer = nil
     }
 
     func finish(_ completion: ExchangeStateMachine.ResponseCompletion) {

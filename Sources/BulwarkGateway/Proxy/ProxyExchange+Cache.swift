@@ -6,19 +6,26 @@ import NIOHTTP1
 /// know (a stored response it revalidates, a stale one to fall back on). What the cache answers is
 /// written by `+CacheServe`; recording and storing the upstream's response by `+CacheStore`.
 extension ProxyExchange {
-    /// The route's cache visit for this request, when the route caches and the request may use it.
+    /// The route's cache visit for this request, when the route caches. A request that bypasses the
+    /// lookup (`Authorization`, `Cookie`) still has its response offered for storing: a `public` one is
+    /// kept for other clients.
     func makeCacheVisit(route: CompiledRoute, vettedPath: String, query: String?, host: String?) -> CacheVisit? {
         guard let cache = runtime.responseCache, let rules = route.cacheRules else { return nil }
+        let directives = RequestCacheControl(headers: clientHead.headers)
         let cacheability = RequestCacheability.evaluate(head: clientHead, rules: rules)
         let primary = ResponseCache.primaryKey(
             method: clientHead.method, scheme: handler.security == nil ? "http" : "https",
             host: host ?? "", path: vettedPath, query: query
         )
-        return CacheVisit(
-            cache: cache, rules: rules, primary: primary, cacheability: cacheability,
-            requestDirectives: RequestCacheControl(headers: clientHead.headers),
-            lockTimeout: route.cacheLockTimeout, status: cacheability == .lookup || cacheability == .revalidate ? .miss : .bypass
+        var visit = CacheVisit(
+            cache: cache, rules: rules, primary: primary, cacheability: cacheability, requestDirectives: directives,
+            lockTimeout: route.cacheLockTimeout, status: cacheability.consultsCache ? .miss : .bypass
         )
+        if !cacheability.consultsCache, clientHead.method == .GET, !directives.noStore {
+            visit.recorder = ResponseRecorder(limit: cache.settings.maxObjectBytes)
+            visit.epoch = cache.tiered.invalidationEpoch
+        }
+        return visit
     }
 
     /// `.consultCache`: the request is admitted on a cached route.
@@ -70,14 +77,16 @@ extension ProxyExchange {
 
     /// Nothing servable is stored: fetch (revalidating `stored` when there is one), unless another request
     /// of this process is fetching the same key already (then wait for it and look again), or, for a key
-    /// not stored at all, another instance holds its lock (then wait for its entry).
+    /// not stored at all, another instance holds its lock (then wait for its entry). A key whose last
+    /// response could not be stored is fetched at once ("hit-for-pass"), and no wait lasts longer than
+    /// ``CacheVisit/collapseWait``.
     private func fetch(revalidating stored: StoredResponse?, staleFallback: Bool) {
         guard var visit = cacheVisit else { return }
         if visit.requestDirectives.onlyIfCached {
             return perform(machine.headRejected(.gatewayTimeout, message: "only-if-cached: no servable response is in the cache"))
         }
         visit.pendingFetch = (stored, staleFallback)
-        guard clientHead.method == .GET, !visit.waitedOnce else {
+        guard clientHead.method == .GET, !visit.waitedOnce, !visit.cache.isUncacheable(visit.primary) else {
             cacheVisit = visit
             return goUpstream(revalidating: stored, staleFallback: staleFallback)
         }
@@ -87,7 +96,11 @@ extension ProxyExchange {
             loop.execute { self.fetchLanded(landing) }
         }
         guard role == .leader else {
+            visit.waited = true
             cacheVisit = visit
+            cacheWaitTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(visit.collapseWait.nanoseconds)) { [self] in
+                fetchLanded(.notStored)
+            }
             return
         }
         visit.leadsFetch = true
@@ -96,9 +109,12 @@ extension ProxyExchange {
         takeSharedLock()
     }
 
-    /// Another request's fetch of the key ended: look again (served from the cache if it stored one), or go upstream.
+    /// The fetch this request waited for ended (or the wait's limit passed): look again (served from the
+    /// cache if a response was stored), fetch again if its leader's client left, or go upstream.
     private func fetchLanded(_ landing: CacheFlights.Landing) {
-        guard machine.state == .consultingCache, let visit = cacheVisit else { return }
+        cacheWaitTimer?.cancel()
+        cacheWaitTimer = nil
+        guard machine.state == .consultingCache, var visit = cacheVisit else { return }
         switch landing {
         case .stored:
             if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
@@ -106,6 +122,12 @@ extension ProxyExchange {
             } else {
                 lookUp()
             }
+        case .leaderLeft:
+            // The fetch ended with its client: one of its waiters leads a new one, the others wait for that.
+            visit.waitedOnce = false
+            cacheVisit = visit
+            let pending = visit.pendingFetch
+            fetch(revalidating: pending?.stored, staleFallback: pending?.staleFallback ?? false)
         case .notStored:
             let pending = visit.pendingFetch
             goUpstream(revalidating: pending?.stored, staleFallback: pending?.staleFallback ?? false)
@@ -113,11 +135,11 @@ extension ProxyExchange {
     }
 
     /// Takes the key's cross-instance lock; if another instance holds it, waits for its entry (or the
-    /// lock's end) before fetching.
+    /// end of ``CacheVisit/collapseWait``) before fetching.
     private func takeSharedLock() {
         guard let visit = cacheVisit else { return }
         let token = RequestID.generate()
-        let (cache, primary, headers, ttl, loop) = (visit.cache, visit.primary, clientHead.headers, visit.lockTimeout, eventLoop)
+        let (cache, primary, headers, ttl, wait, loop) = (visit.cache, visit.primary, clientHead.headers, visit.lockTimeout, visit.collapseWait, eventLoop)
         Task {
             // Double-checked: an entry stored (and its lock released) between our lookup and this lock is
             // served, not fetched again.
@@ -132,10 +154,10 @@ extension ProxyExchange {
             switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
             case .acquired: await acquired(); return
             case .unavailable: loop.execute { self.sharedFetchLanded(nil) }; return
-            case .held: break
+            case .held: loop.execute { self.cacheVisit?.waited = true }
             }
-            // Another instance fetches: its entry, or the lock's expiry, whichever comes first.
-            let deadline = ContinuousClock.now + ttl
+            // Another instance fetches: its entry, or the end of the wait, whichever comes first.
+            let deadline = ContinuousClock.now + wait
             while ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(25))
                 if let found = await cache.response(primary: primary, requestHeaders: headers) {
@@ -169,7 +191,8 @@ extension ProxyExchange {
         decide(found)
     }
 
-    /// Sends the request upstream: with the stored response's validators when it revalidates one.
+    /// Sends the request upstream: with the stored response's validators when it revalidates one. A
+    /// request that waited for another's fetch gets its whole timeout afresh for its own.
     func goUpstream(revalidating stored: StoredResponse?, staleFallback: Bool) {
         guard var visit = cacheVisit else { return perform(machine.cacheMissed()) }
         var revalidatingStatus: Int?
@@ -184,6 +207,11 @@ extension ProxyExchange {
         }
         if clientHead.method == .GET {
             visit.recorder = ResponseRecorder(limit: visit.cache.settings.maxObjectBytes)
+            visit.epoch = visit.cache.tiered.invalidationEpoch
+        }
+        if visit.waited, let timeout = machine.policy?.requestTimeout {
+            deadlineTimer?.cancel()
+            deadlineTimer = schedule(at: Self.now() + timeout) { $0.perform($0.machine.deadlinePassed()) }
         }
         cacheVisit = visit
         perform(machine.cacheMissed(
@@ -208,9 +236,7 @@ extension ProxyExchange {
         let (cache, primary) = (visit.cache, visit.primary)
         Task { await cache.tiered.unlock(primary, token: token) }
     }
-}
 
-extension ProxyExchange {
     /// Starts the background revalidation of a response served stale (stale-while-revalidate).
     func revalidateBehind(_ found: (key: String, response: StoredResponse)) {
         guard let visit = cacheVisit, let route = context?.route, let upstreamHead = context?.upstreamHead else { return }

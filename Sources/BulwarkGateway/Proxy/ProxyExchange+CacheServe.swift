@@ -61,7 +61,7 @@ extension ProxyExchange {
         let now = visit.cache.tiered.now / 1000
         guard case .store(let decision) = ResponseStorability.evaluate(
             request: storageRequestHead, response: merged, rules: visit.rules, receivedAt: now, contentLength: stored.body.readableBytes
-        ) else {
+        ), visit.cache.tiered.invalidationEpoch == visit.epoch else {
             landFetch(.notStored)
             return stored
         }

@@ -18,9 +18,11 @@ extension ProxyExchange {
                 recorder.begin(head)
                 visit.recorder = recorder
             case .doNotStore:
-                // Each waiter goes upstream itself: none gets this client's response.
+                // Each waiter goes upstream itself: none gets this client's response; and until a response
+                // of this key is stored, its misses do not wait for one another.
                 visit.recorder = nil
                 cacheVisit = visit
+                if visit.cacheability.consultsCache { visit.cache.markUncacheable(visit.primary) }
                 landFetch(.notStored)
             }
         }
@@ -34,20 +36,18 @@ extension ProxyExchange {
     private func invalidate(_ target: (scheme: String, host: String, path: String, query: String?), after head: HTTPResponseHead) {
         invalidatesOnSuccess = nil
         guard let cache = runtime.responseCache, CacheInvalidation.invalidatesTarget(method: clientHead.method, status: head.status) else { return }
-        var keys = [ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: target.path, query: target.query)]
+        cache.invalidate(primary: ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: target.path, query: target.query))
         for related in CacheInvalidation.relatedTargets(method: clientHead.method, status: head.status, responseHeaders: head.headers, scheme: target.scheme, host: target.host) {
-            keys.append(ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: related.path, query: related.query))
+            cache.invalidate(primary: ResponseCache.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: related.path, query: related.query))
         }
-        // Memory first, before the client sees the answer; then Redis and the other instances.
-        for key in keys { cache.tiered.removeFromMemory(prefix: key) }
-        Task { for key in keys { _ = await cache.tiered.invalidate(prefix: key) } }
     }
 
     /// A part of the relayed body.
     func cacheSawBody(_ part: ByteBuffer) {
         guard cacheVisit?.recorder?.head != nil else { return }
-        if cacheVisit?.recorder?.append(part) == false {
+        if cacheVisit?.recorder?.append(part) == false, let visit = cacheVisit {
             cacheVisit?.recorder = nil
+            if visit.cacheability.consultsCache { visit.cache.markUncacheable(visit.primary) }
             landFetch(.notStored)
         }
     }
@@ -64,6 +64,8 @@ extension ProxyExchange {
         guard let visit = cacheVisit else { return }
         guard let recorder = visit.recorder, let head = recorder.head else { return landFetch(.notStored) }
         cacheVisit?.recorder = nil
+        // A purge while the response was fetched may have been meant for it: it reaches this client only.
+        guard visit.cache.tiered.invalidationEpoch == visit.epoch else { return landFetch(.notStored) }
         let now = visit.cache.tiered.now / 1000
         guard case .store(let decision) = ResponseStorability.evaluate(
             request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: recorder.bytes
@@ -75,17 +77,18 @@ extension ProxyExchange {
         store(response, head: head, visit: visit)
     }
 
-    /// The exchange ended without a response to store (an answer, a cut, the client left).
-    func cacheSawNoResponse() {
+    /// The exchange ended without a response to store (an answer, a cut, or `clientLeft`).
+    func cacheSawNoResponse(clientLeft: Bool = false) {
         guard cacheVisit != nil else { return }
         cacheVisit?.recorder = nil
-        landFetch(.notStored)
+        landFetch(clientLeft ? .leaderLeft : .notStored)
     }
 
     /// Stores `response`: in memory now, then tells the fetch's waiters (they find it there), then sends
     /// it to Redis off the event loop.
     func store(_ response: StoredResponse, head: HTTPResponseHead, visit: CacheVisit) {
         let entries = visit.cache.storeLocally(response, primary: visit.primary, requestHeaders: clientHead.headers, tags: visit.cache.tags(of: head))
+        visit.cache.markCacheable(visit.primary)
         guard visit.cache.tiered.hasSharedTier else { return landFetch(.stored) }
         let tiered = visit.cache.tiered
         let loop = eventLoop

@@ -39,6 +39,8 @@ final class ProxyExchange: @unchecked Sendable {
     var attemptToken: AccessToken?
     /// The response cache's part in this request (`routes[].cache`), nil on routes that do not cache.
     var cacheVisit: CacheVisit?
+    /// The limit on waiting for another request's fetch of the same key.
+    var cacheWaitTimer: Scheduled<Void>?
     /// The target whose stored responses a successful unsafe request invalidates (RFC 9111 §4.4): set
     /// for a `POST`, `PUT`, `DELETE`… on a route that caches.
     var invalidatesOnSuccess: (scheme: String, host: String, path: String, query: String?)?

@@ -14,11 +14,15 @@ extension AdminAPI {
         }
         let figures = cache.statistics
         var tiers: [APIBody.CacheFigures.Tier] = []
+        func ratio(_ hits: Int, _ misses: Int) -> Double? { hits + misses == 0 ? nil : Double(hits) / Double(hits + misses) }
         if let entries = figures.memoryEntries {
-            tiers.append(.init(tier: "memory", state: "in_use", entries: entries, bytes: figures.memoryBytes, budget_bytes: figures.memoryBudget, evictions: figures.memoryEvictions))
+            let (hits, misses) = (figures.memoryHits ?? 0, figures.memoryMisses ?? 0)
+            tiers.append(.init(tier: "memory", state: "in_use", entries: entries, bytes: figures.memoryBytes, budget_bytes: figures.memoryBudget,
+                               evictions: figures.memoryEvictions, hits: hits, misses: misses, hit_ratio: ratio(hits, misses)))
         }
         if figures.redisConfigured {
-            tiers.append(.init(tier: "redis", state: figures.redisAvailable ? "in_use" : "skipped", entries: nil, bytes: nil, budget_bytes: nil, evictions: nil))
+            tiers.append(.init(tier: "redis", state: figures.redisAvailable ? "in_use" : "skipped", entries: nil, bytes: nil, budget_bytes: nil,
+                               evictions: nil, hits: figures.redisHits, misses: figures.redisMisses, hit_ratio: ratio(figures.redisHits, figures.redisMisses)))
         }
         return .json(APIBody.CacheFigures(enabled: true, tiers: tiers, hit_ratio: figures.hitRatio, responses: figures.responses))
     }
@@ -39,8 +43,11 @@ extension AdminAPI {
         }
         let purged: Int
         if let prefix = purge.prefix {
-            guard prefix.hasPrefix("/") else { return .error(.badRequest, "prefix must be a path starting with '/', got '\(prefix)'") }
-            purged = await cache.purge(prefix: prefix, host: purge.host)
+            do {
+                purged = try await cache.purge(prefix: prefix, host: purge.host)
+            } catch {
+                return .error(.badRequest, "\(error)")
+            }
         } else if let url = purge.url {
             do {
                 purged = try await cache.purge(url: url)
@@ -73,6 +80,9 @@ extension APIBody {
             var bytes: Int?
             var budget_bytes: Int?
             var evictions: Int?
+            var hits: Int
+            var misses: Int
+            var hit_ratio: Double?
         }
     }
 

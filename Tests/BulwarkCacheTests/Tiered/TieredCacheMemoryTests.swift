@@ -167,6 +167,32 @@ func eventually(within seconds: Double = 5, _ condition: () async -> Bool) async
         #expect(await cache.get("b").map { String(buffer: $0) } == "b")
     }
 
+    @Test func anInvalidationDuringALoadKeepsItsResultOutOfTheCache() async throws {
+        let cache = try memoryCache(ManualClock())
+        let gate = AsyncGate()
+        let loading = Task {
+            try await cache.get("k", options: options) {
+                await gate.wait()
+                return ByteBuffer(string: "loaded before the purge was known")
+            }
+        }
+        try await eventually { cache.isLoading("k") }
+        await cache.invalidate(prefix: "k")
+        gate.open()
+        #expect(String(buffer: try await loading.value) == "loaded before the purge was known", "the caller still gets it")
+        #expect(await cache.get("k") == nil, "but it is not stored")
+    }
+
+    @Test func aTagPurgeReachesValuesWhateverPathStoredThem() async throws {
+        let cache = try memoryCache(ManualClock())
+        for index in 0..<50 {
+            await cache.set("item:\(index)", ByteBuffer(string: "\(index)"), options: CacheEntryOptions(ttl: .seconds(60), tags: index % 2 == 0 ? ["even"] : ["odd"]))
+        }
+        #expect(await cache.invalidate(tag: "even") == 25)
+        #expect(await cache.get("item:2") == nil)
+        #expect(await cache.get("item:3") != nil)
+    }
+
     @Test func anInvalidConfigurationNamesItsKeys() {
         #expect(throws: ConfigurationError.self) {
             try TieredCache(configuration: TieredCacheConfiguration(namespace: CacheNamespace("has space"), sharedTimeout: .zero))

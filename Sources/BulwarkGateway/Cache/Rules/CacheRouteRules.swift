@@ -23,11 +23,10 @@ struct CacheRouteRules: Equatable, Sendable {
     var staleIfError: Duration
     /// Request field names (any case) that are always part of the variant key, as if listed in `Vary`.
     var vary: [String]
-    /// When `false`, requests with `Authorization` or `Cookie` bypass the cache lookup, and their responses are
-    /// stored only when RFC 9111 §3.5 allows it (`public`, `s-maxage` or `must-revalidate` for `Authorization`;
-    /// `public` for `Cookie`). When `true`, such requests are looked up; responses to `Authorization` requests
-    /// still need §3.5's permission, responses to `Cookie` requests do not (list `cookie` in ``vary`` when the
-    /// content depends on it).
+    /// When `false`, requests with `Authorization` or `Cookie` bypass the cache lookup. When `true`, such
+    /// requests are looked up. Either way their responses are stored only when the origin allows sharing
+    /// them: RFC 9111 §3.5 for `Authorization` (`public`, `s-maxage` or `must-revalidate`), `public` for
+    /// `Cookie`.
     var cacheAuthorized: Bool
     /// When `false`, a response with `Set-Cookie` is never stored. When `true`, it is stored only if it is also
     /// `public`, so one client's cookie is handed to others only when the origin says the response is shared.

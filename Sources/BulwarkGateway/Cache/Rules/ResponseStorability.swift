@@ -101,7 +101,9 @@ enum ResponseStorability: Equatable, Sendable {
            !(cacheControl.isPublic || cacheControl.sharedMaxAge != nil || cacheControl.mustRevalidate) {
             return "request has Authorization and the response is not public, s-maxage or must-revalidate"
         }
-        if request.headers.contains(name: "cookie"), !rules.cacheAuthorized, !cacheControl.isPublic {
+        // Whatever the route allows for lookups, a response to a request with a cookie is shared only
+        // when the origin says so: it may be one user's page.
+        if request.headers.contains(name: "cookie"), !cacheControl.isPublic {
             return "request has Cookie and the response is not public"
         }
         if response.headers.contains(name: "set-cookie"), !(rules.cacheSetCookie && cacheControl.isPublic) {

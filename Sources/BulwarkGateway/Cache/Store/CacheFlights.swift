@@ -9,8 +9,10 @@ final class CacheFlights: Sendable {
     enum Landing: Sendable, Equatable {
         /// A response was stored: look it up again.
         case stored
-        /// Nothing was stored (not storable, too large, failed, or the client left): go upstream.
+        /// Nothing was stored (not storable, too large, or the upstream failed): go upstream.
         case notStored
+        /// The fetch ended because its client left: fetch again (one waiter leads, the others wait).
+        case leaderLeft
     }
 
     private let flights = Mutex<[String: [@Sendable (Landing) -> Void]]>([:])

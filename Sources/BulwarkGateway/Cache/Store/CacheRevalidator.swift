@@ -34,6 +34,7 @@ struct CacheRevalidator: Sendable {
 
     private func run(_ job: Job) async -> CacheFlights.Landing {
         let now = Gateway.monotonicNow()
+        let epoch = job.cache.tiered.invalidationEpoch
         guard let (target, permit) = job.cluster.pick(at: now, tried: 0) else { return .notStored }
         target.requestStarted()
         defer { target.requestFinished() }
@@ -47,7 +48,15 @@ struct CacheRevalidator: Sendable {
         }
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(job.timeout.nanoseconds))
-            let body = try await response.body.collect(upTo: job.cache.settings.maxObjectBytes)
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: job.cache.settings.maxObjectBytes)
+            } catch is NIOTooManyBytesError {
+                // The target answered; its response is just too large to store.
+                permit?.succeeded()
+                target.callSucceeded()
+                return .notStored
+            }
             if response.status.code >= 500 {
                 permit?.failed()
                 job.cluster.recordFailure(target, at: Gateway.monotonicNow(), reason: "status \(response.status.code)")
@@ -66,12 +75,13 @@ struct CacheRevalidator: Sendable {
             storageRequest.method = .GET
             guard case .store(let decision) = ResponseStorability.evaluate(
                 request: storageRequest, response: head, rules: job.rules, receivedAt: receivedAt, contentLength: storedBody.readableBytes
-            ) else { return .notStored }
+            ), job.cache.tiered.invalidationEpoch == epoch else { return .notStored }
             let refreshed = StoredResponse(
                 status: head.status.code, headers: head.headers, body: storedBody, storedAt: receivedAt, decision: decision,
                 statusHeader: job.cache.settings.statusHeader
             )
             await job.cache.store(refreshed, primary: job.primary, requestHeaders: job.requestHead.headers, tags: job.cache.tags(of: head))
+            job.cache.markCacheable(job.primary)
             return .stored
         } catch {
             permit?.failed()

@@ -15,6 +15,10 @@ struct CacheVisit {
     let requestDirectives: RequestCacheControl
     /// How long a cross-instance fetch lock lasts (the route's timeout, or `cache.lock_timeout`).
     let lockTimeout: Duration
+
+    /// The longest a request waits for another's fetch of its key before fetching itself: the lock's
+    /// time, at most 5 s (nginx's `proxy_cache_lock_timeout`).
+    var collapseWait: Duration { min(lockTimeout, .seconds(5)) }
     /// The stored response found (to serve, to revalidate or to fall back on), and its key.
     var found: (key: String, response: StoredResponse)?
     /// The exchange leads the fetch of ``primary`` and must land it (`CacheFlights`).
@@ -26,8 +30,12 @@ struct CacheVisit {
     /// What this request fetches if it goes upstream itself: the stored response it revalidates, and
     /// whether that may stand in for a failure.
     var pendingFetch: (stored: StoredResponse?, staleFallback: Bool)?
-    /// Waiting for another fetch already happened once (a second wait would go upstream instead).
+    /// Joining another fetch already happened once (a second wait would go upstream instead).
     var waitedOnce = false
+    /// The request waited for another request's fetch (so its own fetch gets its whole timeout afresh).
+    var waited = false
+    /// The invalidation count when the fetch started: a purge after it means the response is not stored.
+    var epoch: UInt64 = 0
     /// The cache status of the response relayed or served.
     var status: CacheStatus = .miss
 }

@@ -26,6 +26,10 @@ public final class ResponseCache: Sendable {
     let bus: InvalidationBus?
     /// Background revalidations (stale-while-revalidate).
     let revalidator: CacheRevalidator
+    /// Keys whose latest response could not be stored (private, no-store, Set-Cookie, too large…): their
+    /// misses go upstream at once instead of waiting for one another ("hit-for-pass"), for two minutes
+    /// or until a response of theirs is stored.
+    let uncacheable: MemoryCache<Bool>
 
     /// Responses served per cache status, for the admin API's hit ratio.
     final class Counters: Sendable {
@@ -71,6 +75,29 @@ public final class ResponseCache: Sendable {
             redis: settings.usesRedis ? redis : nil, bus: bus, clock: clock, logger: logger, metricsFactory: metricsFactory
         )
         self.counters = Counters(factory: metricsFactory)
+        self.uncacheable = try MemoryCache(configuration: MemoryCacheConfiguration(maximumEntries: 10_000, maximumBytes: 10_000 * 64), cost: { _ in 64 })
+        self.clock = PolicyClock(clock)
+    }
+
+    let clock: PolicyClock
+
+    /// How long a key stays marked not storable.
+    static let uncacheableFor: Duration = .seconds(120)
+
+    /// Marks `primary` as not storable for ``uncacheableFor``.
+    func markUncacheable(_ primary: String) {
+        let now = clock.now()
+        uncacheable.set(primary, true, expiresAt: now + Self.uncacheableFor, now: now)
+    }
+
+    /// Whether `primary`'s latest response could not be stored.
+    func isUncacheable(_ primary: String) -> Bool {
+        uncacheable.get(primary, now: clock.now()) ?? false
+    }
+
+    /// A response of `primary` was stored: it is cacheable again.
+    func markCacheable(_ primary: String) {
+        uncacheable.remove(primary)
     }
 
     /// The memory tier for `settings`: as few shards as keep every shard's byte budget at four times the
@@ -105,7 +132,7 @@ public final class ResponseCache: Sendable {
         switch entry {
         case .response(let response): return (primary, response)
         case .variants(let index):
-            let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
+            let key = index.variantKey(primary: primary, requestHeaders: requestHeaders)
             guard case .response(let response)? = tiered.memoryLookup(key).flatMap(Self.entry) else { return nil }
             return (key, response)
         }
@@ -117,7 +144,7 @@ public final class ResponseCache: Sendable {
         switch entry {
         case .response(let response): return (primary, response)
         case .variants(let index):
-            let key = CacheKey.variant(primary: primary, varyNames: index.varyFieldNames, requestHeaders: requestHeaders)
+            let key = index.variantKey(primary: primary, requestHeaders: requestHeaders)
             guard case .response(let response)? = await tiered.lookup(key).flatMap(Self.entry) else { return nil }
             return (key, response)
         }
@@ -149,9 +176,13 @@ public final class ResponseCache: Sendable {
         if names.isEmpty {
             entries.append((primary, value(.response(response))))
         } else {
-            let key = CacheKey.variant(primary: primary, varyNames: names, requestHeaders: requestHeaders)
-            entries.append((primary, value(.variants(VariantIndex(varyFieldNames: names)))))
-            entries.append((key, value(.response(response))))
+            // The index in force keeps its generation (its other variants stay reachable); a new one gets a new one.
+            var index = VariantIndex(varyFieldNames: names, generation: UInt64.random(in: 1 ... .max))
+            if case .variants(let current)? = tiered.memoryLookup(primary).flatMap(Self.entry), current.varyFieldNames == names {
+                index = current
+            }
+            entries.append((primary, value(.variants(index))))
+            entries.append((index.variantKey(primary: primary, requestHeaders: requestHeaders), value(.response(response))))
         }
         for (key, value) in entries { tiered.storeLocally(key, value) }
         return entries
@@ -172,18 +203,45 @@ public final class ResponseCache: Sendable {
     // MARK: Purging
 
     /// Removes every response whose canonical path starts with `prefix` (on `host` only, when given),
-    /// here and on the other instances. Returns how many entries this instance removed.
-    public func purge(prefix: String, host: String? = nil) async -> Int {
-        guard let host = host?.lowercased() else { return await tiered.invalidate(prefix: prefix) }
-        return await tiered.invalidate(prefix: prefix) { key in Self.host(ofKey: key) == host }
+    /// here and on the other instances. Returns how many entries this instance removed (a varying
+    /// response counts its variant index too).
+    /// - Throws: ``PurgeError`` when `prefix` is not a path.
+    public func purge(prefix: String, host: String? = nil) async throws -> Int {
+        guard prefix.hasPrefix("/"), case .canonical(let canonical) = PathCanonicalizer.canonicalize(prefix[...], escapes: .keep),
+              !canonical.contains("?")
+        else { throw PurgeError(message: "prefix must be a path starting with '/' (no query), got '\(prefix)'") }
+        guard let host else { return await tiered.invalidate(prefix: canonical) }
+        let wanted = Self.normalisedHost(host)
+        return await tiered.invalidate(prefix: canonical) { key in Self.host(ofKey: key).map(Self.normalisedHost) == wanted }
     }
 
-    /// Removes the responses stored for `url` (every variant), here and on the other instances.
+    /// Removes the responses stored for `url` (every variant), here and on the other instances. The URL's
+    /// scheme does not matter: the responses a plain-HTTP and an HTTPS listener stored for it both go
+    /// (behind a TLS-terminating proxy, clients' `https` URLs reach a plain listener).
     /// - Throws: ``PurgeError`` when `url` is not an absolute http(s) URL.
     public func purge(url: String) async throws -> Int {
         guard let target = PurgeTarget(url: url) else { throw PurgeError(message: "url must be an absolute http:// or https:// URL, got '\(url)'") }
-        let primary = Self.primaryKey(method: .GET, scheme: target.scheme, host: target.host, path: target.path, query: target.query)
-        return await tiered.invalidate(prefix: primary)
+        var purged = 0
+        for scheme in ["http", "https"] {
+            // The primary key holds the response, or the index its variants are reached through.
+            let primary = Self.primaryKey(method: .GET, scheme: scheme, host: target.host, path: target.path, query: target.query)
+            if await tiered.invalidate(key: primary) { purged += 1 }
+        }
+        return purged
+    }
+
+    /// Removes what is stored for one request target, first from memory (at once), then from Redis and the
+    /// other instances' memory: for an unsafe method's invalidation (RFC 9111 §4.4), with no keyspace walk.
+    func invalidate(primary: String) {
+        tiered.removeFromMemory(key: primary)
+        Task { await tiered.invalidate(key: primary) }
+    }
+
+    /// A host as keys hold it: lower-cased, without a default port.
+    static func normalisedHost(_ host: String) -> String {
+        var host = host.lowercased()
+        for port in [":80", ":443"] where host.hasSuffix(port) { host.removeLast(port.count) }
+        return host
     }
 
     /// Removes every response tagged `tag`, here and on the other instances.
@@ -208,10 +266,12 @@ public final class ResponseCache: Sendable {
         let tallies = counters.snapshot.filter { $0.value > 0 }
         let hits = (tallies[.hit] ?? 0) + (tallies[.stale] ?? 0) + (tallies[.revalidated] ?? 0)
         let misses = tallies[.miss] ?? 0
+        let redisLookups = tiered.sharedLookups
         return ResponseCacheStatistics(
             memoryEntries: memory?.entries, memoryBytes: memory?.bytes, memoryBudget: settings.usesMemory ? settings.memoryBytes : nil,
-            memoryEvictions: memory?.evictions,
+            memoryEvictions: memory?.evictions, memoryHits: memory?.hits, memoryMisses: memory?.misses,
             redisConfigured: tiered.hasSharedTier, redisAvailable: tiered.sharedTierAvailable,
+            redisHits: redisLookups.hits, redisMisses: redisLookups.misses,
             responses: Dictionary(uniqueKeysWithValues: tallies.map { ($0.key.rawValue, $0.value) }),
             hitRatio: hits + misses == 0 ? nil : Double(hits) / Double(hits + misses)
         )
@@ -228,10 +288,18 @@ public struct ResponseCacheStatistics: Sendable, Equatable {
     public var memoryBudget: Int?
     /// Entries the memory tier dropped for room.
     public var memoryEvictions: Int?
+    /// Lookups the memory tier answered (a varying response takes two: its index, then the variant).
+    public var memoryHits: Int?
+    /// Lookups the memory tier did not answer.
+    public var memoryMisses: Int?
     /// Whether `cache.redis` is set.
     public var redisConfigured: Bool
     /// Whether the Redis tier is in use now (its breaker lets calls through).
     public var redisAvailable: Bool
+    /// Lookups Redis answered with a response.
+    public var redisHits: Int
+    /// Lookups Redis did not answer (a miss, or Redis unavailable).
+    public var redisMisses: Int
     /// Responses served per cache status (`HIT`, `MISS`, `STALE`, `REVALIDATED`, `BYPASS`).
     public var responses: [String: Int]
     /// Served from the cache (hit, stale, revalidated) over those plus misses; nil before any.

@@ -15,6 +15,7 @@ extension StoredEntry {
         switch self {
         case .variants(let index):
             buffer.writeInteger(Kind.variants.rawValue)
+            buffer.writeInteger(index.generation)
             buffer.writeStrings(index.varyFieldNames)
         case .response(let response):
             buffer.reserveCapacity(256 + response.body.readableBytes)
@@ -47,8 +48,8 @@ extension StoredEntry {
         guard let kindByte = buffer.readInteger(as: UInt8.self), let kind = Kind(rawValue: kindByte) else { return nil }
         switch kind {
         case .variants:
-            guard let names = buffer.readStrings(), buffer.readableBytes == 0 else { return nil }
-            self = .variants(VariantIndex(varyFieldNames: names))
+            guard let generation = buffer.readInteger(as: UInt64.self), let names = buffer.readStrings(), buffer.readableBytes == 0 else { return nil }
+            self = .variants(VariantIndex(varyFieldNames: names, generation: generation))
         case .response:
             guard let status = buffer.readInteger(as: UInt16.self),
                   let storedAt = buffer.readInteger(as: Int64.self),

@@ -48,6 +48,14 @@ extension StoredResponse {
 struct VariantIndex: Equatable, Sendable {
     /// Lower-cased, sorted field names.
     var varyFieldNames: [String]
+    /// Part of every variant's key: an index stored anew (after the primary key was invalidated) gets a
+    /// new generation, so variants stored under the old one are never reached again.
+    var generation: UInt64
+
+    /// The key of the variant `requestHeaders` select.
+    func variantKey(primary: String, requestHeaders: HTTPHeaders) -> String {
+        CacheKey.variant(primary: "\(primary)|g\(generation)", varyNames: varyFieldNames, requestHeaders: requestHeaders)
+    }
 }
 
 /// What is stored under one key: a response, or (under a primary key whose response varies) the index

@@ -47,7 +47,7 @@ struct SharedResponseCacheTests {
             #expect(counter.count == 1, "the second gateway found it in Redis")
             #expect(try await second.get(host: "/catalog/1").header("X-Cache") == "HIT", "now in its memory too")
 
-            let purged = await first.gateway.responseCache?.purge(prefix: "/catalog/")
+            let purged = try await first.gateway.responseCache?.purge(prefix: "/catalog/")
             #expect((purged ?? 0) >= 1)
             let started = ContinuousClock.now
             let gone = try await eventually(within: .seconds(1)) { try await second.get(host: "/catalog/1").header("X-Cache") == "MISS" }
