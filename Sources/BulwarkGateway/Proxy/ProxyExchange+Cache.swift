@@ -28,18 +28,23 @@ extension ProxyExchange {
         return visit
     }
 
-    /// `.consultCache`: the request is admitted on a cached route.
+    /// `.consultCache`: the request is admitted on a cached route. A hit in memory is answered at once;
+    /// the deadline is armed only when the request has to wait (for Redis, another fetch, or the upstream).
     func consultCache(deadline: Int64) {
-        guard let cluster = context?.route?.cluster else { return }
+        guard let cluster = context?.route?.cluster, let visit = cacheVisit else { return perform(machine.cacheMissed()) }
         cluster.retryBudget.recordCall()
+        if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+            decide(found)
+            if machine.isFinished { return }
+        }
         deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
-        lookUp()
+        if machine.state == .consultingCache, cacheVisit?.found == nil { lookUp(skippingMemory: true) }
     }
 
     /// Looks the request up: memory at once, Redis (when configured) off the event loop.
-    func lookUp() {
+    func lookUp(skippingMemory: Bool = false) {
         guard let visit = cacheVisit else { return perform(machine.cacheMissed()) }
-        if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+        if !skippingMemory, let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
             return decide(found)
         }
         guard visit.cache.tiered.hasSharedTier else { return decide(nil) }
