@@ -14,6 +14,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("config", [.product(name: "BulwarkConfig", package: bulwark), .product(name: "Resilience", package: bulwark)]),
     ("path", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark)]),
     ("response", [.product(name: "BulwarkBench", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
+    ("cache-headers", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "NIOHTTP1", package: "swift-nio")]),
     ("request", [
         .product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark),
         .product(name: "Resilience", package: bulwark), .product(name: "NIOCore", package: "swift-nio"),
