@@ -167,6 +167,7 @@ struct CacheConfigurationTests {
         Self.expect(Self.issues(Self.yaml(top: "cache: { tag_header: x-cache }")), "cache.tag_header", "'x-cache' is also cache.status_header")
         Self.expect(Self.issues(Self.yaml(top: "cache: { namespace: 'app:*' }")), "cache.namespace", "'app:*' holds a glob character")
         Self.expect(Self.issues(Self.yaml(top: "cache: { namespace: '' }")), "cache.namespace", "must not be empty")
+        Self.expect(Self.issues(Self.yaml(top: "cache: { namespace: 'a|b' }")), "cache.namespace", "'a|b' holds '|'")
         Self.expect(Self.issues(Self.yaml(top: "cache: [memory]")), "cache", "expected a mapping")
     }
 

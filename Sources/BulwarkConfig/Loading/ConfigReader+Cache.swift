@@ -92,6 +92,9 @@ extension ConfigReader {
         if name.contains(where: { "*?[]\\".contains($0) }) {
             return "'\(name)' holds a glob character (* ? [ ] \\), which Redis SCAN patterns would misread; use e.g. \(CacheSettings.Defaults.namespace)"
         }
+        if name.contains("|") {
+            return "'\(name)' holds '|', which ends a namespace in Redis keys; use e.g. \(CacheSettings.Defaults.namespace)"
+        }
         return nil
     }
 

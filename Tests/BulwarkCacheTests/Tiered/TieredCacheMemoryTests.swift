@@ -193,6 +193,18 @@ func eventually(within seconds: Double = 5, _ condition: () async -> Bool) async
         #expect(await cache.get("item:3") != nil)
     }
 
+    @Test func theTTLSpelledOutIsTheSameAsOptions() async throws {
+        let clock = ManualClock()
+        let cache = try memoryCache(clock)
+        let loader = ScriptedLoader("v1")
+        #expect(String(buffer: try await cache.get("k", ttl: .seconds(10), staleIfError: .seconds(60)) { try loader.load() }) == "v1")
+        loader.fail()
+        clock.advance(by: .seconds(30))
+        #expect(String(buffer: try await cache.get("k", ttl: .seconds(10), staleIfError: .seconds(60)) { try loader.load() }) == "v1", "stale on error")
+        let number = try await cache.get("n", as: Int.self, ttl: .seconds(10)) { 42 }
+        #expect(number == 42)
+    }
+
     @Test func anInvalidConfigurationNamesItsKeys() {
         #expect(throws: ConfigurationError.self) {
             try TieredCache(configuration: TieredCacheConfiguration(namespace: CacheNamespace("has space"), sharedTimeout: .zero))
