@@ -40,10 +40,11 @@ struct CacheDirective: Hashable, Sendable {
             if !argument.isEmpty, argument.utf8.allSatisfy(CacheDirectiveScanner.isTokenByte) {
                 return "\(directive.name)=\(argument)"
             }
+            // By scalar, not by Character: a backslash followed by a combining mark is one Character.
             var quoted = "\""
-            for character in argument {
-                if character == "\"" || character == "\\" { quoted.append("\\") }
-                quoted.append(character)
+            for scalar in argument.unicodeScalars {
+                if scalar == "\"" || scalar == "\\" { quoted.unicodeScalars.append("\\") }
+                quoted.unicodeScalars.append(scalar)
             }
             return "\(directive.name)=\(quoted)\""
         }.joined(separator: ", ")
