@@ -8,7 +8,7 @@ import Metrics
 /// | `bulwark_cache_loads_total` | `outcome` (success, failure) | loader calls |
 /// | `bulwark_cache_collapsed_loads_total` | | callers that waited for a load already under way |
 /// | `bulwark_cache_stale_served_total` | `reason` (revalidate, error) | stale values served |
-/// | `bulwark_cache_evictions_total` | `tier` | values the memory tier dropped for room |
+/// | `bulwark_cache_evictions_total` | `tier` | values the memory tier dropped for room (victims, and candidates admission refused) |
 /// | `bulwark_cache_entries`, `bulwark_cache_bytes` | `tier` | memory tier size |
 /// | `bulwark_cache_backend` | `tier` | 1 while the tier is in use, 0 while it is skipped |
 public struct CacheTelemetry: Sendable {

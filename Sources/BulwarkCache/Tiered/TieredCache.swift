@@ -47,6 +47,8 @@ public final class TieredCache: Sendable {
     /// Counts invalidations (here and received): a load that started before one does not store its result.
     let invalidations = Atomic<UInt64>(0)
     let sharedHitCount = Atomic<Int>(0)
+    /// The memory tier's evictions already counted in `bulwark_cache_evictions_total`.
+    let evictionsCounted = Atomic<Int>(0)
     let sharedMissCount = Atomic<Int>(0)
 
     /// The bus topic of this cache's invalidations.
@@ -245,10 +247,15 @@ public final class TieredCache: Sendable {
         recordMemorySize()
     }
 
+    /// Updates the memory tier's gauges, and counts the evictions since the last update.
     func recordMemorySize() {
         guard let statistics = memory?.statistics else { return }
         telemetry.entries.record(statistics.entries)
         telemetry.bytes.record(statistics.bytes)
+        // Victims and refused candidates alike (as Caffeine counts them): values that did not stay for room.
+        let dropped = statistics.evictions + statistics.rejections
+        let previous = evictionsCounted.exchange(dropped, ordering: .relaxed)
+        if dropped > previous { telemetry.evictions.increment(by: Int64(dropped - previous)) }
     }
 
     func uniformDraw() -> Double {

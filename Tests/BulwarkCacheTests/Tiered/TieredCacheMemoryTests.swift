@@ -205,6 +205,20 @@ func eventually(within seconds: Double = 5, _ condition: () async -> Bool) async
         #expect(number == 42)
     }
 
+    @Test func evictionsAndSizeReachTheMetrics() async throws {
+        let metrics = TestMetrics()
+        let cache = try TieredCache(
+            configuration: TieredCacheConfiguration(namespace: CacheNamespace("small"), memory: MemoryCacheConfiguration(maximumEntries: 10, maximumBytes: 1 << 20, shards: 1)),
+            clock: ManualClock(), metricsFactory: metrics
+        )
+        for index in 0..<40 { await cache.set("k\(index)", ByteBuffer(string: "v"), options: CacheEntryOptions(ttl: .seconds(60))) }
+        let statistics = try #require(cache.memoryStatistics)
+        #expect(statistics.entries <= 10)
+        let evictions = try metrics.expectCounter("bulwark_cache_evictions_total", [("cache", "small"), ("tier", "memory")]).totalValue
+        #expect(evictions > 0 && Int(evictions) == statistics.evictions + statistics.rejections)
+        #expect(try metrics.expectGauge("bulwark_cache_entries", [("cache", "small"), ("tier", "memory")]).lastValue == Double(statistics.entries))
+    }
+
     @Test func anInvalidConfigurationNamesItsKeys() {
         #expect(throws: ConfigurationError.self) {
             try TieredCache(configuration: TieredCacheConfiguration(namespace: CacheNamespace("has space"), sharedTimeout: .zero))
