@@ -98,9 +98,10 @@ struct TieredCacheRedisTests {
         #expect(a.cache.shared?.isAvailable == false)
 
         try await server.launch()
-        clock.advance(by: .seconds(3))  // past the breaker's open time
-        // The client reconnects with backoff (longer the longer Redis was down): give it time.
+        // The client reconnects with backoff; until it has, a trial call fails and opens the breaker for
+        // another 2 s of the manual clock: each try moves past that.
         try await eventually(within: 20) {
+            clock.advance(by: .seconds(3))
             _ = await a.cache.lookup("anything")
             return backend.lastValue == 1
         }
