@@ -25,7 +25,7 @@ struct ExchangeStateMachinePropertyTests {
             seen.formUnion(simulator.actionsSeen)
         }
         // The sequences reach every way an exchange goes on or ends (base seed \(base)).
-        let expected: Set<String> = ["admit", "checkRateLimit", "connect", "askRetryBudget", "retry", "pickTarget", "finishResponse", "answer", "abortResponse", "abandon", "forwardRequestBody", "forwardResponseBody"]
+        let expected: Set<String> = ["admit", "checkRateLimit", "connect", "askRetryBudget", "retry", "pickTarget", "finishResponse", "answer", "abortResponse", "abandon", "forwardRequestBody", "forwardResponseBody", "consultCache", "serveFromCache"]
         #expect(expected.isSubset(of: seen), "base seed \(base): never reached \(expected.subtracting(seen))")
     }
 
@@ -41,5 +41,9 @@ struct ExchangeStateMachinePropertyTests {
         #expect(simulator.violations.last == "a second end of the response")
         simulator.perform(.pickTarget(excluding: 0))
         #expect(simulator.violations.contains("pick after the client got its answer"))
+
+        var cached = ExchangeShellSimulator(seed: 2)
+        cached.perform(.serveFromCache(.staleOnError, nil, completion))
+        #expect(cached.violations.contains("a stale response served with none to fall back on"))
     }
 }

@@ -39,6 +39,13 @@ struct ExchangeShellSimulator {
     private var deadlineScheduled = false
     private var backoffScheduled = false
     private var rateLimitPending = false
+    /// The shell is looking the request up in the response cache.
+    private var cachePending = false
+    /// What the cache told the machine when the request went upstream (statuses of stored responses).
+    private var cacheRevalidating: Int?
+    private var cacheFallback: Int?
+    /// The cache answered the request itself (a hit: no attempt may follow).
+    private var cacheHit = false
     private var clientEnded = false
     /// When the stream idle timer fires, while it is armed.
     private var streamIdleDeadline: Int64?
@@ -98,6 +105,11 @@ struct ExchangeShellSimulator {
                 streamIdleTimeout: Self.streamIdleTimeout
             )
             if Int.random(in: 0..<4, using: &random) == 0 { policy.upgrade = "websocket" }
+            // A cached route: GET/HEAD without a body or an upgrade, as the shell decides it.
+            if request.framing == .none, policy.upgrade == nil, machine.method == .GET || machine.method == .HEAD,
+               Int.random(in: 0..<3, using: &random) == 0 {
+                policy.consultsCache = true
+            }
             let routed = Int.random(in: 0..<20, using: &random) != 0
             feed("head accepted", machine.headAccepted(request, policy: routed ? policy : nil, now: 0))
         }
@@ -109,7 +121,7 @@ struct ExchangeShellSimulator {
         case clientBody, clientEnd, clientClosed, bodyStalled
         case upstreamHead, upstreamBody, upstreamEnd, upstreamFailed, upstreamReadComplete
         case connectResolved, perTryFired, staleTimerFired, deadlineFired, backoffFired, rateLimitAnswered
-        case streamIdleFired, lateDeadlineFired, relayEnded
+        case streamIdleFired, lateDeadlineFired, relayEnded, cacheAnswered
     }
 
     private mutating func step() {
@@ -128,6 +140,7 @@ struct ExchangeShellSimulator {
         if rateLimitPending { possible += [.rateLimitAnswered, .rateLimitAnswered] }
         if streamIdleDeadline != nil { possible += [.streamIdleFired] }
         if relayOpen { possible += [.relayEnded] }
+        if cachePending { possible += [.cacheAnswered, .cacheAnswered] }
         // A whole-request deadline whose cancel lost the race with the stream's start.
         if streamStarted, Int.random(in: 0..<6, using: &random) == 0 { possible.append(.lateDeadlineFired) }
         fire(possible.randomElement(using: &random)!)
@@ -204,6 +217,17 @@ struct ExchangeShellSimulator {
         case .relayEnded:
             relayOpen = false
             feed("relay ended", machine.upgradedConnectionEnded())
+        case .cacheAnswered:
+            cachePending = false
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                cacheHit = true
+                feed("cache hit", machine.cacheAnswered(status: 200))
+            } else {
+                cacheRevalidating = Bool.random(using: &random) ? 200 : nil
+                cacheFallback = Bool.random(using: &random) ? 203 : nil
+                feed("cache miss (revalidating \(cacheRevalidating ?? 0), stale \(cacheFallback ?? 0))",
+                     machine.cacheMissed(revalidatingStatus: cacheRevalidating, staleFallbackStatus: cacheFallback))
+            }
         case .rateLimitAnswered:
             rateLimitPending = false
             if Bool.random(using: &random) {
@@ -245,8 +269,23 @@ struct ExchangeShellSimulator {
             pick()
         case .pickTarget:
             pick()
-        case .consultCache, .serveFromCache:
-            violate("a cache action on a route without a cache")
+        case .consultCache:
+            if machine.policy?.consultsCache != true { violate("consulted the cache on a route without one") }
+            if deadlineScheduled { violate("admitted twice") }
+            deadlineScheduled = true
+            cachePending = true
+        case .serveFromCache(let serve, let settlement, _):
+            if responseHeadsWritten > 0 { violate("served from the cache after a relayed head") }
+            switch serve {
+            case .hit: if !cacheHit || settlement != nil { violate("a hit served with an attempt, or without the cache answering") }
+            case .revalidated(let head):
+                if cacheRevalidating == nil { violate("revalidated though nothing was being revalidated") }
+                if head.status != .notModified { violate("revalidated by a \(head.status.code)") }
+            case .staleOnError: if cacheFallback == nil { violate("a stale response served with none to fall back on") }
+            }
+            if machine.responseStatus != (serve == .staleOnError ? 203 : 200) { violate("served status \(machine.responseStatus)") }
+            if let settlement { settle(settlement) }
+            ended()
         case .connect(let attempt, let perTryDeadline):
             goingUpstream("connect")
             if !permitHeld { violate("connect without a picked target") }
@@ -292,8 +331,9 @@ struct ExchangeShellSimulator {
             writeResponseHead(head)
             ended()
             settle(settlement)
-        case .answer(_, let settlement, _):
+        case .answer(let answer, let settlement, _):
             if responseHeadsWritten > 0 { violate("an answer after a relayed response head") }
+            if cacheFallback != nil, answer.isUpstreamFailure { violate("answered \(answer) though a stale response could stand in") }
             if let settlement { settle(settlement) }
             ended()
         case .abortResponse(let settlement):
@@ -335,6 +375,7 @@ struct ExchangeShellSimulator {
 
     private mutating func pick() {
         goingUpstream("pick")
+        if cachePending || cacheHit { violate("picked a target while the cache had not answered, or after a hit") }
         if permitHeld { violate("a target picked while another's permit is held") }
         if Int.random(in: 0..<6, using: &random) == 0 {
             trace.append("no target")

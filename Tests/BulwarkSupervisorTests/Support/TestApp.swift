@@ -35,8 +35,11 @@ enum TestApp {
             body = f"{os.getpid()} {port} {self.path}\n".encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            # Head and body in one write: a SIGKILL then lands before the response or after it, never
+            # between its head and its body (a response whose head was relayed cannot be retried by any
+            # proxy, so the kill tests would see a cut response by chance).
+            self._headers_buffer.append(b"\r\n" + body)
+            self.flush_headers()
 
         def log_message(self, *args):
             pass

@@ -41,7 +41,4 @@ final class CacheFlights: Sendable {
         let waiters = flights.withLock { $0.removeValue(forKey: key) } ?? []
         for waiter in waiters { waiter(landing) }
     }
-
-    /// Fetches under way.
-    var count: Int { flights.withLock { $0.count } }
 }

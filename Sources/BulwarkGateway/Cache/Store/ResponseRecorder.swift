@@ -43,9 +43,3 @@ struct ResponseRecorder {
         return body
     }
 }
-
-/// What the cache did for one exchange, as the `X-Cache` field (`cache.status_header`) says.
-extension CacheStatus {
-    /// The statuses that count as served from the cache.
-    var isServedFromCache: Bool { self == .hit || self == .stale || self == .revalidated }
-}
