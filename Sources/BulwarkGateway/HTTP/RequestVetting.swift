@@ -45,6 +45,11 @@ struct VettedRequest: Equatable {
     var path: Substring {
         target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
     }
+
+    /// The query of ``target`` without its `?`; nil when there is no `?`.
+    var query: Substring? {
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[target.index(after: $0)...] }
+    }
 }
 
 /// The checks every request head passes before anything else sees it (RFC 9112 §3, §6, §7; RFC 9110

@@ -16,7 +16,7 @@ extension ProxyExchange {
             if sendContinue {
                 handler.writeInformationalHead(HTTPResponseHead(version: clientHead.version, status: .continue))
             }
-            deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
+            armDeadline(at: deadline)
             pickTarget(excluding: 0)
         case .consultCache(let deadline):
             consultCache(deadline: deadline)
@@ -163,6 +163,12 @@ extension ProxyExchange {
         eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(0, deadline)))) { [self] in
             fire(self)
         }
+    }
+
+    /// (Re)arms the whole-request deadline; when it fires, the machine hears ``ExchangeStateMachine/deadlinePassed()``.
+    func armDeadline(at deadline: Int64) {
+        deadlineTimer?.cancel()
+        deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
     }
 
     private func armStreamIdleTimer(at deadline: Int64) {

@@ -12,7 +12,7 @@ extension ProxyExchange {
     func makeCacheVisit(route: CompiledRoute, vettedPath: String, query: String?, host: String?) -> CacheVisit? {
         guard let cache = runtime.responseCache, let rules = route.cacheRules else { return nil }
         let directives = RequestCacheControl(headers: clientHead.headers)
-        let cacheability = RequestCacheability.evaluate(head: clientHead, rules: rules)
+        let cacheability = RequestCacheability.evaluate(head: clientHead, rules: rules, directives: directives)
         let primary = ResponseCache.primaryKey(
             method: clientHead.method, scheme: handler.security == nil ? "http" : "https",
             host: host ?? "", path: vettedPath, query: query
@@ -37,7 +37,7 @@ extension ProxyExchange {
             decide(found)
             if machine.isFinished { return }
         }
-        deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
+        armDeadline(at: deadline)
         if machine.state == .consultingCache, cacheVisit?.found == nil { lookUp(skippingMemory: true) }
     }
 
@@ -156,26 +156,25 @@ extension ProxyExchange {
                     loop.execute { self.lockTaken(token) }
                 }
             }
-            switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
-            case .acquired: await acquired(); return
-            case .unavailable: loop.execute { self.sharedFetchLanded(nil) }; return
-            case .held: loop.execute { self.cacheVisit?.waited = true }
-            }
-            // Another instance fetches: its entry, or the end of the wait, whichever comes first.
+            // Until the lock is ours or the wait ends: another instance fetches, so its entry may appear.
             let deadline = ContinuousClock.now + wait
-            while ContinuousClock.now < deadline {
+            var markedWaiting = false
+            while true {
+                switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
+                case .acquired: return await acquired()
+                case .unavailable: return loop.execute { self.sharedFetchLanded(nil) }
+                case .held: break
+                }
+                if !markedWaiting {
+                    markedWaiting = true
+                    loop.execute { self.cacheVisit?.waited = true }
+                }
+                guard ContinuousClock.now < deadline else { return loop.execute { self.sharedFetchLanded(nil) } }
                 try? await Task.sleep(for: .milliseconds(25))
                 if let found = await cache.response(primary: primary, requestHeaders: headers) {
-                    loop.execute { self.sharedFetchLanded(found) }
-                    return
-                }
-                switch await cache.tiered.lock(primary, ttl: ttl, token: token) {
-                case .acquired: await acquired(); return
-                case .unavailable: loop.execute { self.sharedFetchLanded(nil) }; return
-                case .held: continue
+                    return loop.execute { self.sharedFetchLanded(found) }
                 }
             }
-            loop.execute { self.sharedFetchLanded(nil) }
         }
     }
 
@@ -214,10 +213,7 @@ extension ProxyExchange {
             visit.recorder = ResponseRecorder(limit: visit.cache.settings.maxObjectBytes)
             visit.epoch = visit.cache.tiered.invalidationEpoch
         }
-        if visit.waited, let timeout = machine.policy?.requestTimeout {
-            deadlineTimer?.cancel()
-            deadlineTimer = schedule(at: Self.now() + timeout) { $0.perform($0.machine.deadlinePassed()) }
-        }
+        if visit.waited, let timeout = machine.policy?.requestTimeout { armDeadline(at: Self.now() + timeout) }
         cacheVisit = visit
         perform(machine.cacheMissed(
             revalidatingStatus: revalidatingStatus,

@@ -111,8 +111,7 @@ final class ProxyExchange: @unchecked Sendable {
             ))
             if let upgrade, context.upstreamHead != nil { UpgradeRequest.addUpgradeFields(upgrade, to: &context.upstreamHead!) }
             context.addsHost = vetted.host == nil
-            let target = vetted.target
-            let query = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[target.index(after: $0)...]) }
+            let query = vetted.query.map(String.init)
             let host = vetted.host ?? clientHead.headers.first(name: "Host") ?? ""
             if upgrade == nil, vetted.framing == .none {
                 cacheVisit = makeCacheVisit(route: route, vettedPath: String(vetted.path), query: query, host: host)

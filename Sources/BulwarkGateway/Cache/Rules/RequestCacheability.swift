@@ -31,9 +31,10 @@ enum RequestCacheability: Equatable, Sendable {
     case bypass(reason: String)
 
     /// Decides for one request head under a route's rules.
-    static func evaluate(head: HTTPRequestHead, rules: CacheRouteRules) -> RequestCacheability {
+    /// - Parameter directives: the head's `Cache-Control` when the caller has parsed it already.
+    static func evaluate(head: HTTPRequestHead, rules: CacheRouteRules, directives: RequestCacheControl? = nil) -> RequestCacheability {
         guard head.method == .GET || head.method == .HEAD else { return .bypass(reason: "method \(head.method.rawValue)") }
-        let cacheControl = RequestCacheControl(headers: head.headers)
+        let cacheControl = directives ?? RequestCacheControl(headers: head.headers)
         if cacheControl.noStore { return .bypass(reason: "request no-store") }
         if head.headers.contains(name: "range") { return .bypass(reason: "range request") }
         if head.headers.contains(name: "if-match") || head.headers.contains(name: "if-unmodified-since") {
