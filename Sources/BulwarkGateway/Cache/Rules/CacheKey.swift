@@ -22,10 +22,21 @@ enum CacheKey {
     static func primary(method: HTTPMethod, scheme: String, host: String, path: String, query: String?) -> String {
         let methodName = method == .HEAD ? "GET" : method.rawValue
         let scheme = scheme.lowercased()
+        return [methodName, part(scheme), part(Self.host(host, scheme: scheme)), part(path), query.map(part) ?? "-"].joined(separator: "|")
+    }
+
+    /// A host as keys hold it: lower-cased, without the scheme's default port (`:80` for http, `:443`
+    /// for https; either, when `scheme` is nil).
+    static func host(_ host: String, scheme: String?) -> String {
         var host = host.lowercased()
-        let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
-        if let defaultPort, host.hasSuffix(defaultPort) { host.removeLast(defaultPort.count) }
-        return [methodName, part(scheme), part(host), part(path), query.map(part) ?? "-"].joined(separator: "|")
+        let defaultPorts = switch scheme?.lowercased() {
+        case "http"?: [":80"]
+        case "https"?: [":443"]
+        case nil: [":80", ":443"]
+        default: [String]()
+        }
+        for port in defaultPorts where host.hasSuffix(port) { host.removeLast(port.count) }
+        return host
     }
 
     /// The variant key: the primary key plus, for each vary name, the request's value of that field.

@@ -211,8 +211,8 @@ public final class ResponseCache: Sendable {
               !canonical.contains("?")
         else { throw PurgeError(message: "prefix must be a path starting with '/' (no query), got '\(prefix)'") }
         guard let host else { return await tiered.invalidate(prefix: canonical) }
-        let wanted = Self.normalisedHost(host)
-        return await tiered.invalidate(prefix: canonical) { key in Self.host(ofKey: key).map(Self.normalisedHost) == wanted }
+        let wanted = CacheKey.host(host, scheme: nil)
+        return await tiered.invalidate(prefix: canonical) { key in Self.host(ofKey: key).map { CacheKey.host($0, scheme: nil) } == wanted }
     }
 
     /// Removes the responses stored for `url` (every variant), here and on the other instances. The URL's
@@ -235,13 +235,6 @@ public final class ResponseCache: Sendable {
     func invalidate(primary: String) {
         tiered.removeFromMemory(key: primary)
         Task { await tiered.invalidate(key: primary) }
-    }
-
-    /// A host as keys hold it: lower-cased, without a default port.
-    static func normalisedHost(_ host: String) -> String {
-        var host = host.lowercased()
-        for port in [":80", ":443"] where host.hasSuffix(port) { host.removeLast(port.count) }
-        return host
     }
 
     /// Removes every response tagged `tag`, here and on the other instances.
