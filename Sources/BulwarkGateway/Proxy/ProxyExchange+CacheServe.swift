@@ -14,24 +14,25 @@ extension ProxyExchange {
 
     /// `.serveFromCache`: writes the stored response as `serve` says.
     func writeFromCache(_ serve: CacheServe, _ completion: ExchangeStateMachine.ResponseCompletion) {
-        guard var visit = cacheVisit, var stored = visit.found?.response else {
+        guard let visit = cacheVisit, var stored = visit.found?.response else {
             // Cannot happen: the machine serves from the cache only after the shell found a response.
             handler.abortResponse()
             return
         }
+        // The visit is changed in place: `refreshed` and `landFetch` change it too (the fetch they land).
         switch serve {
         case .hit:
             break
         case .revalidated(let notModified):
-            visit.status = .revalidated
+            cacheVisit?.status = .revalidated
             stored = refreshed(stored, by: notModified, visit: visit)
-            visit.found?.response = stored
+            cacheVisit?.found?.response = stored
         case .staleOnError:
-            visit.status = .stale
+            cacheVisit?.status = .stale
             landFetch(.notStored)
         }
-        cacheVisit = visit
-        visit.cache.counters.count(visit.status)
+        let status = cacheVisit?.status ?? visit.status
+        visit.cache.counters.count(status)
         let now = visit.cache.tiered.now / 1000
         let age = CacheFreshness.currentAge(initialAge: stored.decision.initialAge, storedAt: stored.storedAt, now: now)
         var head = stored.head(version: clientHead.version)
@@ -44,7 +45,7 @@ extension ProxyExchange {
             body = nil
         }
         if clientHead.method == .HEAD { body = nil }
-        head = CachedResponseHeaders.prepare(head, age: age, statusHeaderName: visit.cache.settings.statusHeader, status: visit.status)
+        head = CachedResponseHeaders.prepare(head, age: age, statusHeaderName: visit.cache.settings.statusHeader, status: status)
         handler.writeResponseHead(relayedHead(head))
         if let body, body.readableBytes > 0 { handler.writeResponseBody(body) }
         logAccess(bytesSent: body?.readableBytes ?? 0)

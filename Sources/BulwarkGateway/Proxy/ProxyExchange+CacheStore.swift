@@ -7,28 +7,31 @@ extension ProxyExchange {
     /// `BYPASS` (`cache.status_header`).
     func cacheSawHead(_ head: HTTPResponseHead) -> HTTPResponseHead {
         if let target = invalidatesOnSuccess { invalidate(target, after: head) }
-        guard var visit = cacheVisit else { return head }
+        guard let visit = cacheVisit else { return head }
         var head = head
         head.headers.replaceOrAdd(name: visit.cache.settings.statusHeader, value: visit.status.rawValue)
-        if var recorder = visit.recorder, recorder.head == nil {
-            let now = visit.cache.tiered.now / 1000
-            let contentLength = head.headers.first(name: "Content-Length").flatMap { Int($0) }
-            switch ResponseStorability.evaluate(request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: contentLength) {
-            case .store:
-                recorder.begin(head)
-                visit.recorder = recorder
-            case .doNotStore:
-                // Each waiter goes upstream itself: none gets this client's response; and until a response
-                // of this key is stored, its misses do not wait for one another.
-                visit.recorder = nil
-                cacheVisit = visit
-                if visit.cacheability.consultsCache { visit.cache.markUncacheable(visit.primary) }
-                landFetch(.notStored)
-            }
-        }
-        cacheVisit = visit
         visit.cache.counters.count(visit.status)
+        guard let recorder = visit.recorder, recorder.head == nil else { return head }
+        let now = visit.cache.tiered.now / 1000
+        let contentLength = head.headers.first(name: "Content-Length").flatMap { Int($0) }
+        switch ResponseStorability.evaluate(request: storageRequestHead, response: head, rules: visit.rules, receivedAt: now, contentLength: contentLength) {
+        case .store:
+            cacheVisit?.recorder?.begin(head)
+        case .doNotStore:
+            // Each waiter goes upstream itself: none gets this client's response; and until a response
+            // of this key is stored, its misses do not wait for one another.
+            giveUpRecording(markUncacheable: true)
+        }
         return head
+    }
+
+    /// Stops recording: nothing of this response is stored, the fetch's waiters go upstream themselves,
+    /// and (`markUncacheable`) the key's misses stop waiting for one another for a while.
+    private func giveUpRecording(markUncacheable: Bool) {
+        guard let visit = cacheVisit else { return }
+        cacheVisit?.recorder = nil
+        if markUncacheable, visit.cacheability.consultsCache { visit.cache.markUncacheable(visit.primary) }
+        landFetch(.notStored)
     }
 
     /// An unsafe request succeeded: its target's stored responses (and those of same-origin `Location`
@@ -45,18 +48,13 @@ extension ProxyExchange {
     /// A part of the relayed body.
     func cacheSawBody(_ part: ByteBuffer) {
         guard cacheVisit?.recorder?.head != nil else { return }
-        if cacheVisit?.recorder?.append(part) == false, let visit = cacheVisit {
-            cacheVisit?.recorder = nil
-            if visit.cacheability.consultsCache { visit.cache.markUncacheable(visit.primary) }
-            landFetch(.notStored)
-        }
+        if cacheVisit?.recorder?.append(part) == false { giveUpRecording(markUncacheable: true) }
     }
 
     /// The response streams (`text/event-stream`, `routes[].streaming`): it is never stored.
     func cacheSawStream() {
         guard cacheVisit?.recorder != nil else { return }
-        cacheVisit?.recorder = nil
-        landFetch(.notStored)
+        giveUpRecording(markUncacheable: false)
     }
 
     /// The relayed response ended: store it when it was recorded whole.
