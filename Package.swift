@@ -333,6 +333,7 @@ let package = Package(
             name: "ResilienceTests",
             dependencies: [
                 "Resilience",
+                "BulwarkTestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

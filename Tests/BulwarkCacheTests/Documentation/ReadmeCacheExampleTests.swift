@@ -53,19 +53,7 @@ struct ReadmeCacheExampleTests {
     }
 
     @Test func readmeShowsThisExample() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
-        func lines(between start: String, and end: String, in text: String) -> [String] {
-            let all = text.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let from = all.firstIndex(where: { $0.hasSuffix(start) }),
-                  let to = all[from...].firstIndex(where: { $0.hasSuffix(end) }) else { return [] }
-            return Array(all[(from + 1)..<to])
-        }
-        let inReadme = lines(between: "<!-- cache-example:start -->", and: "<!-- cache-example:end -->", in: readme)
-            .filter { !$0.hasPrefix("```") }
-        let inTest = lines(between: "// cache-example:start", and: "// cache-example:end", in: source)
+        let (inReadme, inTest) = try DocumentedExample.copies(named: "cache-example", sourceFile: #filePath)
         #expect(!inTest.isEmpty)
         #expect(inReadme == inTest, "README.md's cache example differs from the compiled one in \(#fileID)")
     }
