@@ -60,8 +60,8 @@ struct ResponseCacheReviewTests {
         let counter = Counter()
         let app = try await DemoUpstream.start { _ in DemoReply(body: "v\(counter.next())", delay: .milliseconds(500)) }
         try await GatewayHarness.with(yaml: Self.yaml, upstreams: [app]) { gateway async throws in
-            let impatient = Task { try? await RawHTTP.request("GET", "/dis", port: gateway.port, timeout: .milliseconds(150)) }
-            try await Task.sleep(for: .milliseconds(50))
+            let impatient = Task { try? await RawHTTP.request("GET", "/dis", port: gateway.port, timeout: .milliseconds(300)) }
+            #expect(try await eventually { counter.count == 1 }, "the impatient client's fetch leads")
             let bodies = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<5 { group.addTask { try await gateway.get("/dis").body } }
                 return try await group.reduce(into: [String]()) { $0.append($1) }
