@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BulwarkSupervisor", targets: ["BulwarkSupervisor"]),
         .library(name: "BulwarkBench", targets: ["BulwarkBench"]),
         .library(name: "BulwarkCache", targets: ["BulwarkCache"]),
+        .library(name: "BulwarkAuth", targets: ["BulwarkAuth"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -69,6 +71,7 @@ let package = Package(
                 "Resilience",
                 "BulwarkRedis",
                 "BulwarkCache",
+                "BulwarkAuth",
                 "BulwarkConfig",
                 "BulwarkCredentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -186,6 +189,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "BulwarkAuth",
+            dependencies: [
+                "Resilience",
+                "BulwarkRedis",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -249,6 +263,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BulwarkAuthTests",
+            dependencies: [
+                "BulwarkAuth",
+                "BulwarkRedis",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
             name: "BulwarkConfigTests",
             dependencies: ["BulwarkConfig", "Resilience", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
@@ -259,8 +287,11 @@ let package = Package(
                 "BulwarkCredentials",
                 "BulwarkConfig",
                 "BulwarkDemo",
+                "BulwarkAuth",
                 "BulwarkTestSupport",
                 "Resilience",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -29,6 +29,8 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     /// group's instances are the targets of the upstream with its name (see
     /// ``UpstreamSettings/targetsFromProcesses``).
     public var processes: [ProcessGroupSettings] = []
+    /// `auth:`: bearer-token verification and revocation; nil when the file has no `auth:` section.
+    public var auth: AuthSettings?
 
     /// An empty configuration (every default, no upstreams).
     public init() {}

@@ -35,6 +35,15 @@ public struct RouteSettings: Sendable, Hashable {
     /// Which responses of this route are cached, and for how long (`routes[].cache`); nil (the
     /// default) caches nothing. Only `GET` and `HEAD` are cached; upgrades and streams pass through.
     public var cache: RouteCacheSettings?
+    /// What the route asks of a bearer token (`routes[].auth`): `required`, `optional` or `off`. Defaults
+    /// to ``RouteAuthMode/off``. Anything but `off` needs an `auth.jwt` issuer.
+    public var auth: RouteAuthMode = .off
+    /// Claims a verified token must carry for this route to match (`routes[].claims`, or
+    /// `routes[].match.claims`): a claim matches a value when it equals it (numbers and booleans as
+    /// written) or, for an array claim, contains it. Empty (the default) matches any request.
+    public var claims: [String: String] = [:]
+    /// The logout request of this route (`routes[].revoke_on`): a 2xx answer to it revokes the caller's token.
+    public var revokeOn: RevokeOnSettings?
 
     /// The defaults of a route's keys, in one place for decoding, docs and tests.
     public enum Defaults {
@@ -139,12 +148,15 @@ public enum RateLimitKey: Sendable, Hashable, CustomStringConvertible {
     case clientIP
     /// A request header such as an API key; requests without it fall back to the client IP.
     case header(String)
+    /// A claim of the request's verified token (`claim:NAME`); requests without it fall back to the client IP.
+    case claim(String)
 
-    /// `ip` or `header:NAME`.
+    /// `ip`, `header:NAME` or `claim:NAME`.
     public var description: String {
         switch self {
         case .clientIP: "ip"
         case .header(let name): "header:\(name)"
+        case .claim(let name): "claim:\(name)"
         }
     }
 }

@@ -41,6 +41,8 @@ final class RouteRateLimiter: Sendable {
         case .header(let name):
             if let value = headers.first(name: name), !value.isEmpty { return headerKey(value) }
             return "ip:\(clientAddress)"
+        case .claim:
+            return "ip:\(clientAddress)"
         }
     }
 
