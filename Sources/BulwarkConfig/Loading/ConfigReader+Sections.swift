@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache", "auth"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -11,7 +11,9 @@ extension ConfigReader {
         configuration.server = readServer(entries["server"])
         configuration.admin = readAdmin(entries["admin"])
         configuration.redis = readRedis(entries["redis"])
-        configuration.cache = readCache(entries["cache"], redisDeclared: entries["redis"] != nil || overrides["redis.url"] != nil)
+        let redisDeclared = entries["redis"] != nil || overrides["redis.url"] != nil
+        configuration.cache = readCache(entries["cache"], redisDeclared: redisDeclared)
+        configuration.auth = readAuth(entries["auth"], redisDeclared: redisDeclared)
         configuration.alerts = readAlerts(entries["alerts"])
         configuration.backup = readBackup(entries["backup"])
         configuration.health = readHealth(entries["health"])
@@ -29,6 +31,7 @@ extension ConfigReader {
         if let node = entries["routes"], let items = sequence(node, at: "routes") {
             let routes = items.enumerated().map { readRoute($1, at: "routes[\($0)]", in: configuration) }
             checkRouteNames(routes)
+            checkRouteAuth(routes, issuersDeclared: Self.declaresIssuers(entries["auth"]))
             configuration.routes = routes.compactMap { $0 }
         } else if configuration.upstreams.count == 1 {
             configuration.routes = [RouteSettings(pathPrefix: "/", upstream: configuration.upstreams[0].name)]
@@ -175,8 +178,10 @@ extension ConfigReader {
                 key = .clientIP
             } else if text.hasPrefix("header:"), text.count > "header:".count {
                 key = .header(String(text.dropFirst("header:".count)))
+            } else if text.hasPrefix("claim:"), text.count > "claim:".count {
+                key = .claim(String(text.dropFirst("claim:".count)))
             } else {
-                report("\(path).key", "must be 'ip' or 'header:NAME' (e.g. header:X-API-Key), got '\(Self.shown(text, at: "\(path).key"))'")
+                report("\(path).key", "must be 'ip', 'header:NAME' (e.g. header:X-API-Key) or 'claim:NAME' (e.g. claim:tenant), got '\(Self.shown(text, at: "\(path).key"))'")
             }
         }
         var sharing = RateLimitSharing.exact
@@ -198,7 +203,7 @@ extension ConfigReader {
     }
 
     mutating func readRoute(_ node: Node, at path: String, in configuration: BulwarkConfiguration) -> RouteSettings? {
-        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout", "upgrades", "websocket", "cache"]) else { return nil }
+        guard let entries = mapping(node, at: path, allowed: ["name", "path_prefix", "methods", "upstream", "rate_limits", "timeout", "streaming", "stream_idle_timeout", "upgrades", "websocket", "cache"] + Self.routeAuthKeys) else { return nil }
         let prefix = string(entries["path_prefix"], at: "\(path).path_prefix") ?? "/"
         if !prefix.hasPrefix("/") { report("\(path).path_prefix", "must start with '/', got '\(Self.shown(prefix, at: "\(path).path_prefix"))'") }
         guard let upstream = string(entries["upstream"], at: "\(path).upstream") else {
@@ -256,6 +261,7 @@ extension ConfigReader {
             }
             route.websocket.maxLifetime = duration(settings["max_lifetime"], at: "\(path).websocket.max_lifetime", minimum: minimum)
         }
+        readRouteAuth(entries, at: path, into: &route, in: configuration)
         return route
     }
 

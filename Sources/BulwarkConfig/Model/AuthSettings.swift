@@ -26,8 +26,14 @@ public struct JWTSettings: Sendable, Hashable {
         public static let leeway: Duration = .seconds(30)
         /// `issuers[].algorithms`: RS256 and ES256.
         public static let algorithms = ["RS256", "ES256"]
+        /// `issuers[].algorithms` of an issuer with a `secret`: HS256.
+        public static let secretAlgorithms = ["HS256"]
+        /// The longest `leeway` accepted: 10 minutes.
+        public static let maximumLeeway: Duration = .seconds(600)
         /// `issuers[].jwks_refresh`: how often a `jwks_url` is fetched again: 5 minutes.
         public static let jwksRefresh: Duration = .seconds(300)
+        /// The shortest `issuers[].jwks_refresh` accepted: 1 second.
+        public static let minimumJWKSRefresh: Duration = .seconds(1)
         /// The shortest wait between two fetches of a `jwks_url` caused by an unknown `kid`: 10 seconds.
         public static let unknownKeyCooldown: Duration = .seconds(10)
     }
@@ -68,6 +74,26 @@ public enum JWTKeySource: Sendable, Hashable {
     case secret(String)
 }
 
+/// Printing a key source never shows a secret: `.secret` prints as `secret(***)`, and a `jwks_url` loses
+/// its password, query and fragment (see ``SecretRedaction/redactingURL(_:)``). The mirror has no
+/// children, so `dump` shows the same.
+extension JWTKeySource: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// `file(PATH)`, `url(URL, refresh: 5m)` or `secret(***)`.
+    public var description: String {
+        switch self {
+        case .file(let path): "file(\(path))"
+        case .url(let url, let refresh): "url(\(SecretRedaction.redactingURL(url)), refresh: \(DurationSyntax.format(refresh)))"
+        case .secret: "secret(\(SecretRedaction.mask))"
+        }
+    }
+
+    /// The same as ``description``.
+    public var debugDescription: String { description }
+
+    /// A mirror without children, so reflection cannot reach a secret.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .enum) }
+}
+
 /// One entry of `auth.jwt.forward_claims`: header `header` gets the value of claim `claim`.
 public struct ForwardedClaim: Sendable, Hashable {
     /// The request header set (and always removed from what the client sent).
@@ -98,6 +124,8 @@ public struct RevocationSettings: Sendable, Hashable {
     public enum Defaults {
         /// `max_ttl`: 24 hours.
         public static let maxTTL: Duration = .seconds(86_400)
+        /// The shortest `max_ttl` accepted: 1 second.
+        public static let minimumMaxTTL: Duration = .seconds(1)
     }
 
     /// What happens to tokens while the revocation store is unreachable.
