@@ -92,6 +92,7 @@ let package = Package(
             name: "BulwarkOperations",
             dependencies: [
                 "Resilience",
+                "BulwarkAuth",
                 "BulwarkSupervisor",
                 "BulwarkConfig",
                 "BulwarkGateway",
