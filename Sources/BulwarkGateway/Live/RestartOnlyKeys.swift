@@ -1,7 +1,9 @@
 import BulwarkConfig
 
 /// The keys a running gateway cannot change: the listeners (whether the public one speaks TLS, HTTP/2 or h2c), the thread count, where the access log
-/// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups, dependency checks).
+/// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups, dependency checks,
+/// where the token revocation list is kept). The rest of `auth:` (issuers, leeway, forwarded claims, `max_ttl`,
+/// `on_store_failure`) reloads.
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
     /// The key paths whose value differs between `running` and `loaded`, and `loaded` with those keys
@@ -34,6 +36,14 @@ enum RestartOnlyKeys {
         keep("alerts", \.alerts)
         keep("backup", \.backup)
         keep("health", \.health)
+        // The revocation store (in memory or in Redis) is built once; a file without `auth:` counts as
+        // the in-memory list.
+        let runningRedis = running.auth?.revocation.usesRedis ?? false
+        if runningRedis != (loaded.auth?.revocation.usesRedis ?? false) {
+            changed.append("auth.revocation.redis")
+            if applicable.auth == nil { applicable.auth = AuthSettings() }
+            applicable.auth?.revocation.usesRedis = runningRedis
+        }
         return (changed, applicable)
     }
 }
