@@ -1,3 +1,4 @@
+import BulwarkAuth
 import NIOCore
 import NIOHTTP1
 
@@ -22,6 +23,20 @@ enum GatewayResponses {
         headers.add(name: "Content-Type", value: "application/problem+json")
         for field in fields { headers.add(name: field.name, value: field.value) }
         return finish(.tooManyRequests, headers: headers, body: body, requestID: requestID, allocator: allocator)
+    }
+
+    /// A 401 for a route that needs a valid bearer token (RFC 6750 §3): `WWW-Authenticate: Bearer …`
+    /// with the error code and description, and a problem document whose `reason` says which check
+    /// failed. Neither quotes the token.
+    static func unauthorized(_ failure: AuthFailure, instance: String, requestID: String, allocator: ByteBufferAllocator) -> (HTTPResponseHead, ByteBuffer) {
+        let body = """
+        {"type":"about:blank","title":"Unauthorized","status":401,"detail":\(jsonString(failure.detail)),"reason":\(jsonString(failure.reason.rawValue)),"error":\(jsonString(failure.errorCode)),"instance":\(jsonString(instance)),"request_id":\(jsonString(requestID))}
+
+        """
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/problem+json")
+        headers.add(name: "WWW-Authenticate", value: failure.challenge())
+        return finish(.unauthorized, headers: headers, body: body, requestID: requestID, allocator: allocator)
     }
 
     private static func finish(_ status: HTTPResponseStatus, headers: HTTPHeaders, body: String, requestID: String, allocator: ByteBufferAllocator) -> (HTTPResponseHead, ByteBuffer) {

@@ -20,6 +20,15 @@ enum UpstreamRequestHead {
         /// `server.tls.client_subject_header` and the verified client certificate's subject: the field is
         /// removed from the client's request and set only from the certificate.
         var clientSubject: (header: String, value: String?)?
+        /// `auth.jwt.forward_claims`: the headers removed from the client's request (lower-cased, `_` as
+        /// `-`) and those set from the verified token's claims.
+        var claims: ClaimFields?
+    }
+
+    /// The claim headers of a request (``ForwardedClaimHeaders``).
+    struct ClaimFields {
+        var removed: Set<String>
+        var fields: [(name: String, value: String)]
     }
 
     static func make(from head: HTTPRequestHead, vetted: VettedRequest, origin: Origin) -> HTTPRequestHead {
@@ -52,6 +61,8 @@ enum UpstreamRequestHead {
                 // `X_Client_Subject` too: CGI-style servers read `_` and `-` alike.
                 if let subjectHeader, name.utf8.count == subjectHeader.utf8.count,
                    name.lowercased().replacingOccurrences(of: "_", with: "-") == subjectHeader { continue }
+                if let claims = origin.claims, !claims.removed.isEmpty,
+                   claims.removed.contains(name.lowercased().replacingOccurrences(of: "_", with: "-")) { continue }
             }
             headers.add(name: name, value: value)
         }
@@ -76,6 +87,7 @@ enum UpstreamRequestHead {
         headers.add(name: "X-Real-IP", value: origin.clientAddress)
         headers.add(name: "X-Request-ID", value: origin.requestID)
         if let subject = origin.clientSubject, let value = subject.value { headers.add(name: subject.header, value: value) }
+        for field in origin.claims?.fields ?? [] { headers.add(name: field.name, value: field.value) }
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: vetted.target, headers: headers)
     }
 }

@@ -34,6 +34,8 @@ extension Gateway {
         } catch {
             return rejected(error.issues, needsRestart: needsRestart)
         }
+        // Key sets are read again on every reload (a JWKS file may have changed under the same name).
+        if applicable.auth != nil || running.auth != nil { reloadKeys(applicable.auth ?? AuthSettings()) }
         guard applicable != running || certificates != nil else {
             logger.notice("configuration reloaded: nothing changed")
             return ReloadOutcome(status: .unchanged, needsRestart: needsRestart)
@@ -55,6 +57,19 @@ extension Gateway {
         }
         logger.notice("configuration reloaded", metadata: ["changes": "\(changes.joined(separator: "; "))"])
         return ReloadOutcome(status: .applied, needsRestart: needsRestart, changes: changes)
+    }
+
+    /// Reads the issuers' key sets again in the background; on failure the keys in force stay.
+    private func reloadKeys(_ settings: AuthSettings) {
+        guard let authentication = runtime.authentication else { return }
+        let logger = self.logger
+        Task {
+            do {
+                try await authentication.reload(settings)
+            } catch {
+                logger.error("auth key sets not reloaded; the keys in force stay: \(error)")
+            }
+        }
     }
 
     /// Logs and reports a configuration that cannot be put in force (e.g. one that failed to load).

@@ -1,3 +1,4 @@
+import BulwarkAuth
 import NIOHTTP1
 import Resilience
 
@@ -18,6 +19,10 @@ struct ExchangeContext {
     /// The request came without `Host` (HTTP/1.0): the target's authority is added upstream, which
     /// speaks HTTP/1.1.
     var addsHost = false
+    /// The verified bearer token the route acts on (`routes[].auth` other than `off`), nil otherwise.
+    var token: VerifiedToken?
+    /// The request is its route's logout (`routes[].revoke_on`): a 2xx answer revokes ``token``.
+    var revokesOnSuccess = false
     /// The rate-limit fields added to the response.
     var rateLimitFields: [(name: String, value: String)] = []
     /// This event loop's upstream connections.

@@ -21,6 +21,9 @@ final class GatewayRuntime: Sendable {
     private let draining = Atomic<Bool>(false)
     /// The response cache (`cache:`), nil when no route caches.
     let responseCache: ResponseCache?
+    /// Bearer-token verification and revocation (`auth:`); there even without `auth:`, so a reload can
+    /// add it.
+    let authentication: GatewayAuthentication?
     /// Hears about client and upstream connection objects being created and freed (leak checks).
     let instanceObserver: (any InstanceObserver)?
     private let current: Mutex<GatewaySnapshot>
@@ -35,10 +38,12 @@ final class GatewayRuntime: Sendable {
         logger: Logger,
         transport: any UpstreamTransport = TCPUpstreamTransport(),
         instanceObserver: (any InstanceObserver)? = nil,
-        responseCache: ResponseCache? = nil
+        responseCache: ResponseCache? = nil,
+        authentication: GatewayAuthentication? = nil
     ) throws {
         self.instanceObserver = instanceObserver
         self.responseCache = responseCache
+        self.authentication = authentication
         self.logger = logger
         let telemetry = GatewayTelemetry(routes: [], upstreams: [], factory: metricsFactory)
         self.telemetry = telemetry

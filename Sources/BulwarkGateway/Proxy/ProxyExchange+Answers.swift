@@ -5,6 +5,7 @@ import NIOHTTP1
 extension ProxyExchange {
     /// Writes a relayed response head (``relayedHead(_:)``).
     func writeResponseHead(_ head: HTTPResponseHead) {
+        revokeIfLoggedOut(status: Int(head.status.code))
         handler.writeResponseHead(relayedHead(cacheSawHead(head)))
     }
 
@@ -28,6 +29,10 @@ extension ProxyExchange {
             (head, body) = GatewayResponses.rateLimited(
                 policy: policy, retryAfter: wait, instance: context?.loggedPath ?? Self.path(of: clientHead.uri),
                 requestID: requestID, fields: fields, allocator: handler.allocator
+            )
+        } else if case .unauthorized(let failure) = answer {
+            (head, body) = GatewayResponses.unauthorized(
+                failure, instance: context?.loggedPath ?? Self.path(of: clientHead.uri), requestID: requestID, allocator: handler.allocator
             )
         } else {
             (head, body) = GatewayResponses.error(answer.status, message: message(for: answer), requestID: requestID, allocator: handler.allocator)
@@ -76,6 +81,8 @@ extension ProxyExchange {
             return "upstream '\(upstream)' sent nothing for \((route?.settings.streamIdleTimeout ?? .zero).humanReadable)"
         case .credentialsUnavailable(let detail):
             return "the credentials for upstream '\(upstream)' are unavailable: \(detail)"
+        case .unauthorized(let failure):
+            return failure.detail
         }
     }
 

@@ -1,3 +1,4 @@
+import BulwarkAuth
 import BulwarkCredentials
 import NIOCore
 import NIOHTTP1
@@ -62,15 +63,14 @@ final class ProxyExchange: @unchecked Sendable {
 
     // MARK: Request from the client
 
-    /// Vets and routes the head, taking from the runtime everything the request will use, then lets the
-    /// machine decide.
+    /// Vets the head and verifies its bearer token (when `auth:` is on), then routes it
+    /// (``route(_:vetted:request:authentication:)``), taking from the runtime everything the request
+    /// will use, and lets the machine decide.
     func start() {
         // One read of the snapshot in force: routes, limits and trusted proxies all from the same reload.
         let snapshot = runtime.snapshot
         let server = snapshot.configuration.server
-        let resolver = snapshot.clientResolver
-        let peer = handler.peerAddress
-        let clientAddress = resolver.clientAddress(peer: peer, forwardedFor: clientHead.headers["X-Forwarded-For"])
+        let clientAddress = snapshot.clientResolver.clientAddress(peer: handler.peerAddress, forwardedFor: clientHead.headers["X-Forwarded-For"])
         var context = ExchangeContext(
             requestID: RequestID.accept(clientHead.headers.first(name: "X-Request-ID")),
             clientAddress: clientAddress,
@@ -92,7 +92,56 @@ final class ProxyExchange: @unchecked Sendable {
             vetted = value
         }
         context.loggedPath = String(vetted.path)
-        let route = snapshot.router.route(method: clientHead.method, path: vetted.path)
+        self.context = context
+        let request = ExchangeRequest(
+            framing: vetted.framing, expectsContinue: vetted.expectsContinue, maxBodyBytes: server.maxBodyBytes
+        )
+        guard let authentication = runtime.authentication, snapshot.configuration.auth != nil,
+              clientHead.headers.contains(name: "Authorization") else {
+            return route(snapshot, vetted: vetted, request: request, authentication: .anonymous)
+        }
+        switch authentication.authenticate(clientHead.headers) {
+        case .decided(let outcome):
+            route(snapshot, vetted: vetted, request: request, authentication: outcome)
+        case .needsKeys(let issuer, let keyID, let token):
+            awaitKeys(of: issuer, keyID: keyID, token: token, authentication: authentication, snapshot, vetted: vetted, request: request)
+        }
+    }
+
+    /// Routes a vetted head, by its method, path and verified claims; answers 401 when the route needs
+    /// a token the request lacks; builds the head sent upstream; then lets the machine decide.
+    func route(_ snapshot: GatewaySnapshot, vetted: VettedRequest, request: ExchangeRequest, authentication: RequestAuthentication) {
+        guard var context = self.context, !machine.isFinished else { return }
+        let server = snapshot.configuration.server
+        let resolver = snapshot.clientResolver
+        let peer = handler.peerAddress
+        let route = snapshot.router.route(method: clientHead.method, path: vetted.path, claims: authentication.claims)
+        let auth = snapshot.configuration.auth
+        var claimFields: [(name: String, value: String)] = []
+        if let route, route.settings.auth != .off {
+            // Without `auth:` in force no token can be verified: the route refuses (it never opens).
+            let refusal = auth == nil
+                ? AuthFailure(.wrongIssuer, "no issuer is configured (auth.jwt)")
+                : authentication.refusal(under: route.settings.auth)
+            runtime.authentication?.telemetry.record(authentication, refusal: refusal)
+            if let refusal {
+                context.route = route
+                self.context = context
+                return perform(machine.authenticationRefused(refusal, request: request))
+            }
+            context.token = authentication.token(under: route.settings.auth)
+            switch ForwardedClaimHeaders.fields(auth?.jwt.forwardClaims ?? [], token: context.token) {
+            case .success(let fields): claimFields = fields
+            case .failure(let failure):
+                context.route = route
+                self.context = context
+                return perform(machine.authenticationRefused(failure, request: request))
+            }
+            if let revokeOn = route.settings.revokeOn, context.token != nil,
+               revokeOn.method == clientHead.method.rawValue, revokeOn.path == vetted.path {
+                context.revokesOnSuccess = true
+            }
+        }
         let upgrade = route.flatMap {
             UpgradeRequest.protocolToForward(clientHead, connectionUpgrade: vetted.connection.upgrade, allowed: $0.settings.upgrades)
         }
@@ -103,11 +152,12 @@ final class ProxyExchange: @unchecked Sendable {
         if let route {
             context.route = route
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
-                peer: peer, peerIsTrusted: resolver.isTrusted(peer), clientAddress: clientAddress, requestID: context.requestID,
+                peer: peer, peerIsTrusted: resolver.isTrusted(peer), clientAddress: context.clientAddress, requestID: context.requestID,
                 scheme: handler.security == nil ? "http" : "https",
                 // The header configured now is stripped even on a connection accepted before a reload
                 // configured it; its value only ever comes from this connection's verified certificate.
-                clientSubject: server.tls?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) }
+                clientSubject: server.tls?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) },
+                claims: auth.map { .init(removed: ForwardedClaimHeaders.removedNames($0.jwt.forwardClaims), fields: claimFields) }
             ))
             if let upgrade, context.upstreamHead != nil { UpgradeRequest.addUpgradeFields(upgrade, to: &context.upstreamHead!) }
             context.addsHost = vetted.host == nil
@@ -121,9 +171,6 @@ final class ProxyExchange: @unchecked Sendable {
             }
         }
         self.context = context
-        let request = ExchangeRequest(
-            framing: vetted.framing, expectsContinue: vetted.expectsContinue, maxBodyBytes: server.maxBodyBytes
-        )
         let policy = route.map { route in
             var policy = ExchangePolicy(route: route, method: clientHead.method)
             policy.upgrade = upgrade
@@ -139,7 +186,7 @@ final class ProxyExchange: @unchecked Sendable {
     /// Asks the route's rate limiter; its answer comes back on this event loop.
     func checkRateLimit() {
         guard let context, let route = context.route else { return }
-        context.rateLimiter.check(route.rateLimits, clientAddress: context.clientAddress, headers: clientHead.headers, on: eventLoop) { outcome in
+        context.rateLimiter.check(route.rateLimits, clientAddress: context.clientAddress, headers: clientHead.headers, claims: context.token?.claims, on: eventLoop) { outcome in
             self.rateLimited(outcome)
         }
     }

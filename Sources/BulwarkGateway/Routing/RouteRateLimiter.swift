@@ -1,3 +1,4 @@
+import BulwarkAuth
 import BulwarkConfig
 import Logging
 import NIOCore
@@ -34,14 +35,17 @@ final class RouteRateLimiter: Sendable {
     /// the header's value in lowercase hex (34 characters whatever the value's size, and the same on
     /// every instance, so a shared store sees one key). A missing or empty header falls back to the
     /// client address.
-    static func key(for rateLimit: RateLimitClass, clientAddress: String, headers: HTTPHeaders) -> String {
+    /// A `claim:NAME` class keys on the verified token's claim the same way, under `c:`; a request
+    /// without it (no token, or no such claim) falls back to the client address too.
+    static func key(for rateLimit: RateLimitClass, clientAddress: String, headers: HTTPHeaders, claims: Claims? = nil) -> String {
         switch rateLimit.key {
         case .clientIP:
             return "ip:\(clientAddress)"
         case .header(let name):
             if let value = headers.first(name: name), !value.isEmpty { return headerKey(value) }
             return "ip:\(clientAddress)"
-        case .claim:
+        case .claim(let name):
+            if let value = claims?[name]?.text, !value.isEmpty { return digestKey(value, prefix: UInt8(ascii: "c")) }
             return "ip:\(clientAddress)"
         }
     }
@@ -61,10 +65,15 @@ final class RouteRateLimiter: Sendable {
 
     /// `h:` and the hex of the first ``headerKeyDigestBytes`` bytes of SHA-256(`value` as UTF-8).
     static func headerKey(_ value: String) -> String {
+        digestKey(value, prefix: UInt8(ascii: "h"))
+    }
+
+    /// `prefix`, `:` and the hex of the first ``headerKeyDigestBytes`` bytes of SHA-256(`value`).
+    private static func digestKey(_ value: String, prefix: UInt8) -> String {
         let digest = SHA256Digest.hash(value.utf8)
         let hex = hexDigits
         return String(unsafeUninitializedCapacity: 2 + 2 * headerKeyDigestBytes) { buffer in
-            buffer[0] = UInt8(ascii: "h")
+            buffer[0] = prefix
             buffer[1] = UInt8(ascii: ":")
             for index in 0..<headerKeyDigestBytes {
                 buffer[2 + 2 * index] = hex[Int(digest[index] >> 4)]
@@ -76,10 +85,10 @@ final class RouteRateLimiter: Sendable {
 
     /// Decides every class of a route for a request; `completion` runs on `eventLoop`.
     func check(
-        _ limits: [RouteRateLimit], clientAddress: String, headers: HTTPHeaders,
+        _ limits: [RouteRateLimit], clientAddress: String, headers: HTTPHeaders, claims: Claims? = nil,
         on eventLoop: any EventLoop, completion: @escaping @Sendable (Outcome) -> Void
     ) {
-        let keys = limits.map { $0.keyPrefix + Self.key(for: $0.rateLimitClass, clientAddress: clientAddress, headers: headers) }
+        let keys = limits.map { $0.keyPrefix + Self.key(for: $0.rateLimitClass, clientAddress: clientAddress, headers: headers, claims: claims) }
         switch backend {
         case .memory(let store):
             completion(zip(limits, keys).map { ($0.rateLimitClass.policy, store.decide(key: $1, policy: $0.rateLimitClass.policy)) })

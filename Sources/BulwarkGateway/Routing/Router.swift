@@ -1,3 +1,4 @@
+import BulwarkAuth
 import BulwarkConfig
 import NIOHTTP1
 import Resilience
@@ -40,19 +41,30 @@ final class CompiledRoute: Sendable {
         self.cacheLockTimeout = cache?.lockTimeout ?? timeout
     }
 
-    func matches(method: HTTPMethod, path: Substring) -> Bool {
+    func matches(method: HTTPMethod, path: Substring, claims: Claims?) -> Bool {
         if let methods = settings.methods, !methods.contains(method.rawValue) { return false }
-        return Router.path(path, hasPrefix: settings.pathPrefix)
+        guard Router.path(path, hasPrefix: settings.pathPrefix) else { return false }
+        return Router.claims(claims, match: settings.claims)
     }
 }
 
-/// Chooses the route for a request: the first, in configuration order, whose prefix and method match.
+/// Chooses the route for a request: the first, in configuration order, whose prefix, method and
+/// claims (`routes[].claims`) match.
 struct Router: Sendable {
     let routes: [CompiledRoute]
 
-    /// The route for a canonical path (see ``PathCanonicalizer``).
-    func route(method: HTTPMethod, path: Substring) -> CompiledRoute? {
-        routes.first { $0.matches(method: method, path: path) }
+    /// The route for a canonical path (see ``PathCanonicalizer``) and the request's verified claims (nil
+    /// without a verified token: routes that ask for claims are passed over).
+    func route(method: HTTPMethod, path: Substring, claims: Claims? = nil) -> CompiledRoute? {
+        routes.first { $0.matches(method: method, path: path, claims: claims) }
+    }
+
+    /// Whether `claims` satisfy a route's `routes[].claims`: every one named is there and matches
+    /// (``ClaimValue/matches(_:)``). No required claims: always.
+    static func claims(_ claims: Claims?, match required: [String: String]) -> Bool {
+        if required.isEmpty { return true }
+        guard let claims else { return false }
+        return required.allSatisfy { name, value in claims[name]?.matches(value) ?? false }
     }
 
     /// The route for a request target as received (its query and fragment ignored). Routing on a raw

@@ -1,6 +1,7 @@
 import BulwarkConfig
 import BulwarkRedis
 import CoreMetrics
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -36,6 +37,8 @@ public final class Gateway: Service, Sendable {
     ///   - instanceObserver: told when client and upstream connection objects are created and freed
     ///     (for leak checks); default none.
     ///   - cacheClock: the response cache's clock (freshness, ages, windows); tests pass a manual one.
+    ///   - wallClock: seconds since 1970, what bearer tokens' `exp`, `nbf` and `iat` are checked against;
+    ///     tests pass their own.
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
     public init(
         configuration: BulwarkConfiguration,
@@ -43,7 +46,8 @@ public final class Gateway: Service, Sendable {
         eventLoopGroup: (any EventLoopGroup)? = nil,
         metricsFactory: (any MetricsFactory)? = nil,
         instanceObserver: (any InstanceObserver)? = nil,
-        cacheClock: any Clock<Duration> = ContinuousClock()
+        cacheClock: any Clock<Duration> = ContinuousClock(),
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
@@ -67,13 +71,21 @@ public final class Gateway: Service, Sendable {
         let responseCache = try configuration.cache.map { settings in
             try ResponseCache(settings: settings, redis: sharedRedis, eventLoopGroup: eventLoopGroup, clock: cacheClock, metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger)
         }
+        let authentication = GatewayAuthentication(
+            settings: configuration.auth ?? AuthSettings(), redis: sharedRedis, wallClock: wallClock,
+            logger: logger, metricsFactory: metricsFactory ?? MetricsSystem.factory
+        )
         self.runtime = try GatewayRuntime(
             configuration: configuration, eventLoops: loops, rateLimitBackend: backend,
             metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger,
-            instanceObserver: instanceObserver, responseCache: responseCache
+            instanceObserver: instanceObserver, responseCache: responseCache, authentication: authentication
         )
         self.healthChecks = HealthCheckSupervisor(group: eventLoopGroup, logger: logger)
     }
+
+    /// Bearer-token verification and the revocation list (`auth:`): key-set status and revocation for
+    /// the admin API.
+    public var authentication: GatewayAuthentication? { runtime.authentication }
 
     /// The HTTP response cache (`cache:`), nil when no route caches: figures and purging for the admin API.
     public var responseCache: ResponseCache? { runtime.responseCache }
@@ -114,6 +126,8 @@ public final class Gateway: Service, Sendable {
 
     /// Runs until graceful shutdown or cancellation, then drains.
     public func run() async throws {
+        // Keys first: a listener that accepted before them would refuse every token.
+        try await runtime.authentication?.start()
         let server = try await GatewayServer.bind(runtime: runtime, group: group)
         let port = server.localAddress?.port ?? configuration.server.listen.port
         logger.notice("bulwark listening", metadata: [
@@ -155,6 +169,9 @@ public final class Gateway: Service, Sendable {
             }
             if let bus = runtime.responseCache?.bus {
                 tasks.addTask { await bus.run() }
+            }
+            if let authentication = runtime.authentication {
+                tasks.addTask { await authentication.run() }
             }
             await withGracefulShutdownHandler {
                 await (try? gracefulShutdown())

@@ -100,6 +100,11 @@ struct AdminAPI: Sendable {
         case "/api/cache/purge":
             guard request.method == .POST else { return only([.POST], request) { .error(.methodNotAllowed, "") } }
             return await purgeCache(request)
+        case "/api/tokens":
+            return only([.GET], request) { tokenStatus() }
+        case "/api/tokens/revoke":
+            guard request.method == .POST else { return only([.POST], request) { .error(.methodNotAllowed, "") } }
+            return await revokeToken(request)
         default:
             break
         }

@@ -1,3 +1,4 @@
+import BulwarkAuth
 import NIOHTTP1
 
 /// An answer the gateway gives itself instead of relaying an upstream's response. The exchange machine
@@ -23,6 +24,8 @@ enum ExchangeAnswer: Equatable, Sendable {
     case requestTimedOut
     /// The upstream needs a token the gateway could not get (`credentials:`); `detail` says why.
     case credentialsUnavailable(String)
+    /// The route needs a valid bearer token (`routes[].auth`) and the request has none, or an invalid one.
+    case unauthorized(AuthFailure)
 
     /// The status of the answer.
     var status: HTTPResponseStatus {
@@ -30,6 +33,7 @@ enum ExchangeAnswer: Equatable, Sendable {
         case .rejected(let status, _), .requestBodyFailed(let status, _): status
         case .declaredBodyTooLarge, .bodyTooLarge: .payloadTooLarge
         case .noRoute: .notFound
+        case .unauthorized: .unauthorized
         case .rateLimited: .tooManyRequests
         case .noTargetAvailable, .credentialsUnavailable: .serviceUnavailable
         case .attemptFailed(.perTryTimeout), .attemptFailed(.requestTimeout), .attemptFailed(.streamIdleTimeout), .requestTimedOut: .gatewayTimeout
@@ -41,7 +45,7 @@ enum ExchangeAnswer: Equatable, Sendable {
     var closesConnection: Bool {
         switch self {
         case .rejected, .declaredBodyTooLarge, .bodyTooLarge, .requestBodyFailed: true
-        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut, .credentialsUnavailable: false
+        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut, .credentialsUnavailable, .unauthorized: false
         }
     }
 }

@@ -53,7 +53,7 @@ extension ExchangeStateMachine {
         if stream != nil { return .none }
         let settlement = currentAttempt.map { AttemptSettlement(attempt: $0.number, outcome: .failed(.requestTimeout), reusesConnection: false) }
         switch state {
-        case .receivingHead, .checkingRateLimit, .finished, .upgraded:
+        case .receivingHead, .authenticating, .checkingRateLimit, .finished, .upgraded:
             return .none
         case .streaming(_, heldHead: nil):
             return abort(settlement)

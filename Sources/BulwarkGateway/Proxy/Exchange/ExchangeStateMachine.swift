@@ -34,6 +34,9 @@ struct ExchangeStateMachine {
     enum State: Equatable {
         /// The head is being vetted and routed.
         case receivingHead
+        /// Waiting for an issuer's key set to be fetched again before the bearer token is verified and
+        /// the request routed (`+Auth`).
+        case authenticating
         /// Waiting for the route's rate limits.
         case checkingRateLimit
         /// Waiting for the response cache (`routes[].cache`): a stored response answers, or the request
@@ -166,7 +169,7 @@ struct ExchangeStateMachine {
 
     /// The head passed vetting; `policy` is its route's, nil when no route matched.
     mutating func headAccepted(_ request: ExchangeRequest, policy: ExchangePolicy?, now: Int64) -> Action {
-        guard state == .receivingHead else { return .none }
+        guard state == .receivingHead || state == .authenticating else { return .none }
         self.request = request
         if request.maxBodyBytes > 0, case .length(let length) = request.framing, length > request.maxBodyBytes {
             return answer(.declaredBodyTooLarge(length: length, limit: request.maxBodyBytes))
