@@ -1,0 +1,237 @@
+import BulwarkRedis
+import Logging
+import Metrics
+import Resilience
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The gateway's revocation list: a full copy in memory, checked synchronously on every authenticated
+/// request, kept in step with a ``RevocationStore`` and with the other gateways through an
+/// ``InvalidationBus`` (topic `revocation`).
+///
+/// ```swift
+/// let revocation = TokenRevocation(store: RedisRevocationStore(redis: redis), bus: bus, onStoreFailure: .allow)
+/// let running = Task { await revocation.run() }                 // until cancelled
+/// if revocation.check(token) == .revoked { /* 401 token_revoked */ }
+/// try await revocation.revoke(.forToken(token), origin: .logout)
+/// ```
+///
+/// - ``revoke(_:origin:)`` applies the entry here at once, writes it to the store with the entry's
+///   remaining life (`exp` + leeway − now, at least 1 s; `max_ttl` when `exp` is unknown; for a subject,
+///   `before` + `max_ttl` + leeway − now) and announces it on the bus; the others apply it within
+///   milliseconds.
+/// - ``run()`` loads the store at start, applies what the others announce, reloads when the bus asks to
+///   resynchronise, and every `syncInterval` forgets expired entries and retries a failed load.
+/// - A load merges the store's entries into the copy and writes back those the store lacks (a write that
+///   failed, or a Redis that restarted empty): a revocation is never dropped before its end.
+/// - The list is *in step* after a successful load while the bus (if any) is connected; a failed load or
+///   write, or the bus disconnecting, puts it out of step until the next successful load. Out of step,
+///   ``check(_:)`` refuses tokens it does not know to be revoked only under ``StoreFailurePolicy/deny``.
+///   Known revocations are refused either way, and ``check(_:)`` never waits for anything.
+public final class TokenRevocation: Sendable {
+    /// The invalidation-bus topic of revocations; messages are of kind `add` with an encoded entry.
+    public static let busTopic = "revocation"
+
+    /// What an unknown token gets while the list is out of step.
+    public let onStoreFailure: StoreFailurePolicy
+    /// The life of an entry whose token's `exp` is unknown.
+    public let maxTTL: Duration
+    /// How long after its `exp` the verifier still accepts a token; entries outlive `exp` by this much.
+    public let leeway: Duration
+    /// How often expired entries are forgotten and a failed load retried.
+    public let syncInterval: Duration
+    private let store: any RevocationStore
+    private let bus: InvalidationBus?
+    private let now: @Sendable () -> Double
+    private let clock: any Clock<Duration>
+    private let state: Mutex<State>
+    private let requests: AsyncStream<SyncRequest>
+    private let requestSink: AsyncStream<SyncRequest>.Continuation
+    private let telemetry: RevocationTelemetry
+
+    private struct State {
+        var list: RevocationList
+        /// nil until the first load; then whether the last load succeeded with nothing failing since.
+        var reachable: Bool?
+    }
+
+    private enum SyncRequest: Sendable {
+        case tick
+        case resynchronize
+    }
+
+    /// A revocation list on `store`.
+    /// - Parameters:
+    ///   - store: where revocations are kept: ``RedisRevocationStore`` to share them, ``MemoryRevocationStore`` for one process.
+    ///   - bus: how revocations reach the other gateways at once; nil for a single gateway.
+    ///   - onStoreFailure: `auth.revocation.on_store_failure`; defaults to ``StoreFailurePolicy/allow``.
+    ///   - maxTTL: `auth.revocation.max_ttl`; defaults to 24 hours.
+    ///   - leeway: `auth.jwt.leeway`: entries outlive their token's `exp` by this much. Defaults to 30 s.
+    ///   - syncInterval: how often expired entries are forgotten and a failed load retried. Defaults to 30 s.
+    ///   - now: the wall-clock time in seconds since 1970 (token times are compared with it).
+    ///   - clock: what `syncInterval` is measured on.
+    public init(
+        store: any RevocationStore,
+        bus: InvalidationBus? = nil,
+        onStoreFailure: StoreFailurePolicy = .allow,
+        maxTTL: Duration = .seconds(86_400),
+        leeway: Duration = .seconds(30),
+        syncInterval: Duration = .seconds(30),
+        now: @escaping @Sendable () -> Double = TokenRevocation.systemNow,
+        clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "bulwark.auth.revocation"),
+        metricsFactory: (any MetricsFactory)? = nil
+    ) {
+        self.store = store
+        self.bus = bus
+        self.onStoreFailure = onStoreFailure
+        self.maxTTL = maxTTL
+        self.leeway = leeway
+        self.syncInterval = syncInterval
+        self.now = now
+        self.clock = clock
+        self.state = Mutex(State(list: RevocationList(maxTTL: maxTTL, leeway: leeway), reachable: nil))
+        (requests, requestSink) = AsyncStream.makeStream(of: SyncRequest.self, bufferingPolicy: .bufferingNewest(8))
+        telemetry = RevocationTelemetry(logger: logger, factory: metricsFactory ?? MetricsSystem.factory)
+        bus?.addListener(topic: Self.busTopic) { [weak self] event in self?.received(event) }
+    }
+
+    /// The wall-clock time in seconds since 1970.
+    public static func systemNow() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// Whether the list is in step with the store: loaded, nothing failed since, and the bus (if any)
+    /// connected.
+    public var storeReachable: Bool {
+        state.withLock { $0.reachable == true } && bus?.isConnected != false
+    }
+
+    /// Entries in this gateway's list.
+    public var count: Int { state.withLock { $0.list.count } }
+
+    /// Whether `token` may pass, from memory alone (it never waits): ``RevocationVerdict/revoked`` when
+    /// it is known to be revoked; ``RevocationVerdict/unavailable`` when it is not, the list is out of
+    /// step and the policy is ``StoreFailurePolicy/deny``; ``RevocationVerdict/allowed`` otherwise.
+    public func check(_ token: VerifiedToken) -> RevocationVerdict {
+        let now = now()
+        let (revoked, loaded) = state.withLock { ($0.list.isRevoked(token, now: now), $0.reachable == true) }
+        let synchronized = revoked || onStoreFailure == .allow || (loaded && bus?.isConnected != false)
+        return .decide(knownRevoked: revoked, synchronized: synchronized, policy: onStoreFailure)
+    }
+
+    /// Revokes `entry`: in force here at once, then written to the store and announced to the others.
+    /// - Throws: ``RevocationStoreError`` when the store does not take it; the entry stays in force here
+    ///   and is written when the store answers again. A failed announcement is logged, not thrown (the
+    ///   entry is stored; the others find it at their next load).
+    public func revoke(_ entry: RevocationEntry, origin: RevocationOrigin = .admin) async throws {
+        let now = now()
+        apply(entry, now: now, source: origin.rawValue)
+        do {
+            try await store.add(entry, ttl: lifetime(of: entry, now: now))
+        } catch {
+            noteReachable(false, reason: "writing \(entry.logLabel) failed: \(error)")
+            throw RevocationStoreError(entry: entry.logLabel, reason: String(describing: error))
+        }
+        do {
+            try await announce(entry)
+        } catch {
+            noteReachable(false, reason: "announcing \(entry.logLabel) on the invalidation bus failed: \(error)")
+        }
+    }
+
+    /// Loads the store, then keeps the list in step until the task is cancelled. Call it once.
+    public func run() async {
+        await synchronize()
+        await withDiscardingTaskGroup { group in
+            let (clock, interval, sink) = (clock, syncInterval, requestSink)
+            group.addTask {
+                while (try? await clock.sleep(for: interval)) != nil { sink.yield(.tick) }
+            }
+            for await request in requests {
+                switch request {
+                case .resynchronize:
+                    await synchronize()
+                case .tick:
+                    let now = now()
+                    telemetry.entries(state.withLock { $0.list.purgeExpired(now: now); return $0.list.count })
+                    if bus?.isConnected == false {
+                        noteReachable(false, reason: "the invalidation bus is disconnected")
+                    } else if state.withLock({ $0.reachable != true }) {
+                        await synchronize()
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Merges the store's entries into the list and writes back those it lacks.
+    private func synchronize() async {
+        do {
+            let stored = try await store.all()
+            let now = now()
+            let storedKeys = Set(stored.map(\.storageKey))
+            let missing = state.withLock { state in
+                for entry in stored { state.list.insert(entry, now: now) }
+                state.list.purgeExpired(now: now)
+                return state.list.entries.filter { !storedKeys.contains($0.storageKey) }
+            }
+            for entry in missing {
+                try await store.add(entry, ttl: lifetime(of: entry, now: now))
+                try await announce(entry)
+            }
+            telemetry.entries(count)
+            noteReachable(true, reason: nil)
+        } catch {
+            noteReachable(false, reason: "loading the list failed: \(error)")
+        }
+    }
+
+    private func received(_ event: InvalidationEvent) {
+        switch event {
+        case .message(let message):
+            guard message.kind == "add", let entry = RevocationEntry(encoded: message.value) else { return }
+            apply(entry, now: now(), source: "peer")
+        case .resynchronize:
+            // Messages were missed while the bus was away: out of step until the reload.
+            noteReachable(false, reason: "the invalidation bus lost its subscription; reloading the list")
+            requestSink.yield(.resynchronize)
+        }
+    }
+
+    private func apply(_ entry: RevocationEntry, now: Double, source: String) {
+        let count = state.withLock { state in
+            state.list.insert(entry, now: now)
+            return state.list.count
+        }
+        telemetry.entries(count)
+        telemetry.revoked(source: source)
+    }
+
+    private func announce(_ entry: RevocationEntry) async throws {
+        try await bus?.publish(topic: Self.busTopic, kind: "add", value: entry.encoded)
+    }
+
+    /// The entry's remaining life, at least 1 s.
+    private func lifetime(of entry: RevocationEntry, now: Double) -> Duration {
+        let remaining = entry.effectiveUntil(now: now, maxTTL: maxTTL.secondsDouble, leeway: leeway.secondsDouble) - now
+        return .milliseconds(Int64(max(1, min(remaining, 9e9)) * 1000))
+    }
+
+    private func noteReachable(_ reachable: Bool, reason: String?) {
+        let (previous, count) = state.withLock { state in
+            defer { state.reachable = reachable }
+            return (state.reachable, state.list.count)
+        }
+        guard previous != reachable else { return }
+        telemetry.reachability(reachable, previous: previous, reason: reason, entries: count)
+    }
+}
