@@ -9,8 +9,9 @@ import Crypto
 ///    are not supported (`malformed`); `kid`, when present, a string (`malformed`);
 /// 3. `iss` a configured issuer (`wrongIssuer`);
 /// 4. `alg` one that issuer accepts (`wrongAlgorithm`), and one its keys verify;
-/// 5. the key: the one `kid` names (unknown: ``TokenVerification/unknownKey(issuer:keyID:)``), or, without
-///    `kid`, any key of the issuer for that `alg`; the signature must verify (`badSignature`);
+/// 5. the key: the one `kid` names (unknown: ``TokenVerification/unknownKey(issuer:keyID:)``; a set
+///    without any `kid` tries its kid-less keys instead), or, without `kid`, any key of the issuer for that
+///    `alg` (`unknownKey` when the issuer has no keys loaded); the signature must verify (`badSignature`);
 /// 6. times, each optional, with the leeway: `exp` after now (`expired`), `nbf` and `iat` not after now
 ///    (`notYetValid`); a time that is not a number is `malformed`;
 /// 7. `aud` names one of the issuer's audiences, when it has any (`wrongAudience`).
@@ -87,6 +88,9 @@ public struct TokenVerifier: Sendable {
         let candidates = issuer.keys.candidates(keyID: header.keyID)
         if candidates.isEmpty, let keyID = header.keyID {
             return .unknownKey(issuer: issuer.issuer, keyID: keyID)
+        }
+        guard !candidates.isEmpty else {
+            throw AuthFailure(.unknownKey, "no keys of the token's issuer are loaded")
         }
         let able = candidates.filter { $0.verifiers[header.algorithm] != nil }
         guard !able.isEmpty else {
