@@ -18,6 +18,8 @@ import Foundation
 /// | `process_crash_loop` | `group.slot` | critical: the slot restarted more than `restart.max_restarts` times within `restart.window` and was given up (see ``processConditions(for:)``) |
 /// | `process_memory_restart` | group | warning for 10 minutes after an instance was replaced for exceeding `max_memory` |
 /// | `upstream_credentials_failing` | upstream | error while OAuth2 token refreshes fail and a valid token is left, critical once none is (see ``credentialConditions(for:)``) |
+/// | `auth_keys_stale` | issuer | error while an issuer's key set cannot be refreshed (see ``authConditions(for:)``) |
+/// | `auth_revocation_store_down` | revocation | warning (allow) or critical (deny) while the shared revocation list cannot reach Redis |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -66,6 +68,7 @@ public enum AlertRules {
         }
         conditions += certificateConditions(for: observation)
         conditions += credentialConditions(for: observation)
+        conditions += authConditions(for: observation)
         conditions += processConditions(for: observation)
         return conditions
     }

@@ -23,6 +23,8 @@ public struct Observation: Sendable, Hashable {
     public var handshakeFailures: [String: Int] = [:]
     /// The OAuth2 token of every upstream with `credentials.oauth2_client_credentials`.
     public var credentials: [CredentialObservation] = []
+    /// Bearer-token authentication (`auth:`); nil when it is not configured.
+    public var auth: AuthObservation?
     /// The process groups `bulwark run` supervises (empty under `serve`).
     public var processes: [ProcessGroupStatus] = []
 

@@ -57,6 +57,7 @@ extension Observation {
         certificates = snapshot.certificates
         handshakeFailures = snapshot.handshakeFailures
         credentials = snapshot.credentials
+        auth = snapshot.auth
         self.dependencies = dependencies
     }
 }

@@ -31,6 +31,7 @@ extension GatewaySnapshot {
         credentials = gateway.upstreams.compactMap { upstream in
             upstream.credentialStatus.map { Observation.CredentialObservation(upstream: upstream.name, status: $0) }
         }
+        auth = Observation.AuthObservation(of: gateway)
     }
 
     /// Only what readiness needs (the routes and draining): `/health/ready` is polled by load

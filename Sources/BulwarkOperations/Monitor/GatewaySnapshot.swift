@@ -27,6 +27,8 @@ public struct GatewaySnapshot: Sendable, Hashable {
     public var handshakeFailures: [String: Int] = [:]
     /// The OAuth2 token of every upstream with `credentials.oauth2_client_credentials`.
     public var credentials: [Observation.CredentialObservation] = []
+    /// Bearer-token authentication (`auth:`); nil when it is not configured.
+    public var auth: Observation.AuthObservation?
 
     /// An empty snapshot: no routes, nothing draining.
     public init() {}
