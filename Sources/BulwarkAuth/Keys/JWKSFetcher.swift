@@ -24,8 +24,22 @@ struct JWKSFetcher: Sendable {
         return nil
     }
 
-    /// The document at `url`.
+    /// The document at `url`, within ``timeout`` (real time) from the request to the body's last byte.
     func fetch(_ url: String) async -> Result<[UInt8], KeySourceFailure> {
+        await withTaskGroup(of: Result<[UInt8], KeySourceFailure>?.self) { group in
+            group.addTask { await exchange(url) }
+            group.addTask {
+                try? await Task.sleep(for: Self.timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(KeySourceFailure("jwks_url \(KeySource.redacted(url)) did not answer within 5 seconds"))
+        }
+    }
+
+    /// One `GET` of `url` (the head bounded by AsyncHTTPClient's deadline, the body by ``fetch(_:)``).
+    private func exchange(_ url: String) async -> Result<[UInt8], KeySourceFailure> {
         let name = "jwks_url \(KeySource.redacted(url))"
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/jwk-set+json, application/json")

@@ -207,7 +207,7 @@ public final class KeySetProvider: Sendable {
         ]
         if let failure = report.failure {
             let level: Logger.Level = report.repeated ? .debug : .warning
-            logger.log(level: level, "auth key set not loaded, previous keys kept: \(failure)", metadata: metadata)
+            logger.log(level: level, "auth key set not loaded (any previous keys stay in use): \(failure)", metadata: metadata)
         } else {
             logger.log(level: trigger == .interval ? .debug : .info, "auth key set loaded", metadata: metadata)
         }
