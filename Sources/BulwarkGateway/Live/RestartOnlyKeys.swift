@@ -37,11 +37,11 @@ enum RestartOnlyKeys {
         keep("backup", \.backup)
         keep("health", \.health)
         // The revocation store (in memory or in Redis) is built once; a file without `auth:` counts as
-        // the in-memory list.
+        // the in-memory list. Removing `auth:` still applies (verification stops) without adding a section
+        // back; the store stays as it was built until a restart.
         let runningRedis = running.auth?.revocation.usesRedis ?? false
         if runningRedis != (loaded.auth?.revocation.usesRedis ?? false) {
             changed.append("auth.revocation.redis")
-            if applicable.auth == nil { applicable.auth = AuthSettings() }
             applicable.auth?.revocation.usesRedis = runningRedis
         }
         return (changed, applicable)
