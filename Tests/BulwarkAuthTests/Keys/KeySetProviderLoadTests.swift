@@ -40,6 +40,17 @@ struct KeySetProviderLoadTests {
         #expect(harness.provider.status.isEmpty)
     }
 
+    @Test("a jwks_file larger than 1 MiB is refused")
+    func largeFile() async throws {
+        let directory = try KeySetTemporaryDirectory()
+        let key = TestKeys.p256(kid: "k1")
+        let padded = "{\"keys\":[" + key.jwkJSON + "]" + String(repeating: " ", count: 1 << 20) + "}"
+        let path = try directory.write("jwks.json", padded)
+        let harness = KeySetHarness(source: .file(path: path))
+        let error = try #require(await #expect(throws: KeySetLoadError.self) { try await harness.provider.load() })
+        #expect(error.problems.map(\.message) == ["jwks_file \(path) is larger than 1 MiB"])
+    }
+
     @Test("load() refuses a jwks_url that is not http(s) and an issuer named twice")
     func badConfiguration() async throws {
         let harness = KeySetHarness([

@@ -126,6 +126,21 @@ struct KeySetProviderURLTests {
         await server.stop()
     }
 
+    @Test("a jwks_url document larger than 1 MiB is refused and the keys it had stay")
+    func largeDocument() async throws {
+        let key = TestKeys.p256(kid: "k1")
+        let server = try await JWKSServer.start(document: TestKeys.jwks([key]))
+        let harness = KeySetHarness(source: .url(server.url, refresh: .seconds(300)), clock: ManualClock())
+        try await harness.provider.load()
+        server.serve("{\"keys\":[" + key.jwkJSON + "]" + String(repeating: " ", count: 1 << 20) + "}")
+        #expect(await harness.provider.refreshForUnknownKey(issuer: KeySetHarness.issuer, keyID: "k2") == false)
+        #expect(server.requests == 2)
+        #expect(harness.provider.status.first?.lastError == "jwks_url \(server.url) sent more than 1 MiB")
+        #expect(harness.refreshes("failure", "unknown_kid") == 1)
+        #expect(harness.verify(key).token != nil)
+        await server.stop()
+    }
+
     @Test("an unreachable jwks_url is reported as such, naming the URL without its user information")
     func unreachable() async throws {
         let server = try await JWKSServer.start(document: "{}")
