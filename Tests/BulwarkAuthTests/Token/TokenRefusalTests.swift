@@ -1,4 +1,5 @@
 import BulwarkAuth
+import Crypto
 import Foundation
 import Testing
 
@@ -12,6 +13,9 @@ struct TokenRefusalTests {
         let claims = VerifierFixture.claims()
         let good = TestKeys.token(claims: claims, signedBy: ec)
         let parts = good.split(separator: ".").map(String.init)
+        let signature = try #require(Data(base64Encoded: parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "=="))
+        #expect(signature.count == 64)
+        let der = try P256.Signing.ECDSASignature(rawRepresentation: signature).derRepresentation
         let header = TestKeys.json(["alg": "ES256", "kid": "ec"])
         let payload = TestKeys.json(claims)
         func signed(header: String = header, payload: String = payload) -> String {
@@ -53,9 +57,11 @@ struct TokenRefusalTests {
             ("alg unknown", withHeader(["alg": "XS256", "kid": "ec"]), .wrongAlgorithm),
             ("alg of another family than the named key", TestKeys.token(claims: claims, signedBy: fixture.rsa, alg: "RS256", kid: "ec"), .wrongAlgorithm),
             ("signed by another key", TestKeys.token(claims: claims, signedBy: TestKeys.p256(kid: "ec")), .badSignature),
-            ("signed by the other key of the set", TestKeys.token(claims: claims, signedBy: ec, kid: "rsa", extraHeader: ["alg": "PS256"]), .wrongAlgorithm),
+            ("an ES256 signature under a PS256 header naming the RSA key", TestKeys.token(claims: claims, signedBy: ec, kid: "rsa", extraHeader: ["alg": "PS256"]), .badSignature),
             ("empty signature", parts[0] + "." + parts[1] + ".", .badSignature),
-            ("short signature", parts[0] + "." + parts[1] + "." + String(parts[2].dropLast(4)), .badSignature),
+            ("short signature", parts[0] + "." + parts[1] + "." + TestKeys.base64URL(signature.dropLast()), .badSignature),
+            ("long signature", parts[0] + "." + parts[1] + "." + TestKeys.base64URL(signature + [0]), .badSignature),
+            ("DER signature", parts[0] + "." + parts[1] + "." + TestKeys.base64URL(der), .badSignature),
             ("payload swapped", parts[0] + "." + TestKeys.base64URL(Array(TestKeys.json(VerifierFixture.claims(["sub": "admin"])).utf8)) + "." + parts[2], .badSignature),
             ("an embedded jwk is ignored", embeddedKey(claims), .badSignature),
             ("expired", withClaims(["exp": VerifierFixture.now - 31]), .expired),
