@@ -32,11 +32,13 @@ public struct VerificationKeySet: Sendable {
         keys.contains { $0.keyID == keyID }
     }
 
-    /// The keys a token's `kid` selects: those with that `kid`, or, when none has it, those without a
-    /// `kid` (a secret, or a kid-less JWK). Empty when the `kid` is unknown.
+    /// The keys a token's `kid` selects: those with that `kid`; every key when no key has a `kid` (a
+    /// secret, or a JWKS without kids, where the token's `kid` means nothing to us). Empty when the `kid`
+    /// is unknown, which may mean the issuer rotated its keys.
     func candidates(keyID: String?) -> [VerificationKey] {
         guard let keyID else { return keys }
         let named = keys.filter { $0.keyID == keyID }
-        return named.isEmpty ? keys.filter { $0.keyID == nil } : named
+        guard named.isEmpty else { return named }
+        return keys.allSatisfy { $0.keyID == nil } ? keys : []
     }
 }

@@ -78,7 +78,7 @@ struct TokenVerifierTests {
         #expect(verifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: stranger)[...], now: 0).refusal == .badSignature)
     }
 
-    @Test("an unknown kid asks for a refetch; a key set without kids tries its keys instead")
+    @Test("an unknown kid asks for a refetch; a key set without any kid tries its keys instead")
     func unknownKid() async throws {
         let fixture = try await VerifierFixture()
         let newKey = TestKeys.p256(kid: "new")
@@ -89,6 +89,14 @@ struct TokenVerifierTests {
         let set = try await VerificationKeySet.load(jwks: Array(TestKeys.jwks([kidless]).utf8), algorithms: ["ES256"])
         let verifier = TokenVerifier(issuers: [.init(issuer: "i", audiences: [], algorithms: ["ES256"], keys: set)], leeway: .zero)
         #expect(verifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: kidless, kid: "whatever")[...], now: 0).token != nil)
+
+        // In a set where some keys have kids, an unknown kid is unknown even though kid-less keys exist.
+        let named = TestKeys.p256(kid: "named")
+        let mixed = try await VerificationKeySet.load(jwks: Array(TestKeys.jwks([kidless, named]).utf8), algorithms: ["ES256"])
+        let mixedVerifier = TokenVerifier(issuers: [.init(issuer: "i", audiences: [], algorithms: ["ES256"], keys: mixed)], leeway: .zero)
+        #expect(mixedVerifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: kidless, kid: "rotated")[...], now: 0) == .unknownKey(issuer: "i", keyID: "rotated"))
+        #expect(mixedVerifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: kidless, kid: .some(nil))[...], now: 0).token != nil)
+        #expect(mixedVerifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: named)[...], now: 0).token != nil)
     }
 
     @Test("an issuer without keys asks for a refetch for a kid, and refuses a kid-less token as unknown key")
