@@ -26,7 +26,7 @@ import Darwin
 ///   `before` + `max_ttl` + leeway − now) and announces it on the bus; the others apply it within
 ///   milliseconds.
 /// - ``run()`` loads the store at start, applies what the others announce, reloads when the bus asks to
-///   resynchronise, and every `syncInterval` forgets expired entries and retries a failed load.
+///   resynchronise, retries a failed load with backoff, and every `syncInterval` forgets expired entries.
 /// - A load merges the store's entries into the copy and writes back those the store lacks (a write that
 ///   failed, or a Redis that restarted empty): a revocation is never dropped before its end.
 /// - The list is *in step* after a successful load while the bus (if any) is connected; a failed load or
@@ -43,8 +43,10 @@ public final class TokenRevocation: Sendable {
     public let maxTTL: Duration
     /// How long after its `exp` the verifier still accepts a token; entries outlive `exp` by this much.
     public let leeway: Duration
-    /// How often expired entries are forgotten and a failed load retried.
+    /// How often expired entries are forgotten (and the list reloaded if it is out of step).
     public let syncInterval: Duration
+    /// The waits between attempts to load the list after a failed load.
+    public let retryBackoff: Backoff
     private let store: any RevocationStore
     private let bus: InvalidationBus?
     private let now: @Sendable () -> Double
@@ -63,6 +65,7 @@ public final class TokenRevocation: Sendable {
     private enum SyncRequest: Sendable {
         case tick
         case resynchronize
+        case retry
     }
 
     /// A revocation list on `store`.
@@ -72,9 +75,11 @@ public final class TokenRevocation: Sendable {
     ///   - onStoreFailure: `auth.revocation.on_store_failure`; defaults to ``StoreFailurePolicy/allow``.
     ///   - maxTTL: `auth.revocation.max_ttl`; defaults to 24 hours.
     ///   - leeway: `auth.jwt.leeway`: entries outlive their token's `exp` by this much. Defaults to 30 s.
-    ///   - syncInterval: how often expired entries are forgotten and a failed load retried. Defaults to 30 s.
+    ///   - syncInterval: how often expired entries are forgotten (and the list reloaded if out of step). Defaults to 30 s.
+    ///   - retryBackoff: the waits between attempts to load the list after a failed load. Defaults to
+    ///     100 ms doubling up to 5 s, with full jitter.
     ///   - now: the wall-clock time in seconds since 1970 (token times are compared with it).
-    ///   - clock: what `syncInterval` is measured on.
+    ///   - clock: what `syncInterval` and `retryBackoff` are measured on.
     public init(
         store: any RevocationStore,
         bus: InvalidationBus? = nil,
@@ -82,6 +87,7 @@ public final class TokenRevocation: Sendable {
         maxTTL: Duration = .seconds(86_400),
         leeway: Duration = .seconds(30),
         syncInterval: Duration = .seconds(30),
+        retryBackoff: Backoff = .exponential(base: .milliseconds(100), maximum: .seconds(5)).jittered(.full),
         now: @escaping @Sendable () -> Double = TokenRevocation.systemNow,
         clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "bulwark.auth.revocation"),
@@ -93,6 +99,7 @@ public final class TokenRevocation: Sendable {
         self.maxTTL = maxTTL
         self.leeway = leeway
         self.syncInterval = syncInterval
+        self.retryBackoff = retryBackoff
         self.now = now
         self.clock = clock
         self.state = Mutex(State(list: RevocationList(maxTTL: maxTTL, leeway: leeway), reachable: nil))
@@ -149,23 +156,43 @@ public final class TokenRevocation: Sendable {
 
     /// Loads the store, then keeps the list in step until the task is cancelled. Call it once.
     public func run() async {
-        await synchronize()
         await withDiscardingTaskGroup { group in
             let (clock, interval, sink) = (clock, syncInterval, requestSink)
             group.addTask {
                 while (try? await clock.sleep(for: interval)) != nil { sink.yield(.tick) }
             }
+            var failures = 0
+            var retryScheduled = false
+            var random = SystemRandomNumberGenerator()
+            // A failed load is retried with backoff, one retry at a time.
+            func load() async {
+                guard await synchronize() else {
+                    failures += 1
+                    guard !retryScheduled else { return }
+                    retryScheduled = true
+                    let delay = retryBackoff.delay(attempt: failures, using: &random)
+                    group.addTask {
+                        if (try? await clock.sleep(for: delay)) != nil { sink.yield(.retry) }
+                    }
+                    return
+                }
+                failures = 0
+            }
+            await load()
             for await request in requests {
                 switch request {
                 case .resynchronize:
-                    await synchronize()
+                    await load()
+                case .retry:
+                    retryScheduled = false
+                    if state.withLock({ $0.reachable != true }) { await load() }
                 case .tick:
                     let now = now()
                     telemetry.entries(state.withLock { $0.list.purgeExpired(now: now); return $0.list.count })
                     if bus?.isConnected == false {
                         noteReachable(false, reason: "the invalidation bus is disconnected")
                     } else if state.withLock({ $0.reachable != true }) {
-                        await synchronize()
+                        await load()
                     }
                 }
             }
@@ -174,7 +201,8 @@ public final class TokenRevocation: Sendable {
     }
 
     /// Merges the store's entries into the list and writes back those it lacks.
-    private func synchronize() async {
+    /// - Returns: whether it succeeded.
+    private func synchronize() async -> Bool {
         do {
             let stored = try await store.all()
             let now = now()
@@ -190,8 +218,10 @@ public final class TokenRevocation: Sendable {
             }
             telemetry.entries(count)
             noteReachable(true, reason: nil)
+            return true
         } catch {
             noteReachable(false, reason: "loading the list failed: \(error)")
+            return false
         }
     }
 
