@@ -41,6 +41,15 @@ struct AlgorithmConfusionTests {
         #expect(verifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: secret)[...], now: 0).token != nil)
     }
 
+    @Test("the issuer's algorithms decide even when its key set was built for more")
+    func issuerListNarrows() async throws {
+        let rsa = TestKeys.rsa(kid: "rsa")
+        let keys = try await VerificationKeySet.load(jwks: Array(TestKeys.jwks([rsa]).utf8), algorithms: ["RS256", "PS256"])
+        let verifier = TokenVerifier(issuers: [.init(issuer: "i", audiences: [], algorithms: ["PS256"], keys: keys)], leeway: .zero)
+        #expect(verifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: rsa, alg: "PS256")[...], now: 0).token != nil)
+        #expect(verifier.verify(TestKeys.token(claims: ["iss": "i"], signedBy: rsa, alg: "RS256")[...], now: 0).refusal == .wrongAlgorithm)
+    }
+
     @Test("a key pinned to RS256 by its JWK does not verify PS256, and an EC key does not verify another curve's alg")
     func pinnedAndCurves() async throws {
         let pinned = TestKeys.rsa(kid: "pinned", alg: "RS256")
