@@ -9,9 +9,10 @@ import Crypto
 ///    are not supported (`malformed`); `kid`, when present, a string (`malformed`);
 /// 3. `iss` a configured issuer (`wrongIssuer`);
 /// 4. `alg` one that issuer accepts (`wrongAlgorithm`), and one its keys verify;
-/// 5. the key: the one `kid` names (unknown: ``TokenVerification/unknownKey(issuer:keyID:)``; a set
-///    without any `kid` tries its kid-less keys instead), or, without `kid`, any key of the issuer for that
-///    `alg` (`unknownKey` when the issuer has no keys loaded); the signature must verify (`badSignature`);
+/// 5. the key: the one `kid` names (unknown: ``TokenVerification/unknownKey(issuer:keyID:)``, or refused
+///    as `unknownKey` when over 256 bytes; a set without any `kid` tries all its keys instead), or, without
+///    `kid`, any key of the issuer for that `alg` (`unknownKey` when the issuer has no keys loaded); the
+///    signature must verify (`badSignature`);
 /// 6. times, each optional, with the leeway: `exp` after now (`expired`), `nbf` and `iat` not after now
 ///    (`notYetValid`); a time that is not a number is `malformed`;
 /// 7. `aud` names one of the issuer's audiences, when it has any (`wrongAudience`).
@@ -87,6 +88,10 @@ public struct TokenVerifier: Sendable {
         }
         let candidates = issuer.keys.candidates(keyID: header.keyID)
         if candidates.isEmpty, let keyID = header.keyID {
+            // A refetch is for rotated keys; an outsized kid is no real key's, and goes no further.
+            guard keyID.utf8.count <= Self.maximumKeyIDLength else {
+                throw AuthFailure(.unknownKey, "the token's key id names no key of its issuer")
+            }
             return .unknownKey(issuer: issuer.issuer, keyID: keyID)
         }
         guard !candidates.isEmpty else {
@@ -114,6 +119,10 @@ public struct TokenVerifier: Sendable {
             )
         )
     }
+
+    /// The longest unknown `kid` reported as ``TokenVerification/unknownKey(issuer:keyID:)`` (which asks
+    /// for a refetch and may be logged); a longer one is refused at once.
+    static let maximumKeyIDLength = 256
 
     /// The lowercase hex SHA-256 of the token's bytes.
     static func fingerprint(_ token: Substring) -> String {

@@ -84,6 +84,11 @@ struct TokenVerifierTests {
         let newKey = TestKeys.p256(kid: "new")
         let token = TestKeys.token(claims: VerifierFixture.claims(), signedBy: newKey)
         #expect(fixture.verify(token) == .unknownKey(issuer: VerifierFixture.issuer, keyID: "new"))
+        let longest = String(repeating: "k", count: 256)
+        let atLimit = TestKeys.token(claims: VerifierFixture.claims(), signedBy: newKey, kid: longest)
+        #expect(fixture.verify(atLimit) == .unknownKey(issuer: VerifierFixture.issuer, keyID: longest))
+        let outsized = TestKeys.token(claims: VerifierFixture.claims(), signedBy: newKey, kid: longest + "k")
+        #expect(fixture.verify(outsized).refusal == .unknownKey)
 
         let kidless = TestKeys.p256(kid: nil)
         let set = try await VerificationKeySet.load(jwks: Array(TestKeys.jwks([kidless]).utf8), algorithms: ["ES256"])
