@@ -273,6 +273,8 @@ let package = Package(
                 "BulwarkRedis",
                 "BulwarkTestSupport",
                 "Resilience",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
