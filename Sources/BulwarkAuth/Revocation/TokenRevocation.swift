@@ -47,25 +47,32 @@ public final class TokenRevocation: Sendable {
     public let syncInterval: Duration
     /// The waits between attempts to load the list after a failed load.
     public let retryBackoff: Backoff
-    private let store: any RevocationStore
-    private let bus: InvalidationBus?
-    private let now: @Sendable () -> Double
-    private let clock: any Clock<Duration>
-    private let state: Mutex<State>
-    private let requests: AsyncStream<SyncRequest>
-    private let requestSink: AsyncStream<SyncRequest>.Continuation
-    private let telemetry: RevocationTelemetry
+    let store: any RevocationStore
+    let bus: InvalidationBus?
+    let now: @Sendable () -> Double
+    let clock: any Clock<Duration>
+    let state: Mutex<State>
+    let requests: AsyncStream<SyncRequest>
+    let requestSink: AsyncStream<SyncRequest>.Continuation
+    let telemetry: RevocationTelemetry
 
-    private struct State {
+    struct State {
         var list: RevocationList
         /// nil until the first load; then whether the last load succeeded with nothing failing since.
         var reachable: Bool?
+        /// Failures noted so far: a load that saw another failure while it ran does not count as in step.
+        var failures = 0
     }
 
-    private enum SyncRequest: Sendable {
+    enum SyncRequest: Sendable {
+        /// `syncInterval` has passed.
         case tick
+        /// The bus came back after a loss.
         case resynchronize
+        /// A retry's backoff has passed.
         case retry
+        /// A write or announcement failed.
+        case outOfStep
     }
 
     /// A revocation list on `store`.
@@ -145,99 +152,18 @@ public final class TokenRevocation: Sendable {
             try await store.add(entry, ttl: lifetime(of: entry, now: now))
         } catch {
             noteReachable(false, reason: "writing \(entry.logLabel) failed: \(error)")
+            requestSink.yield(.outOfStep)
             throw RevocationStoreError(entry: entry.logLabel, reason: String(describing: error))
         }
         do {
             try await announce(entry)
         } catch {
             noteReachable(false, reason: "announcing \(entry.logLabel) on the invalidation bus failed: \(error)")
+            requestSink.yield(.outOfStep)
         }
     }
 
-    /// Loads the store, then keeps the list in step until the task is cancelled. Call it once.
-    public func run() async {
-        await withDiscardingTaskGroup { group in
-            let (clock, interval, sink) = (clock, syncInterval, requestSink)
-            group.addTask {
-                while (try? await clock.sleep(for: interval)) != nil { sink.yield(.tick) }
-            }
-            var failures = 0
-            var retryScheduled = false
-            var random = SystemRandomNumberGenerator()
-            // A failed load is retried with backoff, one retry at a time.
-            func load() async {
-                guard await synchronize() else {
-                    failures += 1
-                    guard !retryScheduled else { return }
-                    retryScheduled = true
-                    let delay = retryBackoff.delay(attempt: failures, using: &random)
-                    group.addTask {
-                        if (try? await clock.sleep(for: delay)) != nil { sink.yield(.retry) }
-                    }
-                    return
-                }
-                failures = 0
-            }
-            await load()
-            for await request in requests {
-                switch request {
-                case .resynchronize:
-                    await load()
-                case .retry:
-                    retryScheduled = false
-                    if state.withLock({ $0.reachable != true }) { await load() }
-                case .tick:
-                    let now = now()
-                    telemetry.entries(state.withLock { $0.list.purgeExpired(now: now); return $0.list.count })
-                    if bus?.isConnected == false {
-                        noteReachable(false, reason: "the invalidation bus is disconnected")
-                    } else if state.withLock({ $0.reachable != true }) {
-                        await load()
-                    }
-                }
-            }
-            group.cancelAll()
-        }
-    }
-
-    /// Merges the store's entries into the list and writes back those it lacks.
-    /// - Returns: whether it succeeded.
-    private func synchronize() async -> Bool {
-        do {
-            let stored = try await store.all()
-            let now = now()
-            let storedKeys = Set(stored.map(\.storageKey))
-            let missing = state.withLock { state in
-                for entry in stored { state.list.insert(entry, now: now) }
-                state.list.purgeExpired(now: now)
-                return state.list.entries.filter { !storedKeys.contains($0.storageKey) }
-            }
-            for entry in missing {
-                try await store.add(entry, ttl: lifetime(of: entry, now: now))
-                try await announce(entry)
-            }
-            telemetry.entries(count)
-            noteReachable(true, reason: nil)
-            return true
-        } catch {
-            noteReachable(false, reason: "loading the list failed: \(error)")
-            return false
-        }
-    }
-
-    private func received(_ event: InvalidationEvent) {
-        switch event {
-        case .message(let message):
-            guard message.kind == "add", let entry = RevocationEntry(encoded: message.value) else { return }
-            apply(entry, now: now(), source: "peer")
-        case .resynchronize:
-            // Messages were missed while the bus was away: out of step until the reload.
-            noteReachable(false, reason: "the invalidation bus lost its subscription; reloading the list")
-            requestSink.yield(.resynchronize)
-        }
-    }
-
-    private func apply(_ entry: RevocationEntry, now: Double, source: String) {
+    func apply(_ entry: RevocationEntry, now: Double, source: String) {
         let count = state.withLock { state in
             state.list.insert(entry, now: now)
             return state.list.count
@@ -246,22 +172,35 @@ public final class TokenRevocation: Sendable {
         telemetry.revoked(source: source)
     }
 
-    private func announce(_ entry: RevocationEntry) async throws {
+    func announce(_ entry: RevocationEntry) async throws {
         try await bus?.publish(topic: Self.busTopic, kind: "add", value: entry.encoded)
     }
 
     /// The entry's remaining life, at least 1 s.
-    private func lifetime(of entry: RevocationEntry, now: Double) -> Duration {
+    func lifetime(of entry: RevocationEntry, now: Double) -> Duration {
         let remaining = entry.effectiveUntil(now: now, maxTTL: maxTTL.secondsDouble, leeway: leeway.secondsDouble) - now
         return .milliseconds(Int64(max(1, min(remaining, 9e9)) * 1000))
     }
 
-    private func noteReachable(_ reachable: Bool, reason: String?) {
-        let (previous, count) = state.withLock { state in
-            defer { state.reachable = reachable }
-            return (state.reachable, state.list.count)
+    /// Records whether the list is in step (after a load) or not (after a failure), logging a change.
+    /// - Parameter since: for `true`: the failure count when the load started; a failure since then keeps
+    ///   the list out of step.
+    /// - Returns: whether the list is in step now.
+    @discardableResult
+    func noteReachable(_ reachable: Bool, reason: String?, since: Int? = nil) -> Bool {
+        let (previous, now, count) = state.withLock { state in
+            let previous = state.reachable
+            if reachable {
+                if state.failures == since { state.reachable = true }
+            } else {
+                state.failures += 1
+                state.reachable = false
+            }
+            return (previous, state.reachable, state.list.count)
         }
-        guard previous != reachable else { return }
-        telemetry.reachability(reachable, previous: previous, reason: reason, entries: count)
+        guard previous != now, let now else { return now == true }
+        telemetry.reachability(now, previous: previous, reason: reason, entries: count)
+        return now
+
     }
 }
