@@ -27,8 +27,9 @@ import Darwin
 ///   milliseconds.
 /// - ``run()`` loads the store at start, applies what the others announce, reloads when the bus asks to
 ///   resynchronise, retries a failed load with backoff, and every `syncInterval` forgets expired entries.
-/// - A load merges the store's entries into the copy and writes back those the store lacks (a write that
-///   failed, or a Redis that restarted empty): a revocation is never dropped before its end.
+/// - A load merges the store's entries into the copy and writes back (and announces) those the store
+///   lacks: a write that failed, or a Redis that restarted empty. A revocation lasts until its end as long
+///   as one gateway that knows it keeps running; so it cannot be withdrawn by deleting its Redis key.
 /// - The list is *in step* after a successful load while the bus (if any) is connected; a failed load or
 ///   write, or the bus disconnecting, puts it out of step until the next successful load. Out of step,
 ///   ``check(_:)`` refuses tokens it does not know to be revoked only under ``StoreFailurePolicy/deny``.
