@@ -124,12 +124,15 @@ public struct TokenVerifier: Sendable {
     /// for a refetch and may be logged); a longer one is refused at once.
     static let maximumKeyIDLength = 256
 
-    /// The lowercase hex SHA-256 of the token's bytes.
-    static func fingerprint(_ token: Substring) -> String {
+    /// The lowercase hex SHA-256 of the token's signed part, `header.payload` (the token up to its last
+    /// `.`). Not of the whole token: an ECDSA signature can be rewritten into another valid one (s → n−s)
+    /// without the key, so a token revoked by a hash over its signature could come back under a new one.
+    public static func fingerprint(_ token: Substring) -> String {
+        let signed = token.utf8.lastIndex(of: UInt8(ascii: ".")).map { token[..<$0] } ?? token
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(token.utf8)) {
+        for byte in SHA256.hash(data: Array(signed.utf8)) {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }

@@ -13,7 +13,8 @@ public struct VerifiedToken: Sendable, Hashable {
     public var expiresAt: Double?
     /// Every claim of the payload.
     public var claims: Claims
-    /// The SHA-256 of the compact token, in lowercase hex: what revokes a token without `jti`.
+    /// The SHA-256 of the token's signed part (`header.payload`), in lowercase hex: what revokes a token
+    /// without `jti` (see ``TokenVerifier/fingerprint(_:)`` for why the signature is left out).
     public var fingerprint: String
 
     /// A verified token.

@@ -1,6 +1,5 @@
 import BulwarkAuth
 import BulwarkGateway
-import Crypto
 import Foundation
 
 /// `POST /api/tokens/revoke` and `GET /api/tokens`: revoking bearer tokens, and the state of key sets
@@ -11,7 +10,8 @@ import Foundation
 ///   time, is optional: it bounds how long the entry is kept; without it `auth.revocation.max_ttl`);
 /// - `{"token": "<compact JWT>"}`: one token, by its `jti` if it has one, else by its SHA-256 (its `exp`
 ///   bounds the entry; its signature is not checked: revoking a forged token does no harm);
-/// - `{"sha256": "<hex>", "exp": …}`: a token without `jti`, by its SHA-256;
+/// - `{"sha256": "<hex>", "exp": …}`: a token without `jti`, by its SHA-256 — of its signed part,
+///   `header.payload` (everything before the last `.`), which ECDSA re-signing cannot change;
 /// - `{"iss": "…", "sub": "…", "before": "2026-11-30T12:00:00Z"}`: every token of that user issued
 ///   before that time (`before` defaults to now): "log out everywhere".
 ///
@@ -96,8 +96,7 @@ extension AdminAPI {
             if let jti = object["jti"] as? String, !jti.isEmpty {
                 return .success(.token(id: RevocationEntry.tokenID(jti: jti), expiresAt: exp))
             }
-            let digest = SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
-            return .success(.token(id: RevocationEntry.tokenID(fingerprint: digest), expiresAt: exp))
+            return .success(.token(id: RevocationEntry.tokenID(fingerprint: TokenVerifier.fingerprint(token[...])), expiresAt: exp))
         }
         guard let issuer = body.iss, !issuer.isEmpty, let subject = body.sub, !subject.isEmpty else {
             return .failure(RevocationProblem(message: "iss and sub go together, both non-empty"))

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Token verifier", .timeLimit(.minutes(2)))
 struct TokenVerifierTests {
-    @Test("an RS256 token verifies, with every claim and the fingerprint of its bytes")
+    @Test("an RS256 token verifies, with every claim and the fingerprint of its signed part")
     func rs256() async throws {
         let fixture = try await VerifierFixture()
         let claims = VerifierFixture.claims([
@@ -26,7 +26,8 @@ struct TokenVerifierTests {
         #expect(verified.claims["realm.roles"] == .array([.string("a"), .string("b")]))
         #expect(verified.claims["tags"] == .array([.string("x"), .number(2), .bool(false)]))
         #expect(verified.claims["aud"] == .string("api"))
-        let digest = SHA256.hash(data: Array(token.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let signedPart = token[..<token.lastIndex(of: ".")!]
+        let digest = SHA256.hash(data: Array(signedPart.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         #expect(verified.fingerprint == digest)
     }
 
@@ -174,6 +175,42 @@ struct TokenVerifierTests {
             var claims = VerifierFixture.claims()
             claims["aud"] = aud
             #expect(open.verify(TestKeys.token(claims: claims, signedBy: open.ec)).token != nil)
+        }
+    }
+
+    @Test("an ES256 signature rewritten as (r, n−s) keeps the fingerprint, so revoking by fingerprint holds")
+    func ecdsaMalleabilityKeepsFingerprint() async throws {
+        let fixture = try await VerifierFixture()
+        let token = TestKeys.token(claims: VerifierFixture.claims([:]), signedBy: fixture.ec)
+        let original = try #require(fixture.verify(token).token)
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        var base64 = parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        let signature = try #require(Data(base64Encoded: base64))
+        #expect(signature.count == 64)
+        // n − s, with n the order of P-256.
+        let order: [UInt8] = [
+            0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+        ]
+        let s = Array(signature[32...])
+        var negated = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for index in (0..<32).reversed() {
+            var value = Int(order[index]) - Int(s[index]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            negated[index] = UInt8(value)
+        }
+        let rewritten = parts[0] + "." + parts[1] + "." + TestKeys.base64URL(Data(signature[..<32]) + Data(negated))
+        #expect(rewritten != token)
+        switch fixture.verify(rewritten) {
+        case .verified(let again):
+            #expect(again.fingerprint == original.fingerprint)
+        case .refused(let failure):
+            #expect(failure.reason == .badSignature)
+        case .unknownKey:
+            Issue.record("the rewritten token named another key")
         }
     }
 }
