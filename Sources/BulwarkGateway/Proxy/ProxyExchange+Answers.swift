@@ -95,7 +95,7 @@ extension ProxyExchange {
         context.accessLog.record(AccessLogEntry(
             requestID: context.requestID, method: clientHead.method.rawValue, path: context.loggedPath,
             status: machine.responseStatus, route: route?.label, target: lastTarget, attempts: machine.attempts,
-            durationNanoseconds: duration, client: context.clientAddress, bytesSent: bytesSent
+            durationNanoseconds: duration, client: context.clientAddress, bytesSent: bytesSent, actor: context.token?.subject
         ))
     }
 }

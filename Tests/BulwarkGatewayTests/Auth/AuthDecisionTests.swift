@@ -164,4 +164,15 @@ struct AuthDecisionTests {
         #expect(text.contains(#""reason":"token_expired""#))
         #expect(text.contains(#""status":401"#))
     }
+
+    @Test("the access log names the verified subject as actor, and leaves the field out without one")
+    func accessLogActor() {
+        var entry = AccessLogEntry(
+            requestID: "r", method: "GET", path: "/api", status: 200, route: "api", target: nil, attempts: 1,
+            durationNanoseconds: 1000, client: "10.0.0.1", bytesSent: 2
+        )
+        #expect(!AccessLog.render(entry).contains("actor"))
+        entry.actor = "user-\"1"
+        #expect(AccessLog.render(entry).contains(#""actor":"user-\"1"}"#))
+    }
 }
