@@ -1,5 +1,6 @@
 import BulwarkAuth
 import BulwarkTestSupport
+import Logging
 import Synchronization
 
 /// Helpers of the revocation tests, under one name so they cannot clash with the target's other helpers.
@@ -52,4 +53,36 @@ final class TestWallClock: Sendable {
 
     /// The clock as the `now` closure the types under test take.
     var function: @Sendable () -> Double { { self.now } }
+}
+
+/// Collects every log line of the loggers it makes: level, message and metadata.
+final class RevocationLogRecorder: Sendable {
+    private let lines = Mutex<[(level: Logger.Level, text: String)]>([])
+
+    /// A logger whose lines land here.
+    var logger: Logger {
+        Logger(label: "bulwark.auth.revocation") { _ in Handler(recorder: self) }
+    }
+
+    /// The lines at `level`.
+    func lines(at level: Logger.Level) -> [String] { lines.withLock { $0.filter { $0.level == level }.map(\.text) } }
+
+    /// Every line.
+    var all: [String] { lines.withLock { $0.map(\.text) } }
+
+    struct Handler: LogHandler {
+        let recorder: RevocationLogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let text = "\(event.message) \(event.metadata ?? [:])"
+            recorder.lines.withLock { $0.append((event.level, text)) }
+        }
+    }
 }

@@ -117,8 +117,9 @@ struct TokenRevocationRedisRevocationTests {
         let redis = try RedisClient(configuration: configuration)
         let store = RedisRevocationStore(redis: redis, timeout: .milliseconds(100))
         // No bus: only the retries of the failed load can bring it back.
+        let logs = RevocationLogRecorder()
         let revocation = TokenRevocation(
-            store: store, onStoreFailure: .deny, syncInterval: .seconds(3600), retryBackoff: .constant(.milliseconds(50))
+            store: store, onStoreFailure: .deny, syncInterval: .seconds(3600), retryBackoff: .constant(.milliseconds(50)), logger: logs.logger
         )
         let run = Task { await revocation.run() }
         let (token, unknown) = (RevocationFixture.token(jti: "revoked-meanwhile", expiresAt: TokenRevocation.systemNow() + 600), RevocationFixture.token(jti: "unknown"))
@@ -133,6 +134,10 @@ struct TokenRevocationRedisRevocationTests {
         try await RevocationFixture.eventually(within: .seconds(10), "a retry loaded the list") { revocation.storeReachable }
         #expect(revocation.check(unknown) == .allowed)
         #expect(try await store.all() == [.forToken(token)], "written to the store once it answered")
+        #expect(logs.lines(at: .warning).count == 1, "the switch to out of step is logged once: \(logs.lines(at: .warning))")
+        #expect(logs.lines(at: .notice).count == 1, "and the way back once")
+        let leaks = logs.all.filter { $0.contains("revoked-meanwhile") }
+        #expect(leaks.isEmpty, "a whole token id was logged")
         run.cancel()
         await run.value
         await redis.shutdown()
