@@ -56,3 +56,18 @@ struct RevocationEntryRevocationTests {
         #expect(RevocationEntry.subject(issuer: "i", subject: "s", before: 40).effectiveUntil(now: 50, maxTTL: 1000, leeway: 5) == 1045)
     }
 }
+
+@Suite("Revocation verdicts")
+struct RevocationVerdictRevocationTests {
+    @Test("a known revocation always wins; out of step, only deny refuses", arguments: [
+        (true, true, StoreFailurePolicy.allow, RevocationVerdict.revoked),
+        (true, false, .deny, .revoked),
+        (true, false, .allow, .revoked),
+        (false, true, .deny, .allowed),
+        (false, false, .deny, .unavailable),
+        (false, false, .allow, .allowed),
+    ])
+    func decide(knownRevoked: Bool, synchronized: Bool, policy: StoreFailurePolicy, expected: RevocationVerdict) {
+        #expect(RevocationVerdict.decide(knownRevoked: knownRevoked, synchronized: synchronized, policy: policy) == expected)
+    }
+}

@@ -142,4 +142,36 @@ struct TokenRevocationRedisRevocationTests {
         await run.value
         await redis.shutdown()
     }
+
+    @Test("the store gauge drops to 0 at the first tick after the bus went away, and is 1 again after the reload")
+    func gaugeFollowsTheBus() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        var configuration = try RedisConfiguration(url: server.url)
+        configuration.borrowTimeout = .milliseconds(100)
+        let redis = try RedisClient(configuration: configuration)
+        let bus = InvalidationBus(redis: redis, instanceID: "a", backoff: .constant(.milliseconds(50)))
+        let (clock, metrics) = (ManualClock(), TestMetrics())
+        let revocation = TokenRevocation(
+            store: RedisRevocationStore(redis: redis, timeout: .milliseconds(100)), bus: bus,
+            syncInterval: .seconds(30), clock: clock, metricsFactory: metrics
+        )
+        let tasks = [Task { await bus.run() }, Task { await revocation.run() }]
+        try await RevocationFixture.eventually("subscribed and loaded") { revocation.storeReachable }
+        let storeUp = try metrics.expectGauge("bulwark_auth_revocation_store_up")
+        #expect(storeUp.lastValue == 1)
+
+        server.kill()
+        try await RevocationFixture.eventually("the bus noticed") { !bus.isConnected }
+        #expect(!revocation.storeReachable)
+        try await RevocationFixture.eventually("the ticker sleeps") { clock.sleepers >= 1 }
+        clock.advance(by: .seconds(30))
+        try await RevocationFixture.eventually("the tick saw the bus down") { storeUp.lastValue == 0 }
+
+        try await server.launch()
+        try await RevocationFixture.eventually(within: .seconds(10), "resynchronised") { revocation.storeReachable && storeUp.lastValue == 1 }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        await redis.shutdown()
+    }
 }
