@@ -59,8 +59,12 @@ extension TokenRevocation {
             let stored = try await store.all()
             let now = now()
             let storedKeys = Set(stored.map(\.storageKey))
+            // In chunks, so that requests checked meanwhile do not wait for a whole large list.
+            for start in stride(from: 0, to: stored.count, by: 1_000) {
+                let chunk = stored[start..<min(start + 1_000, stored.count)]
+                state.withLock { state in for entry in chunk { state.list.insert(entry, now: now) } }
+            }
             let missing = state.withLock { state in
-                for entry in stored { state.list.insert(entry, now: now) }
                 state.list.purgeExpired(now: now)
                 return state.list.entries.filter { !storedKeys.contains($0.storageKey) }
             }
