@@ -1,4 +1,5 @@
 import BulwarkAuth
+import BulwarkConfig
 import BulwarkGateway
 import Foundation
 
@@ -86,7 +87,10 @@ extension AdminAPI {
             }
             return .success(.token(id: RevocationEntry.tokenID(fingerprint: lower), expiresAt: expiry))
         }
-        if let token = body.token {
+        if let pasted = body.token {
+            // As pasted from a terminal or a request: blanks and line breaks around it, or the whole
+            // `Bearer …` value. The gateway hashes the bare token, so this must too.
+            let token = bareToken(pasted)
             let parts = token.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, let payload = base64URLDecoded(parts[1]),
                   let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
@@ -109,6 +113,15 @@ extension AdminAPI {
             before = date.timeIntervalSince1970
         }
         return .success(.subject(issuer: issuer, subject: subject, before: before))
+    }
+
+    /// `text` without the whitespace around it and without a leading `Bearer ` (any case).
+    static func bareToken(_ text: String) -> String {
+        var token = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        if token.prefix(6).lowercased() == "bearer", let next = token.dropFirst(6).first, next == " " || next == "\t" {
+            token = token.dropFirst(6).drop { $0 == " " || $0 == "\t" }
+        }
+        return String(token)
     }
 
     /// An RFC 3339 time, with or without fractional seconds.
@@ -177,12 +190,13 @@ extension APIBody {
             init(_ status: KeySetStatus) {
                 issuer = status.issuer
                 source = status.source.rawValue
-                location = status.location
+                // A jwks_url's query can hold an API key: shown as the configuration shows it (`?***`).
+                location = status.source == .url ? status.location.map(SecretRedaction.redactingURL) : status.location
                 keys = status.keyCount
                 key_ids = status.keyIDs
                 stale = status.stale
                 last_refresh = status.lastRefresh.map { Date(timeIntervalSince1970: $0) }
-                last_error = status.lastError
+                last_error = status.lastError.map(SecretRedaction.redactingURLs(in:))
             }
         }
 
