@@ -1,0 +1,138 @@
+import BulwarkAuth
+import Foundation
+import Testing
+
+/// The edges a careful client (or attacker) tries: leeway on token times, a body behind a refused request
+/// on a kept-alive connection, forwarded-claim names in chunked trailers, revocation in memory on
+/// optional routes and through logout, without Redis.
+@Suite("Auth live: edges", .timeLimit(.minutes(2)))
+struct AuthEdgeLiveTests {
+    static func yaml(jwks: URL, upstream: Int) -> String {
+        """
+        auth:
+          jwt:
+            issuers:
+              - issuer: \(TokenMint.issuer)
+                audiences: [api, other]
+                jwks_file: \(jwks.path)
+            leeway: 30s
+            forward_claims: { X-User-Id: sub }
+        upstreams:
+          app: { targets: ["http://127.0.0.1:\(upstream)"] }
+        routes:
+          - { path_prefix: /api/auth, upstream: app, auth: required, revoke_on: { path: /api/auth/logout } }
+          - { path_prefix: /api, upstream: app, auth: required }
+          - { path_prefix: /public, upstream: app, auth: optional }
+          - { path_prefix: /open, upstream: app }
+        """
+    }
+
+    static func with(_ body: (MintKey, AuthUpstream, GatewayHarness) async throws -> Void) async throws {
+        let scratch = try ScratchDirectory()
+        let key = TokenMint.p256(kid: "ec-1")
+        let jwks = scratch.file("jwks.json")
+        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let app = try await AuthUpstream.start()
+        do {
+            try await GatewayHarness.with(yaml: Self.yaml(jwks: jwks, upstream: app.port)) { gateway async throws in
+                try await body(key, app, gateway)
+            }
+        } catch {
+            await app.stop()
+            throw error
+        }
+        await app.stop()
+    }
+
+    @Test("leeway: 30 s either side of exp, nbf and iat is accepted, more is not; aud may be a list naming one audience")
+    func leewayAndAudienceList() async throws {
+        try await Self.with { key, _, gateway in
+            let now = TokenMint.now
+            let accepted: [[String: Any]] = [
+                ["exp": now - 10, "iat": now - 600],
+                ["nbf": now + 10],
+                ["iat": now + 10],
+                ["aud": ["nobody", "other"]],
+            ]
+            for extra in accepted {
+                let token = TokenMint.token(TokenMint.claims(extra), key)
+                let response = try await gateway.get("/api/x", headers: [bearer(token)])
+                #expect(response.status == 200, "\(extra): \(response.body)")
+            }
+            let refused: [([String: Any], String)] = [
+                (["exp": now - 60, "iat": now - 600], "token_expired"),
+                (["nbf": now + 60], "token_not_yet_valid"),
+                (["iat": now + 60, "exp": now + 600], "token_not_yet_valid"),
+                (["aud": ["nobody", "billing"]], "wrong_audience"),
+            ]
+            for (extra, reason) in refused {
+                let token = TokenMint.token(TokenMint.claims(extra), key)
+                expectUnauthorized(try await gateway.get("/api/x", headers: [bearer(token)]), reason: reason, token: token)
+            }
+        }
+    }
+
+    @Test("a refused request's body is never read as the next request on a kept-alive connection (also after a key-set refetch)")
+    func refusedBodyIsNotSmuggled() async throws {
+        try await Self.with { key, app, gateway in
+            let smuggled = "GET /open/smuggled HTTP/1.1\r\nHost: h\r\nX-User-Id: admin\r\n\r\n"
+            let unknownKid = TokenMint.token(TokenMint.claims(), TokenMint.p256(kid: "not-published"))
+            for authorization in ["Bearer junk.junk.junk", "Bearer \(unknownKid)", "Basic dXNlcjpwdw=="] {
+                let request = "POST /api/upload HTTP/1.1\r\nHost: h\r\nAuthorization: \(authorization)\r\nContent-Length: \(smuggled.utf8.count)\r\n\r\n"
+                    + smuggled
+                    + "GET /open/after HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+                let bytes = try await RawHTTP.exchange(Array(request.utf8), port: gateway.port, timeout: .seconds(5))
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(text.hasPrefix("HTTP/1.1 401"), "\(authorization.prefix(12)): \(text.prefix(80))")
+            }
+            let paths = app.all.map(\.uri)
+            #expect(!paths.contains("/open/smuggled"), "a refused request's body reached the upstream as a request: \(paths)")
+            #expect(!paths.contains("/api/upload"))
+        }
+    }
+
+    @Test("a forwarded-claim header sent as a chunked trailer does not reach the upstream")
+    func claimHeaderInTrailer() async throws {
+        let scratch = try ScratchDirectory()
+        let key = TokenMint.p256(kid: "ec-1")
+        let jwks = scratch.file("jwks.json")
+        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let upstream = try await RecordingUpstream.start()
+        defer { Task { await upstream.stop() } }
+        try await GatewayHarness.with(yaml: Self.yaml(jwks: jwks, upstream: upstream.port)) { gateway async throws in
+            let token = TokenMint.token(TokenMint.claims(subject: "user-1"), key)
+            for (path, authorization) in [("/public/x", ""), ("/api/x", "Authorization: Bearer \(token)\r\n"), ("/open/x", "")] {
+                let request = "POST \(path) HTTP/1.1\r\nHost: h\r\n\(authorization)Transfer-Encoding: chunked\r\nTrailer: X-User-Id\r\nConnection: close\r\n\r\n"
+                    + "5\r\nhello\r\n0\r\nX-User-Id: admin\r\nX_User_Id: admin\r\n\r\n"
+                let response = try await RawHTTP.send(request, port: gateway.port)
+                #expect(response.status == 200, "\(path): \(response.status)")
+            }
+            let received = upstream.connections.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n----\n")
+            #expect(!received.lowercased().contains("admin"), "a client's X-User-Id crossed in a trailer:\n\(received)")
+        }
+    }
+
+    @Test("without Redis: a revoked token gets 401 token_revoked on required and optional routes, passes on auth: off; logout revokes in memory")
+    func inMemoryRevocation() async throws {
+        try await Self.with { key, app, gateway in
+            let jti = UUID().uuidString
+            let token = TokenMint.token(TokenMint.claims(["jti": jti]), key)
+            #expect(try await gateway.get("/public/x", headers: [bearer(token)]).status == 200)
+            let revocation = try #require(gateway.gateway.authentication?.revocation)
+            try await revocation.revoke(.token(id: RevocationEntry.tokenID(jti: jti), expiresAt: nil))
+            expectUnauthorized(try await gateway.get("/api/x", headers: [bearer(token)]), reason: "token_revoked", token: token)
+            expectUnauthorized(try await gateway.get("/public/x", headers: [bearer(token)]), reason: "token_revoked", token: token)
+            #expect(try await gateway.get("/open/x", headers: [bearer(token)]).status == 200)
+
+            let leaving = TokenMint.token(TokenMint.claims(), key)
+            let logout = try await RawHTTP.request("POST", "/api/auth/logout", port: gateway.port, headers: [bearer(leaving)], body: "")
+            #expect(logout.status == 200)
+            #expect(app.last?.uri == "/api/auth/logout")
+            expectUnauthorized(try await gateway.get("/api/x", headers: [bearer(leaving)]), reason: "token_revoked", token: leaving)
+            // A second logout with the revoked token is itself refused, and never reaches the app.
+            let again = try await RawHTTP.request("POST", "/api/auth/logout", port: gateway.port, headers: [bearer(leaving)], body: "")
+            expectUnauthorized(again, reason: "token_revoked", token: leaving)
+            #expect(app.all.filter { $0.uri == "/api/auth/logout" }.count == 1)
+        }
+    }
+}
