@@ -139,3 +139,69 @@ struct AuthKeyRotationLiveTests {
         }
     }
 }
+
+/// `auth:` changed by a reload while the gateway runs.
+@Suite("Auth live: reloads", .timeLimit(.minutes(1)))
+struct AuthReloadLiveTests {
+    @Test("a reload adds auth: to a gateway started without it (tokens verified, claim headers forwarded); a reload that drops an issuer refuses its tokens")
+    func addAndDropByReload() async throws {
+        let scratch = try ScratchDirectory()
+        let first = TokenMint.p256(kid: "one")
+        let second = TokenMint.p256(kid: "two")
+        try writeAtomically(TokenMint.jwks([first]), to: scratch.file("one.json"))
+        try writeAtomically(TokenMint.jwks([second]), to: scratch.file("two.json"))
+        let app = try await AuthUpstream.start()
+        defer { Task { await app.stop() } }
+        let open = """
+        upstreams:
+          app: { targets: ["http://127.0.0.1:\(app.port)"] }
+        routes:
+          - { path_prefix: /api, upstream: app }
+        """
+        func secured(_ issuers: [(String, String)]) -> String {
+            """
+            auth:
+              jwt:
+                issuers:
+            \(issuers.map { "      - { issuer: \"\($0.0)\", jwks_file: \"\(scratch.file($0.1).path)\" }" }.joined(separator: "\n"))
+                forward_claims: { X-User-Id: sub }
+            upstreams:
+              app: { targets: ["http://127.0.0.1:\(app.port)"] }
+            routes:
+              - { path_prefix: /api, upstream: app, auth: required }
+            """
+        }
+        try await GatewayHarness.with(yaml: open) { gateway async throws in
+            #expect(try await gateway.get("/api/x", headers: [("X-User-Id", "admin")]).status == 200)
+            #expect(app.last?.values("X-User-Id") == ["admin"], "without auth: the header is the app's business")
+
+            func apply(_ yaml: String) throws -> String {
+                var configuration = try BulwarkConfiguration.parse(yaml: yaml)
+                configuration.server = gateway.gateway.configuration.server
+                return "\(gateway.gateway.reload(configuration).status)"
+            }
+            let issuerA = "https://a.example.test"
+            let issuerB = "https://b.example.test"
+            #expect(try apply(secured([(issuerA, "one.json"), (issuerB, "two.json")])) == "applied")
+            expectUnauthorized(try await gateway.get("/api/x", headers: [("X-User-Id", "admin")]), reason: "missing_token", token: nil, error: "invalid_request")
+            let tokenA = TokenMint.token(["iss": issuerA, "sub": "from-a", "exp": TokenMint.now + 300], first)
+            let tokenB = TokenMint.token(["iss": issuerB, "sub": "from-b", "exp": TokenMint.now + 300], second)
+            let verified = try await eventually(within: .seconds(5)) {
+                let a = try await gateway.get("/api/x", headers: [bearer(tokenA)]).status
+                let b = try await gateway.get("/api/x", headers: [bearer(tokenB)]).status
+                return a == 200 && b == 200
+            }
+            #expect(verified, "tokens were never accepted after the reload added auth:")
+            _ = try await gateway.get("/api/x", headers: [bearer(tokenB), ("X-User-Id", "admin")])
+            #expect(app.last?.values("X-User-Id") == ["from-b"])
+
+            #expect(try apply(secured([(issuerA, "one.json")])) == "applied")
+            let dropped = try await eventually(within: .seconds(5)) {
+                try await gateway.get("/api/x", headers: [bearer(tokenB)]).status == 401
+            }
+            #expect(dropped, "a removed issuer's tokens still pass")
+            expectUnauthorized(try await gateway.get("/api/x", headers: [bearer(tokenB)]), reason: "wrong_issuer", token: tokenB)
+            #expect(try await gateway.get("/api/x", headers: [bearer(tokenA)]).status == 200)
+        }
+    }
+}
