@@ -1,4 +1,6 @@
 import BulwarkDemo
+import BulwarkRedis
+import BulwarkTestSupport
 import Crypto
 import Foundation
 import Testing
@@ -229,6 +231,63 @@ struct TokensAPITests {
             #expect(!reply.body.contains("QUERYSECRET"), "GET /api/tokens shows the jwks_url's query: \(reply.body)")
             let url = try #require((try reply.object()["issuers"] as? [[String: Any]])?.last)
             #expect(url["location"] as? String == "http://***@127.0.0.1:9/jwks.json?***")
+        }
+    }
+}
+
+/// The admin API on a gateway whose revocation list lives in a real Redis.
+@Suite("Tokens admin API with Redis", .enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
+struct TokensAPIRedisTests {
+    @Test("with Redis: revoke answers 200 stored and the status says shared; Redis killed: 202 stored false at once, the token refused here anyway, and written to Redis when it returns")
+    func revokeWhileRedisIsDown() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "ok") }
+        let yaml = """
+        redis:
+          url: "\(redis.url)"
+        auth:
+          jwt:
+            issuers:
+              - { issuer: "\(TokensAPITests.issuer)", audiences: [api], secret: "\(TokensAPITests.secret)" }
+          revocation:
+            redis: true
+        upstreams: { app: { targets: ["http://127.0.0.1:PORT0"] } }
+        routes:
+          - { path_prefix: /api, upstream: app, auth: required }
+        """
+        try await OperationsHarness.with(yaml: yaml, upstreams: [app]) { harness async throws in
+            #expect(try await eventually { harness.gateway.authentication?.revocation.storeReachable == true })
+            let first = TokensAPITests.token()
+            let stored = try await harness.admin(.POST, "/api/tokens/revoke", body: #"{"token": "\#(first)"}"#)
+            #expect(stored.status == 200)
+            #expect(try stored.object()["stored"] as? Bool == true)
+            #expect(try await TokensAPITests.through(harness, first).status == 401)
+            let status = try #require(try await harness.json("/api/tokens")["revocation"] as? [String: Any])
+            #expect(status["shared"] as? Bool == true)
+            #expect(status["store_reachable"] as? Bool == true)
+            #expect(!(try await harness.admin(.GET, "/api/tokens").body.contains(TokensAPITests.secret)))
+
+            redis.kill()
+            let jti = UUID().uuidString
+            let second = TokensAPITests.token(["jti": jti])
+            let started = ContinuousClock.now
+            let local = try await harness.admin(.POST, "/api/tokens/revoke", body: #"{"jti": "\#(jti)"}"#)
+            #expect(ContinuousClock.now - started < .seconds(5), "the admin API hung on a dead Redis")
+            #expect(local.status == 202, "\(local.status) \(local.body)")
+            #expect(try local.object()["stored"] as? Bool == false)
+            #expect(try await TokensAPITests.through(harness, second).status == 401)
+            let down = try #require(try await harness.json("/api/tokens")["revocation"] as? [String: Any])
+            #expect(down["store_reachable"] as? Bool == false)
+
+            try await redis.launch()
+            let reachable = try await eventually(within: .seconds(40)) { harness.gateway.authentication?.revocation.storeReachable == true }
+            #expect(reachable, "the list never got back in step with Redis")
+            let client = try #require(harness.gateway.redisClient)
+            let written = try await eventually(within: .seconds(5)) {
+                try await client.sendRaw(["EXISTS", RedisArgument(stringLiteral: "bulwark:revoked:t:jti:\(jti)")]).int == 1
+            }
+            #expect(written, "a revocation made while Redis was down was not written when it came back")
         }
     }
 }
