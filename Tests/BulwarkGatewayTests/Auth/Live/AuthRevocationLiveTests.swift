@@ -90,12 +90,12 @@ struct AuthRevocationLiveTests {
             expectUnauthorized(try await Self.call(second, token), reason: "token_revoked", token: token)
             #expect(try await Self.call(second, bystander).status == 200)
 
-            // A token without jti is revoked by the SHA-256 of its compact form.
+            // A token without jti is revoked by the SHA-256 of its signed part.
             var claims = TokenMint.claims(subject: "user-3")
             claims["jti"] = nil
             let anonymousID = TokenMint.token(claims, key)
             #expect(try await Self.call(second, anonymousID).status == 200)
-            try await second.gateway.authentication?.revocation.revoke(.token(id: RevocationEntry.tokenID(fingerprint: TokenMint.sha256(anonymousID)), expiresAt: nil))
+            try await second.gateway.authentication?.revocation.revoke(.token(id: RevocationEntry.tokenID(fingerprint: TokenMint.signedPartSHA256(anonymousID)), expiresAt: nil))
             let byDigest = try await eventually(within: .seconds(1)) { try await Self.call(first, anonymousID).status == 401 }
             #expect(byDigest)
 

@@ -120,9 +120,10 @@ enum TokenMint {
         return claims
     }
 
-    /// The lowercase hex SHA-256 of `text`.
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    /// What revokes a token without `jti`: the lowercase hex SHA-256 of its signed part, `header.payload`.
+    static func signedPartSHA256(_ token: String) -> String {
+        let signed = token.lastIndex(of: ".").map { token[..<$0] } ?? token[...]
+        return SHA256.hash(data: Array(signed.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func json(_ object: Any) -> String {
