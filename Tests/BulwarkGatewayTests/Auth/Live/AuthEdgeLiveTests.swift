@@ -136,3 +136,50 @@ struct AuthEdgeLiveTests {
         }
     }
 }
+
+extension AuthEdgeLiveTests {
+    /// The P-256 group order n, big-endian.
+    static let p256Order: [UInt8] = [
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+    ]
+
+    /// `token` with its ES256 signature (r, s) rewritten as (r, n − s): another valid signature of the
+    /// same header and payload, made without the key.
+    static func malleated(_ token: String) -> String {
+        let parts = token.split(separator: ".").map(String.init)
+        var base64 = parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        let signature = Array(Data(base64Encoded: base64)!)
+        let r = Array(signature[..<32])
+        let s = Array(signature[32...])
+        var difference = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for index in (0..<32).reversed() {
+            var value = Int(p256Order[index]) - Int(s[index]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            difference[index] = UInt8(value)
+        }
+        return parts[0] + "." + parts[1] + "." + TokenMint.base64URL(r + difference)
+    }
+
+    @Test("a token without jti revoked by logout stays refused when its ECDSA signature is rewritten as (r, n - s)")
+    func malleatedSignatureAfterRevocation() async throws {
+        try await Self.with { key, _, gateway in
+            var claims = TokenMint.claims()
+            claims["jti"] = nil
+            let token = TokenMint.token(claims, key)
+            let twin = Self.malleated(token)
+            #expect(twin != token)
+            // The twin is a valid token in its own right (the verifier does not insist on low s) or refused
+            // as a bad signature; either way, once the original is revoked it must not pass.
+            let before = try await gateway.get("/api/x", headers: [bearer(twin)]).status
+            #expect(before == 200 || before == 401)
+            #expect(try await RawHTTP.request("POST", "/api/auth/logout", port: gateway.port, headers: [bearer(token)], body: "").status == 200)
+            expectUnauthorized(try await gateway.get("/api/x", headers: [bearer(token)]), reason: "token_revoked", token: token)
+            let after = try await gateway.get("/api/x", headers: [bearer(twin)])
+            #expect(after.status == 401, "the re-signed twin of a revoked token passes")
+        }
+    }
+}
