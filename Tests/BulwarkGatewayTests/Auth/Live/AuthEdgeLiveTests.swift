@@ -183,3 +183,23 @@ extension AuthEdgeLiveTests {
         }
     }
 }
+
+extension AuthEdgeLiveTests {
+    @Test("Expect: 100-continue with a missing or invalid token gets its 401 without the client sending the body; HEAD gets a 401 head without a body")
+    func refusedWithoutWaitingForTheBody() async throws {
+        try await Self.with { _, app, gateway in
+            for authorization in ["", "Authorization: Bearer junk.junk.junk\r\n"] {
+                let head = "PUT /api/big HTTP/1.1\r\nHost: h\r\n\(authorization)Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n"
+                let bytes = try await RawHTTP.exchange(Array(head.utf8), port: gateway.port, timeout: .seconds(5))
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(text.hasPrefix("HTTP/1.1 401"), "\(text.prefix(60))")
+                #expect(!text.contains("100 Continue"))
+            }
+            let head = try await RawHTTP.request("HEAD", "/api/x", port: gateway.port)
+            #expect(head.status == 401)
+            #expect(head.body.isEmpty)
+            #expect(head.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+            #expect(app.count == 0)
+        }
+    }
+}

@@ -140,6 +140,40 @@ struct AuthKeyRotationLiveTests {
     }
 }
 
+extension AuthKeyRotationLiveTests {
+    @Test("jwks_url refreshed on its interval: a key dropped by the provider is refused within a few seconds; while the provider answers 500 the keys in force stay")
+    func urlIntervalRefresh() async throws {
+        let old = TokenMint.p256(kid: "old")
+        let new = TokenMint.p256(kid: "new")
+        let endpoint = try await JWKSEndpoint.start(document: TokenMint.jwks([old, new]))
+        defer { Task { await endpoint.stop() } }
+        let app = try await AuthUpstream.start()
+        defer { Task { await app.stop() } }
+        let keys = "jwks_url: \(endpoint.url)\n        jwks_refresh: 1s"
+        try await GatewayHarness.with(yaml: Self.yaml(keys: keys, upstream: app.port)) { gateway async throws in
+            let oldToken = TokenMint.token(TokenMint.claims(), old)
+            let newToken = TokenMint.token(TokenMint.claims(), new)
+            #expect(try await gateway.get("/api/a", headers: [bearer(oldToken)]).status == 200)
+
+            // The provider is down for a while: tokens keep being verified with the keys in force.
+            endpoint.fail(status: 500)
+            let before = endpoint.requests
+            let retried = try await eventually(within: .seconds(5)) { endpoint.requests >= before + 2 }
+            #expect(retried, "the key set was not fetched again on its interval")
+            #expect(try await gateway.get("/api/a", headers: [bearer(oldToken)]).status == 200)
+            #expect(try await gateway.get("/api/a", headers: [bearer(newToken)]).status == 200)
+
+            // Back, without the old key.
+            endpoint.serve(TokenMint.jwks([new]))
+            let dropped = try await eventually(within: .seconds(8)) {
+                try await gateway.get("/api/a", headers: [bearer(oldToken)]).status == 401
+            }
+            #expect(dropped, "a key the provider dropped was still used")
+            #expect(try await gateway.get("/api/a", headers: [bearer(newToken)]).status == 200)
+        }
+    }
+}
+
 /// `auth:` changed by a reload while the gateway runs.
 @Suite("Auth live: reloads", .timeLimit(.minutes(1)))
 struct AuthReloadLiveTests {

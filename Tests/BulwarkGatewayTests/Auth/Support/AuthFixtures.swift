@@ -98,6 +98,7 @@ func writeAtomically(_ text: String, to url: URL) throws {
 final class JWKSEndpoint: Sendable {
     private struct State {
         var document: String
+        var failure: Int?
         var requests = 0
     }
 
@@ -115,7 +116,9 @@ final class JWKSEndpoint: Sendable {
     }
 
     /// Answers `document` from now on.
-    func serve(_ document: String) { state.withLock { $0.document = document } }
+    func serve(_ document: String) { state.withLock { $0.document = document; $0.failure = nil } }
+    /// Answers `status` with an empty body from now on (the identity provider is down).
+    func fail(status: Int) { state.withLock { $0.failure = status } }
 
     static func start(document: String) async throws -> JWKSEndpoint {
         let box = Box()
@@ -135,10 +138,11 @@ final class JWKSEndpoint: Sendable {
 
     func stop() async { try? await channel.close() }
 
-    fileprivate func answer() -> String {
+    fileprivate func answer() -> (HTTPResponseStatus, String) {
         state.withLock { state in
             state.requests += 1
-            return state.document
+            if let failure = state.failure { return (HTTPResponseStatus(statusCode: failure), "") }
+            return (.ok, state.document)
         }
     }
 
@@ -155,11 +159,11 @@ final class JWKSEndpoint: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .end = unwrapInboundIn(data) else { return }
-            let body = box.endpoint.withLock { $0 }?.answer() ?? ""
+            let (status, body) = box.endpoint.withLock { $0 }?.answer() ?? (.serviceUnavailable, "")
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Content-Length", value: "\(body.utf8.count)")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
