@@ -203,3 +203,62 @@ extension AuthEdgeLiveTests {
         }
     }
 }
+
+extension AuthEdgeLiveTests {
+    @Test("every spelling of the logout path that reaches the app as the logout path revokes the token", arguments: [
+        "/api/auth/logout?next=/", "/api/auth/%6Cogout", "/api/auth//logout", "/api/auth/./logout", "/api/auth/x/../logout",
+    ])
+    func logoutPathSpellings(_ path: String) async throws {
+        try await Self.with { key, app, gateway in
+            let token = TokenMint.token(TokenMint.claims(), key)
+            let response = try await RawHTTP.request("POST", path, port: gateway.port, headers: [bearer(token)], body: "")
+            let seen = app.last.map { String($0.uri.prefix { $0 != "?" }) }
+            guard response.status == 200, seen == "/api/auth/logout" else { return }  // not a logout for the app
+            let after = try await gateway.get("/api/x", headers: [bearer(token)])
+            #expect(after.status == 401, "\(path) reached the app as /api/auth/logout, answered 200, and the token still passes")
+        }
+    }
+}
+
+extension AuthEdgeLiveTests {
+    @Test("match.claims picks a route by array, number and boolean claims; a route that needs claims is passed over without a token")
+    func matchClaims() async throws {
+        let scratch = try ScratchDirectory()
+        let key = TokenMint.p256(kid: "ec-1")
+        let jwks = scratch.file("jwks.json")
+        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let gold = try await AuthUpstream.start(name: "gold")
+        let admin = try await AuthUpstream.start(name: "admin")
+        let app = try await AuthUpstream.start(name: "app")
+        let yaml = """
+        auth:
+          jwt:
+            issuers:
+              - { issuer: "\(TokenMint.issuer)", jwks_file: "\(jwks.path)" }
+        upstreams:
+          gold: { targets: ["http://127.0.0.1:\(gold.port)"] }
+          admin: { targets: ["http://127.0.0.1:\(admin.port)"] }
+          app: { targets: ["http://127.0.0.1:\(app.port)"] }
+        routes:
+          - { path_prefix: /, upstream: admin, auth: optional, match: { claims: { roles: admin, level: 3 } } }
+          - { path_prefix: /, upstream: gold, auth: optional, match: { claims: { premium: true } } }
+          - { path_prefix: /, upstream: app, auth: optional }
+        """
+        try await GatewayHarness.with(yaml: yaml) { gateway async throws in
+            func body(_ claims: [String: Any]) async throws -> String {
+                let token = TokenMint.token(TokenMint.claims(claims), key)
+                return try await gateway.get("/x", headers: [bearer(token)]).body
+            }
+            #expect(try await body(["roles": ["user", "admin"], "level": 3]) == "app:admin")
+            #expect(try await body(["roles": ["user", "admin"], "level": 2]) == "app:app")
+            #expect(try await body(["roles": "admin", "level": 3.0]) == "app:admin")
+            #expect(try await body(["premium": true]) == "app:gold")
+            #expect(try await body(["premium": "true"]) == "app:gold")
+            #expect(try await body(["premium": false]) == "app:app")
+            #expect(try await gateway.get("/x", headers: [("X-Premium", "true")]).body == "app:app")
+        }
+        await gold.stop()
+        await admin.stop()
+        await app.stop()
+    }
+}
