@@ -233,3 +233,32 @@ struct AuthRevocationLiveTests {
         }
     }
 }
+
+extension AuthRevocationLiveTests {
+    @Test("a gateway started after a revocation refuses the token from its first request")
+    func lateGatewayLoadsTheList() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let scratch = try ScratchDirectory()
+        let key = TokenMint.p256(kid: "ec-1")
+        let jwks = scratch.file("jwks.json")
+        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let app = try await AuthUpstream.start()
+        defer { Task { await app.stop() } }
+        let yaml = Self.yaml(redis: redis.url, jwks: jwks, upstream: app.port)
+        let jti = UUID().uuidString
+        let token = TokenMint.token(TokenMint.claims(["jti": jti]), key)
+        try await GatewayHarness.with(yaml: yaml) { first async throws in
+            #expect(try await Self.call(first, token, "POST", "/api/auth/logout").status == 200)
+            expectUnauthorized(try await Self.call(first, token), reason: "token_revoked", token: token)
+            let client = try #require(first.gateway.redisClient)
+            let stored = try await eventually(within: .seconds(3)) {
+                try await client.sendRaw(["EXISTS", RedisArgument(stringLiteral: "bulwark:revoked:t:jti:\(jti)")]).int == 1
+            }
+            #expect(stored, "the logout never reached Redis")
+        }
+        try await GatewayHarness.with(yaml: yaml) { late async throws in
+            expectUnauthorized(try await Self.call(late, token), reason: "token_revoked", token: token)
+        }
+    }
+}
