@@ -3,6 +3,15 @@ import Resilience
 
 /// How ``TokenRevocation`` keeps its list in step: the run loop, loads, and what the bus delivers.
 extension TokenRevocation {
+    /// Loads the store once, before the list is first used (a gateway does this before it listens, so
+    /// its first requests already see what other gateways revoked). A failed load is not retried here:
+    /// ``run()`` does that.
+    /// - Returns: whether the load succeeded.
+    @discardableResult
+    public func preload() async -> Bool {
+        await synchronize()
+    }
+
     /// Loads the store, then keeps the list in step until the task is cancelled. Call it once.
     public func run() async {
         await withDiscardingTaskGroup { group in

@@ -64,8 +64,11 @@ public final class GatewayAuthentication: Sendable {
 
     /// Loads every key set; throws when a `jwks_file` cannot be used (a `jwks_url` that is down is
     /// retried in the background instead).
+    /// Also loads the revocation list once, so the first requests see what other gateways revoked (a
+    /// Redis that is down is retried by ``run()``; `on_store_failure` decides meanwhile).
     func start() async throws {
         try await keys.load()
+        await revocation.preload()
     }
 
     /// Keeps key sets and the revocation list fresh until cancelled.
