@@ -88,7 +88,7 @@ public final class GatewayAuthentication: Sendable {
 
     /// Verifies the request's bearer token, if any, and checks it against the revocation list.
     func authenticate(_ headers: HTTPHeaders) -> Step {
-        switch BearerCredential.parse(authorizationValues: headers[canonicalForm: "Authorization"].map(String.init)) {
+        switch BearerCredential.parse(authorizationValues: headers["Authorization"]) {
         case .absent:
             return .decided(.anonymous)
         case .malformed(let failure):
