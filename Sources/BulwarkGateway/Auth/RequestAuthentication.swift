@@ -25,7 +25,7 @@ enum RequestAuthentication: Equatable, Sendable {
     func refusal(under mode: RouteAuthMode) -> AuthFailure? {
         switch (mode, self) {
         case (.off, _), (_, .verified), (.optional, .anonymous): nil
-        case (.required, .anonymous): AuthFailure(.missing, "this route needs a bearer token (Authorization: Bearer …)")
+        case (.required, .anonymous): AuthFailure(.missing, "this route needs a bearer token (Authorization: Bearer <token>)")
         case (_, .refused(let failure)): failure
         }
     }

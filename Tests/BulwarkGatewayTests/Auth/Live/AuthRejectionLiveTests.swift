@@ -104,7 +104,10 @@ struct AuthRejectionLiveTests {
     @Test("a missing token is invalid_request; a malformed Authorization field is invalid_token")
     func missingAndMalformed() async throws {
         try await Self.run { setup, gateway in
-            expectUnauthorized(try await gateway.get("/api/orders"), reason: "missing_token", token: nil, error: "invalid_request")
+            let missing = try await gateway.get("/api/orders")
+            expectUnauthorized(missing, reason: "missing_token", token: nil, error: "invalid_request")
+            // The description survives RFC 6750's character set (no character turned into '?').
+            #expect(missing.header("WWW-Authenticate")?.contains("?") == false, "\(missing.header("WWW-Authenticate") ?? "")")
             // Another scheme is no bearer token at all.
             expectUnauthorized(try await gateway.get("/api/orders", headers: [("Authorization", "Basic dXNlcjpwdw==")]), reason: "missing_token", token: nil, error: "invalid_request")
             let good = TokenMint.token(TokenMint.claims(), setup.rsa)
