@@ -15,6 +15,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("path", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark)]),
     ("response", [.product(name: "BulwarkBench", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("cache-headers", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "NIOHTTP1", package: "swift-nio")]),
+    ("jwt", [.product(name: "BulwarkAuth", package: bulwark)]),
     ("request", [
         .product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark),
         .product(name: "Resilience", package: bulwark), .product(name: "NIOCore", package: "swift-nio"),
