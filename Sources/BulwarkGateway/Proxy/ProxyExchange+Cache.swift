@@ -6,6 +6,11 @@ import NIOHTTP1
 /// know (a stored response it revalidates, a stale one to fall back on). What the cache answers is
 /// written by `+CacheServe`; recording and storing the upstream's response by `+CacheStore`.
 extension ProxyExchange {
+    /// The request fields a stored response's `Vary` is matched against: those of the request as the
+    /// upstream gets it, so headers the gateway sets (`forward_claims`: `X-Tenant-Id` from the token)
+    /// select the variant, and a client's own copy, which never reaches the upstream, cannot.
+    var selectingHeaders: HTTPHeaders { context?.upstreamHead?.headers ?? clientHead.headers }
+
     /// The route's cache visit for this request, when the route caches. A request that bypasses the
     /// lookup (`Authorization`, `Cookie`) still has its response offered for storing: a `public` one is
     /// kept for other clients.
@@ -33,7 +38,7 @@ extension ProxyExchange {
     func consultCache(deadline: Int64) {
         guard let cluster = context?.route?.cluster, let visit = cacheVisit else { return perform(machine.cacheMissed()) }
         cluster.retryBudget.recordCall()
-        if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+        if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: selectingHeaders) {
             decide(found)
             if machine.isFinished { return }
         }
@@ -44,11 +49,11 @@ extension ProxyExchange {
     /// Looks the request up: memory at once, Redis (when configured) off the event loop.
     func lookUp(skippingMemory: Bool = false) {
         guard let visit = cacheVisit else { return perform(machine.cacheMissed()) }
-        if !skippingMemory, let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+        if !skippingMemory, let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: selectingHeaders) {
             return decide(found)
         }
         guard visit.cache.tiered.hasSharedTier else { return decide(nil) }
-        let (cache, primary, headers, loop) = (visit.cache, visit.primary, clientHead.headers, eventLoop)
+        let (cache, primary, headers, loop) = (visit.cache, visit.primary, selectingHeaders, eventLoop)
         Task {
             let found = await cache.response(primary: primary, requestHeaders: headers)
             loop.execute { self.decide(found) }
@@ -122,7 +127,7 @@ extension ProxyExchange {
         guard machine.state == .consultingCache, var visit = cacheVisit else { return }
         switch landing {
         case .stored:
-            if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: clientHead.headers) {
+            if let found = visit.cache.memoryResponse(primary: visit.primary, requestHeaders: selectingHeaders) {
                 decide(found)
             } else {
                 lookUp()
@@ -144,7 +149,7 @@ extension ProxyExchange {
     private func takeSharedLock() {
         guard let visit = cacheVisit else { return }
         let token = RequestID.generate()
-        let (cache, primary, headers, ttl, wait, loop) = (visit.cache, visit.primary, clientHead.headers, visit.lockTimeout, visit.collapseWait, eventLoop)
+        let (cache, primary, headers, ttl, wait, loop) = (visit.cache, visit.primary, selectingHeaders, visit.lockTimeout, visit.collapseWait, eventLoop)
         Task {
             // Double-checked: an entry stored (and its lock released) between our lookup and this lock is
             // served, not fetched again.

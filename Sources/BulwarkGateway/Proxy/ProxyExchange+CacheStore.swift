@@ -85,7 +85,7 @@ extension ProxyExchange {
     /// Stores `response`: in memory now, then tells the fetch's waiters (they find it there), then sends
     /// it to Redis off the event loop.
     func store(_ response: StoredResponse, head: HTTPResponseHead, visit: CacheVisit) {
-        let entries = visit.cache.storeLocally(response, primary: visit.primary, requestHeaders: clientHead.headers, tags: visit.cache.tags(of: head))
+        let entries = visit.cache.storeLocally(response, primary: visit.primary, requestHeaders: selectingHeaders, tags: visit.cache.tags(of: head))
         visit.cache.markCacheable(visit.primary)
         guard visit.cache.tiered.hasSharedTier else { return landFetch(.stored) }
         let tiered = visit.cache.tiered
