@@ -116,6 +116,10 @@ final class ProxyExchange: @unchecked Sendable {
         let resolver = snapshot.clientResolver
         let peer = handler.peerAddress
         let route = snapshot.router.route(method: clientHead.method, path: vetted.path, claims: authentication.claims)
+        // The decoder stops after any request that asks for an upgrade, so unless a 101 switches it, the
+        // connection closes after the response (a 401 included). An upgrade not forwarded (h2c, or a
+        // protocol the route does not list) is dropped and the request served as HTTP/1.1.
+        if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         let auth = snapshot.configuration.auth
         var claimFields: [(name: String, value: String)] = []
         if let route, route.settings.auth != .off {
@@ -145,10 +149,6 @@ final class ProxyExchange: @unchecked Sendable {
         let upgrade = route.flatMap {
             UpgradeRequest.protocolToForward(clientHead, connectionUpgrade: vetted.connection.upgrade, allowed: $0.settings.upgrades)
         }
-        // The decoder stops after any request that asks for an upgrade, so unless a 101 switches it, the
-        // connection closes after the response. An upgrade not forwarded (h2c, or a protocol the route
-        // does not list) is dropped and the request served as HTTP/1.1.
-        if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         if let route {
             context.route = route
             context.upstreamHead = UpstreamRequestHead.make(from: clientHead, vetted: vetted, origin: .init(
