@@ -35,8 +35,12 @@ public enum KeySource: Sendable, Hashable {
         }
     }
 
-    /// `url` with any `user:password@` replaced by `***@`.
+    /// `url` with any `user:password@` replaced by `***@` and any query by `?***` (a signed or keyed
+    /// URL carries its secret there), its fragment dropped.
     static func redacted(_ url: String) -> String {
+        var url = url
+        if let fragment = url.firstIndex(of: "#") { url = String(url[..<fragment]) }
+        if let query = url.firstIndex(of: "?") { url = String(url[..<query]) + "?***" }
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
