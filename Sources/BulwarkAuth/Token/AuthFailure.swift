@@ -52,13 +52,19 @@ public struct AuthFailure: Sendable, Hashable, Error, CustomStringConvertible {
     public var description: String { "\(reason.rawValue): \(detail)" }
 
     /// A quoted-string (RFC 9110 §5.6.4) whose characters are limited to what RFC 6750 allows in
-    /// `error_description` (%x20-21 / %x23-5B / %x5D-7E): others become `?`.
+    /// `error_description` (%x20-21 / %x23-5B / %x5D-7E): `"` becomes `'`, `\\` `/`, typographic
+    /// quotes, dashes and `…` their ASCII forms, anything else `?`.
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
-            let value = scalar.value
-            let allowed = (0x20...0x7E).contains(value) && value != 0x22 && value != 0x5C
-            out.unicodeScalars.append(allowed ? scalar : "?")
+            switch scalar {
+            case "\"", "\u{2018}", "\u{2019}", "\u{201C}", "\u{201D}": out += "'"
+            case "\\": out += "/"
+            case "\u{2013}", "\u{2014}", "\u{2212}": out += "-"
+            case "\u{2026}": out += "..."
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default: out += "?"
+            }
         }
         return out + "\""
     }
