@@ -176,6 +176,7 @@ struct TokensAPITests {
                 (#"{"sub": "user-1"}"#, "iss"),
                 (#"{"iss": "", "sub": "user-1"}"#, "iss"),
                 (#"{"iss": "\#(Self.issuer)", "sub": "u", "before": "yesterday"}"#, "RFC 3339"),
+                (#"{"iss": "\#(Self.issuer)", "sub": "u", "before": "\#(Self.rfc3339(Self.now + 3600))"}"#, "future"),
             ]
             for (body, mentions) in cases {
                 let reply = try await harness.admin(.POST, "/api/tokens/revoke", body: body)

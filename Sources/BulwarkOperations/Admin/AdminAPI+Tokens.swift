@@ -111,6 +111,10 @@ extension AdminAPI {
                 return .failure(RevocationProblem(message: "before must be an RFC 3339 time such as 2026-11-30T12:00:00Z, got '\(text.prefix(40))'"))
             }
             before = date.timeIntervalSince1970
+            // A time ahead would also refuse every token issued until then: new logins included.
+            guard before <= now.timeIntervalSince1970 + maximumBeforeAhead else {
+                return .failure(RevocationProblem(message: "before is in the future: it would also refuse every token issued until then, new logins included; give a time up to now"))
+            }
         }
         return .success(.subject(issuer: issuer, subject: subject, before: before))
     }
@@ -123,6 +127,9 @@ extension AdminAPI {
         }
         return String(token)
     }
+
+    /// How far ahead of this gateway's clock `before` may be (clock skew between the caller and us).
+    static let maximumBeforeAhead: Double = 60
 
     /// An RFC 3339 time, with or without fractional seconds.
     static func parseTime(_ text: String) -> Date? {
