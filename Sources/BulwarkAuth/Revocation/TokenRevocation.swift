@@ -147,8 +147,21 @@ public final class TokenRevocation: Sendable {
     ///   and is written when the store answers again. A failed announcement is logged, not thrown (the
     ///   entry is stored; the others find it at their next load).
     public func revoke(_ entry: RevocationEntry, origin: RevocationOrigin = .admin) async throws {
+        revokeHere(entry, origin: origin)
+        try await share(entry)
+    }
+
+    /// Puts `entry` in force on this gateway at once, without waiting: what a gateway does before it
+    /// answers a logout, so the very next request with the token is refused. Follow it with
+    /// ``share(_:)`` (or use ``revoke(_:origin:)``, which does both).
+    public func revokeHere(_ entry: RevocationEntry, origin: RevocationOrigin) {
+        apply(entry, now: now(), source: origin.rawValue)
+    }
+
+    /// Writes `entry` (already in force here) to the store and announces it to the other gateways.
+    /// - Throws: ``RevocationStoreError`` as ``revoke(_:origin:)`` does.
+    public func share(_ entry: RevocationEntry) async throws {
         let now = now()
-        apply(entry, now: now, source: origin.rawValue)
         do {
             try await store.add(entry, ttl: lifetime(of: entry, now: now))
         } catch {

@@ -5,6 +5,7 @@ import BulwarkRedis
 import CoreMetrics
 import Logging
 import NIOHTTP1
+import Synchronization
 
 /// The gateway's part in bearer-token authentication (`auth:`): the issuers' key sets (kept fresh by a
 /// ``KeySetProvider``), the revocation list (a ``TokenRevocation`` mirrored in memory, shared through
@@ -20,6 +21,10 @@ public final class GatewayAuthentication: Sendable {
     let logger: Logger
     /// The invalidation bus revocations travel on between gateways (`auth.revocation.redis`).
     private let bus: InvalidationBus?
+    /// The bus's subscription loop, started by ``start()`` so the gateway listens only once subscribed.
+    private let busTask = Mutex<Task<Void, Never>?>(nil)
+    /// The latest key-set reload, which the next one waits for.
+    private let reloads = Mutex<Task<Void, Never>?>(nil)
     private let wallClock: @Sendable () -> Double
 
     /// What verifying a request's token led to.
@@ -64,26 +69,66 @@ public final class GatewayAuthentication: Sendable {
 
     /// Loads every key set; throws when a `jwks_file` cannot be used (a `jwks_url` that is down is
     /// retried in the background instead).
-    /// Also loads the revocation list once, so the first requests see what other gateways revoked (a
-    /// Redis that is down is retried by ``run()``; `on_store_failure` decides meanwhile).
+    /// Also subscribes to the invalidation bus (waiting up to ``subscriptionWait`` for it) and then loads
+    /// the revocation list once: in that order, so no revocation published meanwhile is missed, and the
+    /// first requests see what other gateways revoked. A Redis that is down is retried by the bus and by
+    /// ``run()``; `on_store_failure` decides meanwhile.
     func start() async throws {
         try await keys.load()
+        if let bus {
+            let task = Task { await bus.run() }
+            busTask.withLock { $0 = task }
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: Self.subscriptionWait)
+            while !bus.isConnected, clock.now < deadline { try? await clock.sleep(for: .milliseconds(5)) }
+        }
         await revocation.preload()
     }
 
-    /// Keeps key sets and the revocation list fresh until cancelled.
+    /// How long ``start()`` waits for the invalidation bus to subscribe before the gateway listens.
+    static let subscriptionWait: Duration = .seconds(2)
+
+    /// Stops what ``start()`` began (the bus), when ``run()`` will not run.
+    func stop() {
+        busTask.withLock { $0?.cancel() }
+    }
+
+    /// Keeps key sets and the revocation list fresh until cancelled (the bus started by ``start()`` too).
     func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keys.run() }
-            group.addTask { await self.revocation.run() }
-            if let bus = self.bus { group.addTask { await bus.run() } }
-            await group.waitForAll()
+        let task = busTask.withLock { $0 }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.keys.run() }
+                group.addTask { await self.revocation.run() }
+                // Without start(), the bus starts here.
+                if task == nil, let bus = self.bus { group.addTask { await bus.run() } }
+                await group.waitForAll()
+            }
+        } onCancel: {
+            task?.cancel()
         }
+        await task?.value
     }
 
     /// Applies a reloaded `auth:` (issuers, key sources, leeway); on failure the old keys stay.
     func reload(_ settings: AuthSettings) async throws {
         try await keys.reload(settings.jwt.issuers.map(Self.issuer), leeway: settings.jwt.leeway)
+    }
+
+    /// Starts ``reload(_:)`` once the previous one has finished, so two quick reloads apply in order.
+    func reloadInTurn(_ settings: AuthSettings) {
+        let logger = self.logger
+        reloads.withLock { previous in
+            let earlier = previous
+            previous = Task {
+                await earlier?.value
+                do {
+                    try await self.reload(settings)
+                } catch {
+                    logger.error("auth key sets not reloaded; the keys in force stay: \(error)")
+                }
+            }
+        }
     }
 
     /// Verifies the request's bearer token, if any, and checks it against the revocation list.
@@ -123,13 +168,16 @@ public final class GatewayAuthentication: Sendable {
         }
     }
 
-    /// Revokes the caller's own token after its logout request succeeded (`routes[].revoke_on`).
+    /// Revokes the caller's own token after its logout request succeeded (`routes[].revoke_on`): in
+    /// force here before this returns (so before the client sees the answer), then shared.
     func revokeOnLogout(_ token: VerifiedToken) {
         let revocation = self.revocation
         let logger = self.logger
+        let entry = RevocationEntry.forToken(token)
+        revocation.revokeHere(entry, origin: .logout)
         Task {
             do {
-                try await revocation.revoke(RevocationEntry.forToken(token), origin: .logout)
+                try await revocation.share(entry)
             } catch {
                 logger.warning("a logout's token was revoked on this instance only: \(error)")
             }

@@ -128,7 +128,13 @@ public final class Gateway: Service, Sendable {
     public func run() async throws {
         // Keys first: a listener that accepted before them would refuse every token.
         try await runtime.authentication?.start()
-        let server = try await GatewayServer.bind(runtime: runtime, group: group)
+        let server: GatewayServer
+        do {
+            server = try await GatewayServer.bind(runtime: runtime, group: group)
+        } catch {
+            runtime.authentication?.stop()
+            throw error
+        }
         let port = server.localAddress?.port ?? configuration.server.listen.port
         logger.notice("bulwark listening", metadata: [
             "listen": "\(configuration.server.listen.host):\(port)",
