@@ -122,24 +122,31 @@ final class ProxyExchange: @unchecked Sendable {
         if vetted.upgradeDropped { handler.closeAfterCurrentResponse() }
         let auth = snapshot.configuration.auth
         var claimFields: [(name: String, value: String)] = []
+        if route == nil, authentication.claims == nil,
+           snapshot.router.route(method: clientHead.method, path: vetted.path, ignoringClaims: true) != nil {
+            // Only routes chosen by claims serve this path: without a valid token it is a 401, not a 404.
+            let refusal = authentication.refusal(under: .required) ?? AuthFailure(.missing, "this route needs a bearer token (Authorization: Bearer <token>)")
+            runtime.authentication?.telemetry.record(authentication, refusal: refusal)
+            return perform(machine.authenticationRefused(refusal, request: request))
+        }
         if let route, route.settings.auth != .off {
             // Without `auth:` in force no token can be verified: the route refuses (it never opens).
-            let refusal = auth == nil
+            var refusal = auth == nil
                 ? AuthFailure(.wrongIssuer, "no issuer is configured (auth.jwt)")
                 : authentication.refusal(under: route.settings.auth)
+            if refusal == nil {
+                context.token = authentication.token(under: route.settings.auth)
+                switch ForwardedClaimHeaders.fields(auth?.jwt.forwardClaims ?? [], token: context.token) {
+                case .success(let fields): claimFields = fields
+                case .failure(let failure): refusal = failure
+                }
+            }
             runtime.authentication?.telemetry.record(authentication, refusal: refusal)
             if let refusal {
+                context.token = nil
                 context.route = route
                 self.context = context
                 return perform(machine.authenticationRefused(refusal, request: request))
-            }
-            context.token = authentication.token(under: route.settings.auth)
-            switch ForwardedClaimHeaders.fields(auth?.jwt.forwardClaims ?? [], token: context.token) {
-            case .success(let fields): claimFields = fields
-            case .failure(let failure):
-                context.route = route
-                self.context = context
-                return perform(machine.authenticationRefused(failure, request: request))
             }
             if let revokeOn = route.settings.revokeOn, context.token != nil,
                revokeOn.method == clientHead.method.rawValue, revokeOn.path == vetted.path {

@@ -41,10 +41,10 @@ final class CompiledRoute: Sendable {
         self.cacheLockTimeout = cache?.lockTimeout ?? timeout
     }
 
-    func matches(method: HTTPMethod, path: Substring, claims: Claims?) -> Bool {
+    func matches(method: HTTPMethod, path: Substring, claims: Claims?, ignoringClaims: Bool = false) -> Bool {
         if let methods = settings.methods, !methods.contains(method.rawValue) { return false }
         guard Router.path(path, hasPrefix: settings.pathPrefix) else { return false }
-        return Router.claims(claims, match: settings.claims)
+        return ignoringClaims || Router.claims(claims, match: settings.claims)
     }
 }
 
@@ -57,6 +57,12 @@ struct Router: Sendable {
     /// without a verified token: routes that ask for claims are passed over).
     func route(method: HTTPMethod, path: Substring, claims: Claims? = nil) -> CompiledRoute? {
         routes.first { $0.matches(method: method, path: path, claims: claims) }
+    }
+
+    /// The first route whose prefix and method match, whatever its `claims`: whether a request that
+    /// matched no route would have had one with the right token.
+    func route(method: HTTPMethod, path: Substring, ignoringClaims: Bool) -> CompiledRoute? {
+        routes.first { $0.matches(method: method, path: path, claims: nil, ignoringClaims: ignoringClaims) }
     }
 
     /// Whether `claims` satisfy a route's `routes[].claims`: every one named is there and matches
