@@ -1,3 +1,4 @@
+import BulwarkAuth
 import BulwarkConfig
 import Foundation
 import Logging
@@ -34,8 +35,14 @@ extension Gateway {
         } catch {
             return rejected(error.issues, needsRestart: needsRestart)
         }
-        // Key sets are read again on every reload (a JWKS file may have changed under the same name).
-        if applicable.auth != nil || running.auth != nil { reloadKeys(applicable.auth ?? AuthSettings()) }
+        // A JWKS file that cannot be used rejects the reload, as it would fail a start.
+        let issuers = (applicable.auth?.jwt.issuers ?? []).map(GatewayAuthentication.issuer)
+        let keyProblems = KeySetProvider.fileProblems(issuers).map { problem in
+            ConfigurationIssue(
+                keyPath: "auth.jwt.issuers[\(issuers.firstIndex { $0.issuer == problem.issuer } ?? 0)]", problem: problem.message
+            )
+        }
+        if !keyProblems.isEmpty { return rejected(keyProblems, needsRestart: needsRestart) }
         guard applicable != running || certificates != nil else {
             logger.notice("configuration reloaded: nothing changed")
             return ReloadOutcome(status: .unchanged, needsRestart: needsRestart)
@@ -46,6 +53,9 @@ extension Gateway {
         } catch {
             return rejected(error.issues, needsRestart: needsRestart)
         }
+        // Key sets are read again on every reload (a JWKS file may have changed under the same name),
+        // once the configuration is in force, one reload after another.
+        if applicable.auth != nil || running.auth != nil { reloadKeys(applicable.auth ?? AuthSettings()) }
         if let certificates {
             runtime.certificates.install(certificates)
             changes.append("server.tls: certificates reloaded")
@@ -59,17 +69,10 @@ extension Gateway {
         return ReloadOutcome(status: .applied, needsRestart: needsRestart, changes: changes)
     }
 
-    /// Reads the issuers' key sets again in the background; on failure the keys in force stay.
+    /// Reads the issuers' key sets again in the background, after any earlier reload's; on failure the
+    /// keys in force stay.
     private func reloadKeys(_ settings: AuthSettings) {
-        guard let authentication = runtime.authentication else { return }
-        let logger = self.logger
-        Task {
-            do {
-                try await authentication.reload(settings)
-            } catch {
-                logger.error("auth key sets not reloaded; the keys in force stay: \(error)")
-            }
-        }
+        runtime.authentication?.reloadInTurn(settings)
     }
 
     /// Logs and reports a configuration that cannot be put in force (e.g. one that failed to load).

@@ -2,8 +2,8 @@ import BulwarkConfig
 
 /// The keys a running gateway cannot change: the listeners (whether the public one speaks TLS, HTTP/2 or h2c), the thread count, where the access log
 /// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups, dependency checks,
-/// where the token revocation list is kept). The rest of `auth:` (issuers, leeway, forwarded claims, `max_ttl`,
-/// `on_store_failure`) reloads.
+/// the token revocation list: where it is kept, `max_ttl`, `on_store_failure`). The rest of `auth:` (issuers, key
+/// sources, leeway, forwarded claims) reloads.
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
     /// The key paths whose value differs between `running` and `loaded`, and `loaded` with those keys
@@ -39,11 +39,13 @@ enum RestartOnlyKeys {
         // The revocation store (in memory or in Redis) is built once; a file without `auth:` counts as
         // the in-memory list. Removing `auth:` still applies (verification stops) without adding a section
         // back; the store stays as it was built until a restart.
-        let runningRedis = running.auth?.revocation.usesRedis ?? false
-        if runningRedis != (loaded.auth?.revocation.usesRedis ?? false) {
-            changed.append("auth.revocation.redis")
-            applicable.auth?.revocation.usesRedis = runningRedis
-        }
+        // `max_ttl` and `on_store_failure` are fixed in it too.
+        let runningRevocation = running.auth?.revocation ?? RevocationSettings()
+        let loadedRevocation = loaded.auth?.revocation ?? RevocationSettings()
+        if runningRevocation.usesRedis != loadedRevocation.usesRedis { changed.append("auth.revocation.redis") }
+        if runningRevocation.maxTTL != loadedRevocation.maxTTL { changed.append("auth.revocation.max_ttl") }
+        if runningRevocation.onStoreFailure != loadedRevocation.onStoreFailure { changed.append("auth.revocation.on_store_failure") }
+        applicable.auth?.revocation = runningRevocation
         return (changed, applicable)
     }
 }
