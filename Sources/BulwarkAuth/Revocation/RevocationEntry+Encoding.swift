@@ -21,11 +21,11 @@ extension RevocationEntry {
             if parts[1].isEmpty {
                 self = .token(id: String(parts[2]), expiresAt: nil)
             } else {
-                guard let expiresAt = Double(parts[1]), expiresAt.isFinite else { return nil }
+                guard let expiresAt = Double(parts[1]), abs(expiresAt) < RevocationEntry.largestTime else { return nil }
                 self = .token(id: String(parts[2]), expiresAt: expiresAt)
             }
         case "s":
-            guard let before = Double(parts[1]), before.isFinite else { return nil }
+            guard let before = Double(parts[1]), abs(before) < RevocationEntry.largestTime else { return nil }
             let rest = parts[2].split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
             guard rest.count == 2, let length = Int(rest[0]), length >= 0 else { return nil }
             let bytes = Array(rest[1].utf8)

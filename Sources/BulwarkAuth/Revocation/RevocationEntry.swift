@@ -15,6 +15,10 @@ public enum RevocationEntry: Sendable, Hashable {
     /// `iat` counts as issued before.
     case subject(issuer: String, subject: String, before: Double)
 
+    /// The largest time, in seconds since 1970, an entry may carry (about the year 318,857): a value read
+    /// from Redis or the bus beyond it is refused, so a bad one can never overflow a conversion.
+    public static let largestTime: Double = 1e13
+
     /// The `id` of the token entry for a `jti`.
     public static func tokenID(jti: String) -> String { "jti:" + jti }
 
@@ -37,7 +41,7 @@ public enum RevocationEntry: Sendable, Hashable {
             return "t:" + id
         case .subject(let issuer, let subject, let before):
             let digest = SHA256.hash(data: Array((issuer + "\u{0}" + subject).utf8))
-            return "s:" + Self.hex(digest) + ":" + String(Int64(before * 1000))
+            return "s:" + Self.hex(digest) + ":" + String(Int64(max(-Self.largestTime, min(before, Self.largestTime)) * 1000))
         }
     }
 
@@ -48,7 +52,7 @@ public enum RevocationEntry: Sendable, Hashable {
         case .token(let id, _):
             return String(id.prefix(while: { $0 != ":" })) + ":" + String(id.drop(while: { $0 != ":" }).dropFirst().prefix(8)) + "…"
         case .subject(_, let subject, let before):
-            return "subject \(subject.prefix(4))… before \(Int64(before))"
+            return "subject \(subject.prefix(4))… before \(Int64(max(-Self.largestTime, min(before, Self.largestTime))))"
         }
     }
 

@@ -58,7 +58,9 @@ public struct RevocationList: Sendable, Hashable {
     }
 
     /// Whether `token` is revoked at `now`: its `jti` or its fingerprint is listed, or its user is listed
-    /// with a `before` after the token's `iat` (a token without `iat` counts as issued before).
+    /// with a `before` after the token's `iat` (a token without `iat` counts as issued before). `iat` is
+    /// whole seconds rounded down, so `iat` = `before` means issued at or after `before`: not revoked;
+    /// a fractional `before` (the admin API's "now") revokes every token of its second up to it.
     public func isRevoked(_ token: VerifiedToken, now: Double) -> Bool {
         if let jti = token.tokenID, let until = byJTI[jti], now < until { return true }
         if let until = byFingerprint[token.fingerprint], now < until { return true }
