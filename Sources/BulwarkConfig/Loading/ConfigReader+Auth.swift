@@ -17,8 +17,14 @@ extension ConfigReader {
     static let keySetAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 
     /// Request headers `forward_claims` may not set besides those ``headerNameProblem(_:)`` refuses: the
-    /// hop-by-hop ones and the forwarding headers the gateway owns.
-    private static let gatewayOwnedHeaders: Set<String> = ["proxy-connection", "proxy-authenticate", "proxy-authorization", "forwarded"]
+    /// hop-by-hop ones and the forwarding headers the gateway owns, and fields with a meaning of their
+    /// own that a claim must not replace (the client's credentials, cookies, content metadata,
+    /// expectations).
+    private static let gatewayOwnedHeaders: Set<String> = [
+        "proxy-connection", "proxy-authenticate", "proxy-authorization", "forwarded",
+        "authorization", "cookie", "expect", "content-type", "content-encoding", "content-range", "range",
+        "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range", "origin",
+    ]
 
     /// `auth:`, or nil when absent. `redisDeclared` says whether the file has a `redis:` section (or
     /// `BULWARK_REDIS_URL` gives one), which `auth.revocation.redis: true` needs.
@@ -226,7 +232,7 @@ extension ConfigReader {
             }
             let lowered = header.lowercased()
             if lowered.hasPrefix("x-forwarded-") || Self.gatewayOwnedHeaders.contains(lowered) {
-                report(headerPath, "'\(header)' is set by the gateway or is hop-by-hop; choose another name such as X-User-Id")
+                report(headerPath, "'\(header)' is set by the gateway, is hop-by-hop, or has a meaning of its own a claim must not replace; choose another name such as X-User-Id")
                 continue
             }
             if let earlier = seen[lowered] {
@@ -295,6 +301,9 @@ extension ConfigReader {
             route.claims = readRouteClaims(node, at: claimsPath)
             if off, !route.claims.isEmpty {
                 report(claimsPath, "this route has auth: off, so it sees no claims and never matches; set auth: required or optional")
+            }
+            if !route.claims.isEmpty, route.cache != nil {
+                report("\(path).cache", "a route chosen by claims cannot cache: its responses would share cache keys with the routes it shadows (another tenant, or anonymous clients, could be served them); cache on the general route and have the app send Vary on a forwarded claim header such as X-Tenant-Id")
             }
         }
         if let node = entries["revoke_on"], let revokeOn = readRevokeOn(node, at: "\(path).revoke_on", route: route) {

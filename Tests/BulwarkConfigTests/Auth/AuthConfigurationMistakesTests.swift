@@ -59,6 +59,9 @@ struct AuthConfigurationMistakesTests {
         // forward_claims
         (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { 'X User': sub } } }"), "auth.jwt.forward_claims.X User", "must be a header name"),
         (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Host: sub } } }"), "auth.jwt.forward_claims.Host", "set by the gateway"),
+        (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Authorization: sub } } }"), "auth.jwt.forward_claims.Authorization", "a meaning of its own"),
+        (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Expect: sub } } }"), "auth.jwt.forward_claims.Expect", "a meaning of its own"),
+        (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { cookie: sub } } }"), "auth.jwt.forward_claims.cookie", "a meaning of its own"),
         (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Transfer-Encoding: sub } } }"), "auth.jwt.forward_claims.Transfer-Encoding", "set by the gateway"),
         (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Keep-Alive: sub } } }"), "auth.jwt.forward_claims.Keep-Alive", "set by the gateway"),
         (yaml(auth: "auth: { jwt: { issuers: [\(issuer)], forward_claims: { Proxy-Authorization: sub } } }"), "auth.jwt.forward_claims.Proxy-Authorization", "hop-by-hop"),
@@ -85,6 +88,7 @@ struct AuthConfigurationMistakesTests {
         (yaml(routes: "[{ path_prefix: /, upstream: app, auth: required, claims: { tenant: '' } }]"), "routes[0].claims.tenant", "must not be empty"),
         (yaml(routes: "[{ path_prefix: /, upstream: app, auth: required, claims: [tenant] }]"), "routes[0].claims", "expected a mapping"),
         (yaml(routes: "[{ path_prefix: /api, upstream: app, auth: required, revoke_on: { path: /logout } }]"), "routes[0].revoke_on.path", "is outside path_prefix '/api'; the route never sees it"),
+        (yaml(routes: "[{ path_prefix: /api, upstream: app, auth: required, claims: { tenant: acme }, cache: { ttl: 60s } }]"), "routes[0].cache", "a route chosen by claims cannot cache"),
         (yaml(routes: "[{ path_prefix: /api, upstream: app, auth: required, revoke_on: { path: /apix/logout } }]"), "routes[0].revoke_on.path", "outside path_prefix"),
         (yaml(routes: "[{ path_prefix: /, upstream: app, auth: required, revoke_on: { path: logout } }]"), "routes[0].revoke_on.path", "starting with '/'"),
         (yaml(routes: "[{ path_prefix: /, upstream: app, auth: required, revoke_on: { path: '/logout?all=1' } }]"), "routes[0].revoke_on.path", "without query"),
