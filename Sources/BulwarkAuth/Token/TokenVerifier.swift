@@ -47,6 +47,10 @@ public struct TokenVerifier: Sendable {
     let leeway: Double
     /// Each issuer's position in ``issuers`` by `iss` (the first one given, when repeated).
     private var index: [String: Int]
+    /// Tells this verifier's keys and settings from any other's: made anew by ``init(issuers:leeway:)`` and
+    /// ``replacingKeys(of:with:)``, so a result cached under it (``VerifiedTokenCache``) is never used
+    /// with other keys.
+    public private(set) var generation = UInt64.random(in: .min ... .max)
 
     /// A verifier trusting `issuers`, allowing `leeway` of clock difference on token times.
     public init(issuers: [Issuer], leeway: Duration) {
@@ -60,6 +64,7 @@ public struct TokenVerifier: Sendable {
     /// configured.
     public func replacingKeys(of issuer: String, with keys: VerificationKeySet) -> TokenVerifier {
         var copy = self
+        copy.generation = UInt64.random(in: .min ... .max)
         for position in copy.issuers.indices where copy.issuers[position].issuer == issuer {
             copy.issuers[position].keys = keys
         }

@@ -18,6 +18,9 @@ public final class GatewayAuthentication: Sendable {
     /// The revocation list.
     public let revocation: TokenRevocation
     let telemetry: AuthTelemetry
+    /// Tokens verified recently (a client sends the same one on every request): their signature is
+    /// checked once per key set.
+    let tokenCache = VerifiedTokenCache()
     let logger: Logger
     /// The invalidation bus revocations travel on between gateways (`auth.revocation.redis`).
     private let bus: InvalidationBus?
@@ -139,7 +142,7 @@ public final class GatewayAuthentication: Sendable {
         case .malformed(let failure):
             return .decided(.refused(failure))
         case .token(let token):
-            switch keys.verifier.verify(token, now: wallClock()) {
+            switch tokenCache.verify(token, with: keys.verifier, now: wallClock()) {
             case .unknownKey(let issuer, let keyID):
                 return .needsKeys(issuer: issuer, keyID: keyID, token: String(token))
             case let verification:
@@ -150,7 +153,7 @@ public final class GatewayAuthentication: Sendable {
 
     /// Verifies `token` again once its issuer's key set was fetched: a key still unknown refuses it.
     func afterKeyRefresh(_ token: String) -> RequestAuthentication {
-        decide(keys.verifier.verify(token[...], now: wallClock()))
+        decide(tokenCache.verify(token[...], with: keys.verifier, now: wallClock()))
     }
 
     private func decide(_ verification: TokenVerification) -> RequestAuthentication {
