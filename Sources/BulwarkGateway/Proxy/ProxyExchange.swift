@@ -100,6 +100,11 @@ final class ProxyExchange: @unchecked Sendable {
               clientHead.headers.contains(name: "Authorization") else {
             return route(snapshot, vetted: vetted, request: request, authentication: .anonymous)
         }
+        // Without routes chosen by claims, the route does not depend on the token: it is verified only
+        // for a route that uses it, so `auth: off` routes pay nothing.
+        if !snapshot.router.usesClaims, (snapshot.router.route(method: clientHead.method, path: vetted.path)?.settings.auth ?? .off) == .off {
+            return route(snapshot, vetted: vetted, request: request, authentication: .anonymous)
+        }
         switch authentication.authenticate(clientHead.headers) {
         case .decided(let outcome):
             route(snapshot, vetted: vetted, request: request, authentication: outcome)

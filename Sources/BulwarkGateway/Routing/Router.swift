@@ -52,6 +52,14 @@ final class CompiledRoute: Sendable {
 /// claims (`routes[].claims`) match.
 struct Router: Sendable {
     let routes: [CompiledRoute]
+    /// Whether any route is chosen by claims (`routes[].claims`): only then does routing need a
+    /// request's token verified first.
+    let usesClaims: Bool
+
+    init(routes: [CompiledRoute]) {
+        self.routes = routes
+        self.usesClaims = routes.contains { !$0.settings.claims.isEmpty }
+    }
 
     /// The route for a canonical path (see ``PathCanonicalizer``) and the request's verified claims (nil
     /// without a verified token: routes that ask for claims are passed over).
