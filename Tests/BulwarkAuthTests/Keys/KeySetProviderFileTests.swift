@@ -40,8 +40,10 @@ struct KeySetProviderFileTests {
         let loop = Task { await harness.provider.run() }
         defer { loop.cancel() }
 
-        // Half a document, as a writer in the middle of its write leaves it.
-        try directory.write("jwks.json", String(TestKeys.jwks([new]).prefix(40)), atomically: false)
+        // Half a document, as a writer in the middle of its write leaves it. Put in place in one step:
+        // written in place, a poll could also catch the empty file the truncation leaves (two versions,
+        // two failures, which is right but not what this test counts).
+        try directory.write("jwks.json", String(TestKeys.jwks([new]).prefix(40)), atomically: true)
         try await keySetTick(clock)
         let failed = try await keySetEventually { harness.refreshes("failure", "file_change") == 1 }
         #expect(failed)
