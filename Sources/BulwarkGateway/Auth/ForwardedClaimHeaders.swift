@@ -22,9 +22,8 @@ enum ForwardedClaimHeaders {
         return .success(fields)
     }
 
-    /// The lower-cased names removed from every client request (`-` and `_` read alike, as CGI-style
-    /// servers do).
-    static func removedNames(_ forwarded: [ForwardedClaim]) -> Set<String> {
-        Set(forwarded.map { $0.header.lowercased().replacingOccurrences(of: "_", with: "-") })
+    /// The names removed from every client request (`-` and `_` read alike, as CGI-style servers do).
+    static func removedNames(_ forwarded: [ForwardedClaim]) -> RemovedHeaderNames {
+        RemovedHeaderNames(forwarded.map(\.header))
     }
 }

@@ -20,14 +20,14 @@ enum UpstreamRequestHead {
         /// `server.tls.client_subject_header` and the verified client certificate's subject: the field is
         /// removed from the client's request and set only from the certificate.
         var clientSubject: (header: String, value: String?)?
-        /// `auth.jwt.forward_claims`: the headers removed from the client's request (lower-cased, `_` as
-        /// `-`) and those set from the verified token's claims.
+        /// `auth.jwt.forward_claims`: the headers removed from the client's request and those set from
+        /// the verified token's claims.
         var claims: ClaimFields?
     }
 
     /// The claim headers of a request (``ForwardedClaimHeaders``).
     struct ClaimFields {
-        var removed: Set<String>
+        var removed: RemovedHeaderNames
         var fields: [(name: String, value: String)]
     }
 
@@ -61,8 +61,7 @@ enum UpstreamRequestHead {
                 // `X_Client_Subject` too: CGI-style servers read `_` and `-` alike.
                 if let subjectHeader, name.utf8.count == subjectHeader.utf8.count,
                    name.lowercased().replacingOccurrences(of: "_", with: "-") == subjectHeader { continue }
-                if let claims = origin.claims, !claims.removed.isEmpty,
-                   claims.removed.contains(name.lowercased().replacingOccurrences(of: "_", with: "-")) { continue }
+                if let claims = origin.claims, claims.removed.contains(name) { continue }
             }
             headers.add(name: name, value: value)
         }

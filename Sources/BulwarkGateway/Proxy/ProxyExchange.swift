@@ -169,7 +169,7 @@ final class ProxyExchange: @unchecked Sendable {
                 // The header configured now is stripped even on a connection accepted before a reload
                 // configured it; its value only ever comes from this connection's verified certificate.
                 clientSubject: server.tls?.clientSubjectHeader.map { ($0, handler.security?.clientSubject) },
-                claims: auth.map { .init(removed: ForwardedClaimHeaders.removedNames($0.jwt.forwardClaims), fields: claimFields) }
+                claims: snapshot.claimHeaderNames.map { .init(removed: $0, fields: claimFields) }
             ))
             if let upgrade, context.upstreamHead != nil { UpgradeRequest.addUpgradeFields(upgrade, to: &context.upstreamHead!) }
             context.addsHost = vetted.host == nil
