@@ -32,6 +32,16 @@ public enum RevocationEntry: Sendable, Hashable {
         return .token(id: id, expiresAt: token.expiresAt)
     }
 
+    /// The entry that revokes `token` alone, read as the verifier reads it but without checking its
+    /// signature (revoking a forged token does no harm): by its `jti` when it has one, else by its
+    /// fingerprint; kept until its `exp`, else `fallbackExpiry`. Nil when `token` is not a compact JWT
+    /// whose registered claims read.
+    public static func forUnverifiedToken(_ token: Substring, fallbackExpiry: Double? = nil) -> RevocationEntry? {
+        guard let compact = try? JWTCompactToken(parsing: token), let claims = try? TokenClaims(compact.payload) else { return nil }
+        let id = claims.tokenID.map { tokenID(jti: $0) } ?? tokenID(fingerprint: TokenVerifier.fingerprint(token))
+        return .token(id: id, expiresAt: claims.expiresAt ?? fallbackExpiry)
+    }
+
     /// A stable name for the entry, the suffix of its Redis key: `t:<id>` for a token; for a subject
     /// `s:<hex SHA-256 of issuer + NUL + subject>:<before in ms>`, so that two "before" times of one
     /// user are two entries and a later write never shortens an earlier one.

@@ -90,17 +90,10 @@ extension AdminAPI {
         if let pasted = body.token {
             // As pasted from a terminal or a request: blanks and line breaks around it, or the whole
             // `Bearer …` value. The gateway hashes the bare token, so this must too.
-            let token = bareToken(pasted)
-            let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 3, let payload = base64URLDecoded(parts[1]),
-                  let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
+            guard let entry = RevocationEntry.forUnverifiedToken(bareToken(pasted)[...], fallbackExpiry: expiry) else {
                 return .failure(RevocationProblem(message: "token must be a compact JWT (three base64url parts)"))
             }
-            let exp = (object["exp"] as? NSNumber)?.doubleValue ?? expiry
-            if let jti = object["jti"] as? String, !jti.isEmpty {
-                return .success(.token(id: RevocationEntry.tokenID(jti: jti), expiresAt: exp))
-            }
-            return .success(.token(id: RevocationEntry.tokenID(fingerprint: TokenVerifier.fingerprint(token[...])), expiresAt: exp))
+            return .success(entry)
         }
         guard let issuer = body.iss, !issuer.isEmpty, let subject = body.sub, !subject.isEmpty else {
             return .failure(RevocationProblem(message: "iss and sub go together, both non-empty"))
@@ -139,12 +132,6 @@ extension AdminAPI {
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fractional.date(from: text)
-    }
-
-    static func base64URLDecoded(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }
 
