@@ -105,7 +105,8 @@ final class KeySetTemporaryDirectory: Sendable {
     }
 }
 
-/// Polls `condition` until it holds, for at most `limit`; false when it never did.
+/// Polls `condition` until it holds, for at most `limit`; false when it never did. (The one poll of
+/// this test target: the revocation tests use it too.)
 func keySetEventually(within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {

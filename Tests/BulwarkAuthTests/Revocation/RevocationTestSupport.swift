@@ -16,14 +16,10 @@ enum RevocationFixture {
         VerifiedToken(issuer: issuer, subject: subject, tokenID: jti, issuedAt: issuedAt, expiresAt: expiresAt, claims: Claims([:]), fingerprint: fingerprint)
     }
 
-    /// Polls `condition` every 10 ms for at most `limit` of real time: for work another task or a real
-    /// server does. Throws when it never holds.
+    /// Polls `condition` (``keySetEventually(within:_:)``) for at most `limit` of real time: for work
+    /// another task or a real server does. Throws when it never holds.
     static func eventually(within limit: Duration = .seconds(5), _ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + limit
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw TestFailure("not within \(limit): \(what)") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        guard try await keySetEventually(within: limit, condition) else { throw TestFailure("not within \(limit): \(what)") }
     }
 
     /// Runs `body`, failing when it takes more than `limit`: an async call that must never hang.

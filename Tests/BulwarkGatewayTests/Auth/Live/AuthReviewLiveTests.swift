@@ -25,12 +25,25 @@ struct AuthReviewLiveTests {
         """
     }
 
+    /// A scratch directory holding a JWKS file with one P-256 key (kid `ec-1`); the directory lives as
+    /// long as this value.
+    struct KeyFile {
+        let scratch: ScratchDirectory
+        let key: MintKey
+        let jwks: URL
+
+        init() throws {
+            scratch = try ScratchDirectory()
+            key = TokenMint.p256(kid: "ec-1")
+            jwks = scratch.file("jwks.json")
+            try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        }
+    }
+
     @Test("a path only claim-routed routes serve: 401 without a token or with a bad one, 404 for another tenant, 200 for the tenant")
     func claimsOnlyPath() async throws {
-        let scratch = try ScratchDirectory()
-        let key = TokenMint.p256(kid: "ec-1")
-        let jwks = scratch.file("jwks.json")
-        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let keyFile = try KeyFile()
+        let (key, jwks) = (keyFile.key, keyFile.jwks)
         let app = try await AuthUpstream.start(name: "app")
         let acme = try await AuthUpstream.start(name: "acme")
         defer { Task { await app.stop(); await acme.stop() } }
@@ -48,10 +61,8 @@ struct AuthReviewLiveTests {
 
     @Test("a reload whose JWKS file is broken is rejected with the issuer's key path, and the keys in force keep working")
     func brokenJWKSFileRejectsReload() async throws {
-        let scratch = try ScratchDirectory()
-        let key = TokenMint.p256(kid: "ec-1")
-        let jwks = scratch.file("jwks.json")
-        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let keyFile = try KeyFile()
+        let (scratch, key, jwks) = (keyFile.scratch, keyFile.key, keyFile.jwks)
         let app = try await AuthUpstream.start(name: "app")
         defer { Task { await app.stop() } }
         let yaml = Self.yaml(jwks: jwks, app: app.port, acme: app.port)
@@ -72,10 +83,8 @@ struct AuthReviewLiveTests {
 
     @Test("on_store_failure and max_ttl need a restart: a reload reports them and keeps the running policy")
     func revocationPolicyNeedsRestart() async throws {
-        let scratch = try ScratchDirectory()
-        let key = TokenMint.p256(kid: "ec-1")
-        let jwks = scratch.file("jwks.json")
-        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let keyFile = try KeyFile()
+        let jwks = keyFile.jwks
         let app = try await AuthUpstream.start(name: "app")
         defer { Task { await app.stop() } }
         try await GatewayHarness.with(yaml: Self.yaml(jwks: jwks, app: app.port, acme: app.port)) { gateway async throws in
@@ -100,10 +109,8 @@ struct AuthDenyStartLiveTests {
     func firstRequestPasses() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let scratch = try ScratchDirectory()
-        let key = TokenMint.p256(kid: "ec-1")
-        let jwks = scratch.file("jwks.json")
-        try writeAtomically(TokenMint.jwks([key]), to: jwks)
+        let keyFile = try AuthReviewLiveTests.KeyFile()
+        let (key, jwks) = (keyFile.key, keyFile.jwks)
         let app = try await AuthUpstream.start(name: "app")
         defer { Task { await app.stop() } }
         let yaml = """
