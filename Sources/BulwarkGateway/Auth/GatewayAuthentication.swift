@@ -70,12 +70,11 @@ public final class GatewayAuthentication: Sendable {
         return IssuerConfiguration(issuer: settings.issuer, audiences: settings.audiences, algorithms: settings.algorithms, source: source)
     }
 
-    /// Loads every key set; throws when a `jwks_file` cannot be used (a `jwks_url` that is down is
-    /// retried in the background instead).
-    /// Also subscribes to the invalidation bus (waiting up to ``subscriptionWait`` for it) and then loads
-    /// the revocation list once: in that order, so no revocation published meanwhile is missed, and the
-    /// first requests see what other gateways revoked. A Redis that is down is retried by the bus and by
-    /// ``run()``; `on_store_failure` decides meanwhile.
+    /// What the gateway needs before it listens: every key set (throws when a `jwks_file` cannot be used;
+    /// a `jwks_url` that is down is retried in the background), then the invalidation bus subscribed
+    /// (waiting up to ``subscriptionWait``), then the revocation list loaded once. In that order, so no
+    /// revocation published meanwhile is missed and the first requests see what other gateways revoked.
+    /// A Redis that is down is retried by the bus and by ``run()``; `on_store_failure` decides meanwhile.
     func start() async throws {
         try await keys.load()
         if let bus {
