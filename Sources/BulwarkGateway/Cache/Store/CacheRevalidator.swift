@@ -80,7 +80,7 @@ struct CacheRevalidator: Sendable {
                 status: head.status.code, headers: head.headers, body: storedBody, storedAt: receivedAt, decision: decision,
                 statusHeader: job.cache.settings.statusHeader
             )
-            await job.cache.store(refreshed, primary: job.primary, requestHeaders: job.requestHead.headers, tags: job.cache.tags(of: head))
+            await job.cache.store(refreshed, primary: job.primary, requestHeaders: job.upstreamHead.headers, tags: job.cache.tags(of: head))
             job.cache.markCacheable(job.primary)
             return .stored
         } catch {
