@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "BulwarkBench", targets: ["BulwarkBench"]),
         .library(name: "BulwarkCache", targets: ["BulwarkCache"]),
         .library(name: "BulwarkAuth", targets: ["BulwarkAuth"]),
+        .library(name: "BulwarkAudit", targets: ["BulwarkAudit"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -72,6 +73,7 @@ let package = Package(
                 "BulwarkRedis",
                 "BulwarkCache",
                 "BulwarkAuth",
+                "BulwarkAudit",
                 "BulwarkConfig",
                 "BulwarkCredentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -92,6 +94,7 @@ let package = Package(
             name: "BulwarkOperations",
             dependencies: [
                 "Resilience",
+                "BulwarkAudit",
                 "BulwarkAuth",
                 "BulwarkSupervisor",
                 "BulwarkConfig",
@@ -204,6 +207,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "BulwarkAudit",
+            dependencies: [
+                "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -212,6 +228,7 @@ let package = Package(
         .executableTarget(
             name: "BulwarkCLI",
             dependencies: [
+                "BulwarkAudit",
                 "BulwarkConfig",
                 "BulwarkGateway",
                 "BulwarkOperations",
@@ -286,12 +303,27 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BulwarkAuditTests",
+            dependencies: [
+                "BulwarkAudit",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "BulwarkConfigTests",
             dependencies: ["BulwarkConfig", "Resilience", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "BulwarkGatewayTests",
             dependencies: [
+                "BulwarkAudit",
                 "BulwarkGateway",
                 "BulwarkCredentials",
                 "BulwarkConfig",
@@ -318,6 +350,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkOperationsTests",
             dependencies: [
+                "BulwarkAudit",
                 "BulwarkOperations",
                 "BulwarkGateway",
                 "BulwarkConfig",

@@ -31,6 +31,8 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var processes: [ProcessGroupSettings] = []
     /// `auth:`: bearer-token verification and revocation; nil when the file has no `auth:` section.
     public var auth: AuthSettings?
+    /// `audit:`: the durable audit log; nil when the file has no `audit:` section (nothing is audited).
+    public var audit: AuditSettings?
 
     /// An empty configuration (every default, no upstreams).
     public init() {}
