@@ -60,6 +60,13 @@ enum MetricHelp {
         "bulwark_supervisor_restarts_total": "Restarts of supervised instances (bulwark run), by group and reason (crash, ready_timeout, spawn_failed, memory).",
         "bulwark_supervisor_crash_loops_total": "Slots of a process group given up after restarting more than restart.max_restarts times within restart.window.",
         "bulwark_supervisor_instance_resident_memory_bytes": "Resident memory of a supervised instance's process tree, by group and slot, sampled every 2 s.",
+        "bulwark_audit_events_written_total": "Audit records written to the journal (request, completed and action records).",
+        "bulwark_audit_batch_size": "Audit records made durable by one journal fsync (group commit).",
+        "bulwark_audit_fsync_seconds": "How long one fsync of the audit journal took.",
+        "bulwark_audit_journal_bytes": "Bytes the audit journal's segment files hold.",
+        "bulwark_audit_shipper_lag_events": "Audit records in the journal not yet shipped to the database.",
+        "bulwark_audit_shipper_lag_seconds": "Age of the oldest audit record not yet shipped to the database (0 when caught up).",
+        "bulwark_audit_shipped_total": "Audit records the shipper copied to the database.",
     ]
 
     static func text(for name: String) -> String {
