@@ -20,6 +20,8 @@ import Foundation
 /// | `upstream_credentials_failing` | upstream | error while OAuth2 token refreshes fail and a valid token is left, critical once none is (see ``credentialConditions(for:)``) |
 /// | `auth_keys_stale` | issuer | error while an issuer's key set cannot be refreshed (see ``authConditions(for:)``) |
 /// | `auth_revocation_store_down` | revocation | warning (allow) or critical (deny) while the shared revocation list cannot reach Redis |
+/// | `audit_unavailable` | `journal` | critical while the audit journal does not take records (see ``auditConditions(for:)``) |
+/// | `audit_shipper_lag` | `shipper` | warning while the audit shipper fails or is more than 5 minutes behind |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -69,6 +71,7 @@ public enum AlertRules {
         conditions += certificateConditions(for: observation)
         conditions += credentialConditions(for: observation)
         conditions += authConditions(for: observation)
+        conditions += auditConditions(for: observation)
         conditions += processConditions(for: observation)
         return conditions
     }

@@ -27,6 +27,8 @@ public struct Observation: Sendable, Hashable {
     public var auth: AuthObservation?
     /// The process groups `bulwark run` supervises (empty under `serve`).
     public var processes: [ProcessGroupStatus] = []
+    /// The audit log (`audit:`); nil when it is not configured.
+    public var audit: AuditObservation?
 
     /// An empty observation made at `now`.
     public init(now: Date) {

@@ -58,6 +58,7 @@ extension Observation {
         handshakeFailures = snapshot.handshakeFailures
         credentials = snapshot.credentials
         auth = snapshot.auth
+        audit = snapshot.audit
         self.dependencies = dependencies
     }
 }

@@ -29,6 +29,8 @@ public struct GatewaySnapshot: Sendable, Hashable {
     public var credentials: [Observation.CredentialObservation] = []
     /// Bearer-token authentication (`auth:`); nil when it is not configured.
     public var auth: Observation.AuthObservation?
+    /// The audit log (`audit:`); nil when it is not configured.
+    public var audit: Observation.AuditObservation?
 
     /// An empty snapshot: no routes, nothing draining.
     public init() {}
