@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache", "auth"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache", "auth", "audit"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -37,6 +37,7 @@ extension ConfigReader {
             configuration.routes = [RouteSettings(pathPrefix: "/", upstream: configuration.upstreams[0].name)]
         }
         completeCache(&configuration)
+        configuration.audit = readAudit(entries["audit"], routeNames: Set(configuration.routes.compactMap(\.name)), authDeclared: entries["auth"] != nil)
         return configuration
     }
 

@@ -36,6 +36,8 @@ enum RestartOnlyKeys {
         keep("alerts", \.alerts)
         keep("backup", \.backup)
         keep("health", \.health)
+        // The journal, its recorder and the actor header the trust boundary strips are built once.
+        keep("audit", \.audit)
         // The revocation store (in memory or in Redis) is built once; a file without `auth:` counts as
         // the in-memory list. Removing `auth:` still applies (verification stops) without adding a section
         // back; the store stays as it was built until a restart.
