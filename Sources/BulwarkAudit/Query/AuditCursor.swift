@@ -13,7 +13,7 @@ struct AuditCursor: Sendable, Equatable {
     }
 
     /// The cursor after `entry`.
-    init(after entry: AuditEntry) { self.init(milliseconds: entry.time.unixMilliseconds, id: entry.id) }
+    init(after entry: AuditEntry) { self.init(milliseconds: entry.time.auditMilliseconds, id: entry.id) }
 
     /// Reads a cursor's text; nil when it is not one.
     init?(_ text: String) {
@@ -48,7 +48,7 @@ enum AuditEntryOrder {
             self.id = id
         }
 
-        init(_ entry: AuditEntry) { self.init(milliseconds: entry.time.unixMilliseconds, id: entry.id) }
+        init(_ entry: AuditEntry) { self.init(milliseconds: entry.time.auditMilliseconds, id: entry.id) }
     }
 
     /// Whether `a` comes before `b` in newest-first order.

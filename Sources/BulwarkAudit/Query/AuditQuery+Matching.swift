@@ -2,9 +2,9 @@ extension AuditQuery {
     /// Whether `event` passes every filter and comes after the cursor (the same test the SQL makes).
     func matches(_ event: AuditEvent) -> Bool {
         let entry = event.entry
-        let milliseconds = entry.time.unixMilliseconds
-        if let since, milliseconds < since.unixMilliseconds { return false }
-        if let until, milliseconds >= until.unixMilliseconds { return false }
+        let milliseconds = entry.time.auditMilliseconds
+        if let since, milliseconds < since.auditMilliseconds { return false }
+        if let until, milliseconds >= until.auditMilliseconds { return false }
         if let actor, entry.actor != actor { return false }
         if let route, entry.route != route { return false }
         if let status, !status.matches(entry.status) { return false }

@@ -28,8 +28,9 @@ public protocol AuditStore: Sendable {
     /// not shipped yet).
     func events(matching query: AuditQuery, completedElsewhere: Set<AuditEventID>) async throws -> [AuditEntry]
 
-    /// The stored hashes of the records `sequences` (request and action records), by sequence.
-    func hashes(ofSequences sequences: [UInt64]) async throws -> [UInt64: [UInt8]]
+    /// The stored record hashes of the events `ids` (their `request` or `action` record's), by id;
+    /// an id without a row is absent.
+    func recordHashes(ofEvents ids: [AuditEventID]) async throws -> [AuditEventID: [UInt8]]
 
     /// Closes connections; the store may be used again afterwards (it reconnects).
     func close() async

@@ -23,8 +23,8 @@ extension PostgresAuditStore {
             return "$\(binds.count)"
         }
         let time = AuditShipmentRows.time
-        if let since = query.since { conditions.append("time >= \(time(bind(since.unixMilliseconds)))") }
-        if let until = query.until { conditions.append("time < \(time(bind(until.unixMilliseconds)))") }
+        if let since = query.since { conditions.append("time >= \(time(bind(since.auditMilliseconds)))") }
+        if let until = query.until { conditions.append("time < \(time(bind(until.auditMilliseconds)))") }
         if let actor = query.actor { conditions.append("actor = \(bind(actor))") }
         if let route = query.route { conditions.append("route = \(bind(route))") }
         if let status = query.status {
@@ -57,7 +57,7 @@ extension PostgresAuditStore {
         guard let kind = AuditEntry.Kind(rawValue: kindText) else { throw AuditStoreError("audit_events holds an unknown kind '\(kindText)'") }
         var entry = AuditEntry(
             kind: kind, id: AuditEventID(uuid: try row["id"].decode(UUID.self)),
-            time: Date(milliseconds: try row["ms"].decode(Int64.self))
+            time: Date(auditMilliseconds: try row["ms"].decode(Int64.self))
         )
         entry.actor = try text("actor")
         entry.client = try text("client")

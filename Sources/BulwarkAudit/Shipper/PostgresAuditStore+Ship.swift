@@ -26,25 +26,26 @@ extension PostgresAuditStore {
                 logger: logger
             )
             for try await (sequence, hash, milliseconds) in rows.decode((Int64, ByteBuffer, Int64).self) {
-                return AuditStoreAnchor(sequence: UInt64(sequence), hash: Array(buffer: hash), updatedAt: Date(milliseconds: milliseconds))
+                return AuditStoreAnchor(sequence: UInt64(sequence), hash: Array(buffer: hash), updatedAt: Date(auditMilliseconds: milliseconds))
             }
             return nil
         }
     }
 
-    public func hashes(ofSequences sequences: [UInt64]) async throws -> [UInt64: [UInt8]] {
-        guard !sequences.isEmpty else { return [:] }
+    public func recordHashes(ofEvents ids: [AuditEventID]) async throws -> [AuditEventID: [UInt8]] {
+        guard !ids.isEmpty else { return [:] }
         return try await withReadConnection("read stored record hashes") { connection in
-            let wanted = sequences.map { Int64($0) }
-            let rows = try await connection.query("SELECT sequence, hash FROM audit_events WHERE sequence = ANY(\(wanted))", logger: logger)
-            var found: [UInt64: [UInt8]] = [:]
-            for try await (sequence, hash) in rows.decode((Int64, ByteBuffer).self) { found[UInt64(sequence)] = Array(buffer: hash) }
+            let wanted = ids.map(\.uuid)
+            let rows = try await connection.query("SELECT id, hash FROM audit_events WHERE id = ANY(\(wanted))", logger: logger)
+            var found: [AuditEventID: [UInt8]] = [:]
+            for try await (id, hash) in rows.decode((UUID, ByteBuffer).self) { found[AuditEventID(uuid: id)] = Array(buffer: hash) }
             return found
         }
     }
 
     public func removeEvents(olderThan cutoff: Date) async throws -> [String] {
-        try await withSession("drop expired audit partitions") { connection in
+        // Its own connection: the shipping one may be inside a shipment's transaction right now.
+        try await withReadConnection("drop expired audit partitions") { connection in
             let rows = try await connection.query("""
                 SELECT c.relname FROM pg_inherits i
                 JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
@@ -75,8 +76,8 @@ extension PostgresAuditStore {
 extension Date {
     /// The instant `milliseconds` after the Unix epoch, computed as JSON decoding does, so an entry read
     /// back from the database equals the one read from the journal.
-    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000.0) }
+    init(auditMilliseconds milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000.0) }
 
     /// Whole Unix milliseconds (entries keep time to the millisecond).
-    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    var auditMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
