@@ -14,7 +14,8 @@ final class GatewaySnapshot: Sendable {
     let clientResolver: ClientAddressResolver
     /// The limits every request head is vetted against.
     let vettingLimits: RequestVetting.Limits
-    /// The `auth.jwt.forward_claims` headers removed from every client request; nil without `auth:`.
+    /// The identity headers removed from every client request: `auth.jwt.forward_claims` and
+    /// `audit.actor.response_header` (``GatewayAudit/removedRequestHeaders(_:)``); nil when neither is set.
     let claimHeaderNames: RemovedHeaderNames?
 
     private init(configuration: BulwarkConfiguration, router: Router, clusters: [UpstreamCluster]) {
@@ -25,7 +26,7 @@ final class GatewaySnapshot: Sendable {
         self.vettingLimits = RequestVetting.Limits(
             maxHeaderCount: configuration.server.maxHeaderCount, pathEscapes: configuration.server.pathEscapes
         )
-        self.claimHeaderNames = configuration.auth.map { ForwardedClaimHeaders.removedNames($0.jwt.forwardClaims) }
+        self.claimHeaderNames = GatewayAudit.removedRequestHeaders(configuration)
     }
 
     /// A snapshot built but not yet in force: ``commit(telemetry:)`` applies the membership changes of

@@ -1,3 +1,4 @@
+import BulwarkAudit
 import BulwarkConfig
 import CoreMetrics
 import Logging
@@ -24,6 +25,8 @@ final class GatewayRuntime: Sendable {
     /// Bearer-token verification and revocation (`auth:`); there even without `auth:`, so a reload can
     /// add it.
     let authentication: GatewayAuthentication?
+    /// The audit log's part (`audit:`), nil without the section.
+    let audit: GatewayAudit?
     /// Hears about client and upstream connection objects being created and freed (leak checks).
     let instanceObserver: (any InstanceObserver)?
     private let current: Mutex<GatewaySnapshot>
@@ -39,8 +42,10 @@ final class GatewayRuntime: Sendable {
         transport: any UpstreamTransport = TCPUpstreamTransport(),
         instanceObserver: (any InstanceObserver)? = nil,
         responseCache: ResponseCache? = nil,
-        authentication: GatewayAuthentication? = nil
+        authentication: GatewayAuthentication? = nil,
+        auditRecorder: (any AuditRecording)? = nil
     ) throws {
+        self.audit = configuration.audit.map { GatewayAudit(recorder: auditRecorder, settings: $0, logger: logger) }
         self.instanceObserver = instanceObserver
         self.responseCache = responseCache
         self.authentication = authentication

@@ -24,6 +24,7 @@ extension ProxyExchange {
             if let settlement { settle(settlement) }
             cancelTimers()
             writeFromCache(serve, completion)
+            auditEnded("complete", answeredByGateway: true)
         case .pickTarget(let tried):
             pickTarget(excluding: tried)
         case .connect(let attempt, let perTryDeadline):
@@ -54,10 +55,16 @@ extension ProxyExchange {
         case .cancelPerTryTimer:
             perTryTimer?.cancel()
             perTryTimer = nil
+        case .recordAudit(let head, let attempt, let waitForDisk):
+            perTryTimer?.cancel()
+            perTryTimer = nil
+            recordRequest(head, attempt: attempt, waitForDisk: waitForDisk)
+        case .releaseResponse(let head, let body, let followUp):
+            releaseResponse(head, body: body, followUp)
         case .forwardResponseBody(let part, let head):
             if let head { writeResponseHead(head) }
             cacheSawBody(part)
-            handler.writeResponseBody(part)
+            writeResponseBody(part)
         case .flushResponse(let head):
             if let head { writeResponseHead(head) }
             handler.flushResponse()
@@ -66,7 +73,7 @@ extension ProxyExchange {
             deadlineTimer = nil
             writeResponseHead(head)
             cacheSawStream()
-            if let body { handler.writeResponseBody(body) }
+            if let body { writeResponseBody(body) }
             handler.flushResponse()
             armStreamIdleTimer(at: idleDeadline)
         case .armStreamIdleTimer(let deadline):
@@ -77,22 +84,26 @@ extension ProxyExchange {
             cancelTimers()
             settle(settlement)
             logAccess(bytesSent: machine.responseBytes)
+            auditEnded("complete")
             finish(completion)
         case .answer(let answer, let settlement, let completion):
             cacheSawNoResponse()
             if let settlement { settle(settlement) }
             cancelTimers()
             respond(answer, completion)
+            auditEnded("complete", answeredByGateway: true)
         case .abortResponse(let settlement):
             cacheSawNoResponse()
             cancelTimers()
             if let settlement { settle(settlement) }
             logAccess(bytesSent: machine.responseBytes)
+            auditEnded(Self.auditOutcome(ofAbort: settlement))
             handler.abortResponse()
         case .abandon(let settlement):
             cacheSawNoResponse(clientLeft: true)
             cancelTimers()
             if let settlement { settle(settlement) }
+            auditEnded("client_closed")
         case .settle(let settlement):
             settle(settlement)
         case .refreshCredentials(let settlement):
@@ -171,7 +182,7 @@ extension ProxyExchange {
         deadlineTimer = schedule(at: deadline) { $0.perform($0.machine.deadlinePassed()) }
     }
 
-    private func armStreamIdleTimer(at deadline: Int64) {
+    func armStreamIdleTimer(at deadline: Int64) {
         streamIdleTimer = schedule(at: deadline) { $0.perform($0.machine.streamIdleTimerFired(now: Self.now())) }
     }
 

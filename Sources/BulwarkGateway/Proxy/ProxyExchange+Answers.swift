@@ -42,6 +42,7 @@ extension ProxyExchange {
             head.headers.add(name: field.name, value: field.value)
         }
         handler.writeResponseHead(head)
+        auditSawResponseBody(body)
         handler.writeResponseBody(body)
         logAccess(bytesSent: body.readableBytes)
         finish(completion)
@@ -83,6 +84,8 @@ extension ProxyExchange {
             return "the credentials for upstream '\(upstream)' are unavailable: \(detail)"
         case .unauthorized(let failure):
             return failure.detail
+        case .auditUnavailable:
+            return "the audit journal is unavailable"
         }
     }
 

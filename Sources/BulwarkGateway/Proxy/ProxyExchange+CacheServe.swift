@@ -47,7 +47,7 @@ extension ProxyExchange {
         if clientHead.method == .HEAD { body = nil }
         head = CachedResponseHeaders.prepare(head, age: age, statusHeaderName: visit.cache.settings.statusHeader, status: status)
         handler.writeResponseHead(relayedHead(head))
-        if let body, body.readableBytes > 0 { handler.writeResponseBody(body) }
+        if let body, body.readableBytes > 0 { writeResponseBody(body) }
         logAccess(bytesSent: body?.readableBytes ?? 0)
         finish(completion)
     }

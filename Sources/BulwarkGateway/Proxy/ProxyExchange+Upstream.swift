@@ -83,9 +83,14 @@ extension ProxyExchange: UpstreamConnectionDelegate {
         }
     }
 
-    var clientIsWritable: Bool { handler.clientIsWritable }
+    /// False also while an audited response waits for its record: the upstream's reads are held.
+    var clientIsWritable: Bool {
+        if case .recordingAudit = machine.state { return false }
+        return handler.clientIsWritable
+    }
 
     func upstreamResponseHead(_ head: HTTPResponseHead) {
+        let head = auditSawResponseHead(head)
         if head.status == .unauthorized, let token = attemptToken, !machine.credentialsRetried {
             // The upstream refused the gateway's token: it is dropped and one refresh starts, whether
             // this request is tried again (the machine decides) or gets the 401. A 401 to the retry's

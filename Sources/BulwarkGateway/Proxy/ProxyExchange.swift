@@ -45,6 +45,8 @@ final class ProxyExchange: @unchecked Sendable {
     /// The target whose stored responses a successful unsafe request invalidates (RFC 9111 §4.4): set
     /// for a `POST`, `PUT`, `DELETE`… on a route that caches.
     var invalidatesOnSuccess: (scheme: String, host: String, path: String, query: String?)?
+    /// What an audited request gathers for its records (`+Audit`), nil when it is not audited.
+    var auditTrail: ExchangeAuditTrail?
 
     init(handler: ProxyServerHandler, head: HTTPRequestHead) {
         self.handler = handler
@@ -121,6 +123,7 @@ final class ProxyExchange: @unchecked Sendable {
         let resolver = snapshot.clientResolver
         let peer = handler.peerAddress
         let route = snapshot.router.route(method: clientHead.method, path: vetted.path, claims: authentication.claims)
+        let audit = startAudit(route: route, context: context, contentType: clientHead.headers.first(name: "Content-Type"))
         // The decoder stops after any request that asks for an upgrade, so unless a 101 switches it, the
         // connection closes after the response (a 401 included). An upgrade not forwarded (h2c, or a
         // protocol the route does not list) is dropped and the request served as HTTP/1.1.
@@ -183,8 +186,10 @@ final class ProxyExchange: @unchecked Sendable {
             }
         }
         self.context = context
+        auditSawToken()
         let policy = route.map { route in
             var policy = ExchangePolicy(route: route, method: clientHead.method)
+            policy.audit = audit
             policy.upgrade = upgrade
             policy.consultsCache = cacheVisit?.cacheability.consultsCache ?? false
             policy.refreshesCredentialsOnUnauthorized = route.cluster.credential?.usesGatewayToken(
@@ -192,6 +197,7 @@ final class ProxyExchange: @unchecked Sendable {
             ) ?? false
             return policy
         }
+        if auditRefusesUpfront(audit) { return perform(machine.auditRefused(request: request)) }
         perform(machine.headAccepted(request, policy: policy, now: Self.now()))
     }
 
@@ -225,10 +231,12 @@ final class ProxyExchange: @unchecked Sendable {
     var unreadBody: Int? { machine.unreadBody }
 
     func requestBody(_ buffer: ByteBuffer) {
+        auditSawRequestBody(buffer)
         perform(machine.requestBodyReceived(buffer))
     }
 
     func requestEnd() {
+        auditSawRequestEnd()
         perform(machine.requestEnded())
     }
 
@@ -238,6 +246,7 @@ final class ProxyExchange: @unchecked Sendable {
     }
 
     func clientBecameWritable() {
+        if case .recordingAudit = machine.state { return }   // held until the audit record is written
         connection?.handler.resumeReading()
     }
 

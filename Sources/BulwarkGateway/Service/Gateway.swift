@@ -1,3 +1,4 @@
+import BulwarkAudit
 import BulwarkConfig
 import BulwarkRedis
 import CoreMetrics
@@ -39,6 +40,8 @@ public final class Gateway: Service, Sendable {
     ///   - cacheClock: the response cache's clock (freshness, ages, windows); tests pass a manual one.
     ///   - wallClock: seconds since 1970, what bearer tokens' `exp`, `nbf` and `iat` are checked against;
     ///     tests pass their own.
+    ///   - audit: where the records of audited requests go (`audit:`; the `AuditLog` in `bulwark serve`);
+    ///     default none, and then no request is audited.
     /// - Throws: ``ConfigurationError`` for inconsistent settings, or an error opening the access log.
     public init(
         configuration: BulwarkConfiguration,
@@ -47,7 +50,8 @@ public final class Gateway: Service, Sendable {
         metricsFactory: (any MetricsFactory)? = nil,
         instanceObserver: (any InstanceObserver)? = nil,
         cacheClock: any Clock<Duration> = ContinuousClock(),
-        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        audit: (any AuditRecording)? = nil
     ) throws {
         let eventLoopGroup = eventLoopGroup ?? (configuration.server.threads > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
@@ -78,7 +82,8 @@ public final class Gateway: Service, Sendable {
         self.runtime = try GatewayRuntime(
             configuration: configuration, eventLoops: loops, rateLimitBackend: backend,
             metricsFactory: metricsFactory ?? MetricsSystem.factory, logger: logger,
-            instanceObserver: instanceObserver, responseCache: responseCache, authentication: authentication
+            instanceObserver: instanceObserver, responseCache: responseCache, authentication: authentication,
+            auditRecorder: audit
         )
         self.healthChecks = HealthCheckSupervisor(group: eventLoopGroup, logger: logger)
     }

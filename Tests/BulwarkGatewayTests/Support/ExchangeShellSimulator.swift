@@ -23,6 +23,18 @@ struct ExchangeShellSimulator {
     /// Streams cut by their idle timeout.
     private(set) var streamsCutIdle = 0
 
+    /// Every routed request is audited (`audit:`), mostly in `sync` durability; otherwise one in four is.
+    private let auditing: Bool
+    /// The attempt whose `request` record is being written (`sync`): no response head may be written
+    /// for it until the record is reported.
+    private var recordPending: Int?
+    /// Attempts whose record was reported on disk (or failed under `on_failure: pass`).
+    private var recordsDone: Set<Int> = []
+    /// Responses answered 503 because their record failed.
+    private(set) var auditRejections = 0
+    /// Responses released after their record.
+    private(set) var auditReleases = 0
+
     /// The stream idle timeout of every policy made here.
     static let streamIdleTimeout: Int64 = 300_000_000
     /// The time of the events, in nanoseconds: each step moves it on by up to 150 ms.
@@ -61,7 +73,8 @@ struct ExchangeShellSimulator {
     /// The client got its answer (or went away): nothing may go upstream after this.
     private var clientDone = false
 
-    init(seed: UInt64) {
+    init(seed: UInt64, auditing: Bool = false) {
+        self.auditing = auditing
         random = RandomSource.seeded(seed).generator
         let methods: [HTTPMethod] = [.GET, .HEAD, .PUT, .POST]
         machine = ExchangeStateMachine(method: methods.randomElement(using: &random)!)
@@ -105,6 +118,9 @@ struct ExchangeShellSimulator {
                 streamIdleTimeout: Self.streamIdleTimeout
             )
             if Int.random(in: 0..<4, using: &random) == 0 { policy.upgrade = "websocket" }
+            if auditing || Int.random(in: 0..<4, using: &random) == 0 {
+                policy.audit = ExchangeAuditPolicy(waitsForDisk: Int.random(in: 0..<4, using: &random) != 0, rejectsOnFailure: Bool.random(using: &random))
+            }
             // A cached route: GET/HEAD without a body or an upgrade, as the shell decides it.
             if request.framing == .none, policy.upgrade == nil, machine.method == .GET || machine.method == .HEAD,
                Int.random(in: 0..<3, using: &random) == 0 {
@@ -121,7 +137,7 @@ struct ExchangeShellSimulator {
         case clientBody, clientEnd, clientClosed, bodyStalled
         case upstreamHead, upstreamBody, upstreamEnd, upstreamFailed, upstreamReadComplete
         case connectResolved, perTryFired, staleTimerFired, deadlineFired, backoffFired, rateLimitAnswered
-        case streamIdleFired, lateDeadlineFired, relayEnded, cacheAnswered
+        case streamIdleFired, lateDeadlineFired, relayEnded, cacheAnswered, recordReported
     }
 
     private mutating func step() {
@@ -141,6 +157,7 @@ struct ExchangeShellSimulator {
         if streamIdleDeadline != nil { possible += [.streamIdleFired] }
         if relayOpen { possible += [.relayEnded] }
         if cachePending { possible += [.cacheAnswered, .cacheAnswered] }
+        if recordPending != nil { possible += [.recordReported, .recordReported] }
         // A whole-request deadline whose cancel lost the race with the stream's start.
         if streamStarted, Int.random(in: 0..<6, using: &random) == 0 { possible.append(.lateDeadlineFired) }
         fire(possible.randomElement(using: &random)!)
@@ -228,6 +245,16 @@ struct ExchangeShellSimulator {
                 feed("cache miss (revalidating \(cacheRevalidating ?? 0), stale \(cacheFallback ?? 0))",
                      machine.cacheMissed(revalidatingStatus: cacheRevalidating, staleFallbackStatus: cacheFallback))
             }
+        case .recordReported:
+            let attempt = recordPending!
+            recordPending = nil
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                if machine.policy?.audit?.rejectsOnFailure == false { recordsDone.insert(attempt) }
+                feed("record of \(attempt) failed", machine.auditFailed(attempt: attempt, now: clock))
+            } else {
+                recordsDone.insert(attempt)
+                feed("record of \(attempt) on disk", machine.auditRecorded(attempt: attempt, now: clock))
+            }
         case .rateLimitAnswered:
             rateLimitPending = false
             if Bool.random(using: &random) {
@@ -312,6 +339,29 @@ struct ExchangeShellSimulator {
             }
         case .cancelPerTryTimer:
             perTryTimers = []
+        case .recordAudit(_, let attempt, let waitForDisk):
+            perTryTimers = []
+            if machine.policy?.audit == nil { violate("a record written for a request that is not audited") }
+            if attempt != permitAttempt { violate("a record for attempt \(attempt), but the permit is attempt \(permitAttempt ?? 0)'s") }
+            if waitForDisk != (machine.policy?.audit?.waitsForDisk == true) { violate("waitForDisk \(waitForDisk) under another durability") }
+            if waitForDisk { recordPending = attempt }
+        case .releaseResponse(let head, _, let followUp):
+            if !recordsDone.contains(permitAttempt ?? -1) { violate("released before its record was reported") }
+            auditReleases += 1
+            writeResponseHead(head)
+            switch followUp {
+            case .flush:
+                break
+            case .startStreaming(let idleDeadline):
+                if streamStarted { violate("a second stream started") }
+                streamStarted = true
+                lastStreamBytesAt = clock
+                deadlineScheduled = false
+                streamIdleDeadline = idleDeadline
+            case .finish(let settlement, _):
+                ended()
+                settle(settlement)
+            }
         case .forwardResponseBody(_, let head), .flushResponse(let head):
             writeResponseHead(head)
         case .startStreaming(let head, _, let idleDeadline):
@@ -334,6 +384,11 @@ struct ExchangeShellSimulator {
         case .answer(let answer, let settlement, _):
             if responseHeadsWritten > 0 { violate("an answer after a relayed response head") }
             if cacheFallback != nil, answer.isUpstreamFailure { violate("answered \(answer) though a stale response could stand in") }
+            if answer == .auditUnavailable {
+                auditRejections += 1
+                if machine.policy?.audit?.rejectsOnFailure != true { violate("a 503 for a failed record under on_failure: pass") }
+                if settlement?.reusesConnection == true { violate("a rejected response's connection went back to the pool") }
+            }
             if let settlement { settle(settlement) }
             ended()
         case .abortResponse(let settlement):
@@ -417,6 +472,9 @@ struct ExchangeShellSimulator {
     }
 
     private mutating func writeResponseHead(_ head: HTTPResponseHead?) {
+        if let head, head.status != .switchingProtocols, machine.policy?.audit?.waitsForDisk == true, !recordsDone.contains(permitAttempt ?? -1) {
+            violate("an audited response head written before its record was on disk")
+        }
         if head != nil {
             responseHeadsWritten += 1
             if responseHeadsWritten > 1 { violate("two response heads") }

@@ -26,6 +26,8 @@ enum ExchangeAnswer: Equatable, Sendable {
     case credentialsUnavailable(String)
     /// The route needs a valid bearer token (`routes[].auth`) and the request has none, or an invalid one.
     case unauthorized(AuthFailure)
+    /// The request is audited (`audit:`, `on_failure: reject`) and its record cannot be written.
+    case auditUnavailable
 
     /// The status of the answer.
     var status: HTTPResponseStatus {
@@ -35,7 +37,7 @@ enum ExchangeAnswer: Equatable, Sendable {
         case .noRoute: .notFound
         case .unauthorized: .unauthorized
         case .rateLimited: .tooManyRequests
-        case .noTargetAvailable, .credentialsUnavailable: .serviceUnavailable
+        case .noTargetAvailable, .credentialsUnavailable, .auditUnavailable: .serviceUnavailable
         case .attemptFailed(.perTryTimeout), .attemptFailed(.requestTimeout), .attemptFailed(.streamIdleTimeout), .requestTimedOut: .gatewayTimeout
         case .attemptFailed: .badGateway
         }
@@ -45,7 +47,7 @@ enum ExchangeAnswer: Equatable, Sendable {
     var closesConnection: Bool {
         switch self {
         case .rejected, .declaredBodyTooLarge, .bodyTooLarge, .requestBodyFailed: true
-        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut, .credentialsUnavailable, .unauthorized: false
+        case .noRoute, .rateLimited, .noTargetAvailable, .attemptFailed, .requestTimedOut, .credentialsUnavailable, .unauthorized, .auditUnavailable: false
         }
     }
 }

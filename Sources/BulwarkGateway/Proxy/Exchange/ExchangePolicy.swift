@@ -36,6 +36,8 @@ struct ExchangePolicy: Equatable, Sendable {
     var upgrade: String?
     /// The request is looked up in the response cache before it goes upstream (`routes[].cache`).
     var consultsCache = false
+    /// How the request is audited (`audit:`); nil when it is not.
+    var audit: ExchangeAuditPolicy?
 }
 
 extension ExchangePolicy {

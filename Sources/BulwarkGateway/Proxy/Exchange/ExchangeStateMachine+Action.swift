@@ -49,6 +49,14 @@ extension ExchangeStateMachine {
         case retry(AttemptSettlement, after: Duration)
         /// A response head came: the per-try timer no longer matters.
         case cancelPerTryTimer
+        /// An audited response head came (`+Audit`): cancel the per-try timer, then append the request's
+        /// `request` record for `head` (attempt number `attempt`). With `waitForDisk`, hold the upstream's
+        /// reads until the release, and report ``ExchangeStateMachine/auditRecorded(attempt:now:)`` once
+        /// the record is on disk or ``ExchangeStateMachine/auditFailed(attempt:now:)``.
+        case recordAudit(head: HTTPResponseHead, attempt: Int, waitForDisk: Bool)
+        /// A response held for its `request` record is released: let the upstream's reads resume, write
+        /// `head`, then each part of `body`, then do what `followUp` says.
+        case releaseResponse(head: HTTPResponseHead, body: [ByteBuffer], ExchangeStateMachine.ReleaseFollowUp)
         /// Write `head` first when given (it was held), then this part of the response body.
         case forwardResponseBody(ByteBuffer, head: HTTPResponseHead?)
         /// The upstream's read batch ended: write `head` when given (it was held), then flush.

@@ -60,7 +60,7 @@ extension ExchangeStateMachine {
         case .awaitingToken:
             // No target was held: it is the token that did not come in time.
             return answer(.credentialsUnavailable("no token could be had within the request timeout"))
-        case .streaming, .consultingCache, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff:
+        case .streaming, .recordingAudit, .consultingCache, .choosingTarget, .connecting, .awaitingHead, .decidingRetry, .backingOff:
             responseStatus = 0
             return answer(.requestTimedOut, settling: settlement)
         }

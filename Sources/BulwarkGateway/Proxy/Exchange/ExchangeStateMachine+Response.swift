@@ -47,6 +47,7 @@ extension ExchangeStateMachine {
             return .cancelPerTryTimer
         }
         responseStatus = Int(head.status.code)
+        if let audit = policy?.audit { return recordAudit(head, attempt: attempt, audit) }
         // Held until the first body bytes, the end or the end of this read batch: a framing error found
         // in the same batch still becomes a clean 502 instead of a cut connection.
         state = .streaming(attempt, heldHead: head)
@@ -56,6 +57,7 @@ extension ExchangeStateMachine {
     /// The upstream sent a part of the response body at `now`. A held head that streams starts its
     /// stream; a stream under way notes the bytes (its idle deadline moves).
     mutating func upstreamBodyReceived(_ part: ByteBuffer, now: Int64) -> Action {
+        if case .recordingAudit = state { return keepWhileRecording(part) }
         guard case .streaming(let attempt, let head) = state else { return .none }
         if cache.substitution != nil { return .none }
         state = .streaming(attempt, heldHead: nil)
@@ -82,6 +84,7 @@ extension ExchangeStateMachine {
     /// The upstream sent the end of the response: the exchange succeeded (a 5xx still counts as the
     /// target's failure).
     mutating func upstreamEnded() -> Action {
+        if case .recordingAudit = state { return keepWhileRecording(nil) }
         guard case .streaming(let attempt, let head) = state else { return .none }
         // A response replaced by the cache's is judged by the upstream's own status.
         let upstreamStatus = cache.substitution != nil ? Int(head?.status.code ?? 0) : responseStatus
@@ -106,7 +109,7 @@ extension ExchangeStateMachine {
         switch state {
         case .streaming(let attempt, heldHead: nil):
             return abort(AttemptSettlement(attempt: attempt.number, outcome: .failed(.lostMidResponse(detail)), reusesConnection: false))
-        case .streaming(let attempt, heldHead: .some):
+        case .streaming(let attempt, heldHead: .some), .recordingAudit(let attempt, _, _, _):
             // No byte of the held head reached the client: withdrawn, the failure is the attempt's.
             responseStatus = 0
             return attemptFailed(attempt, failure)

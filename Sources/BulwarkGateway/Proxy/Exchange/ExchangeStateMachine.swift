@@ -54,6 +54,9 @@ struct ExchangeStateMachine {
         /// Relaying the response. `heldHead` is its head while it is held back (until body bytes, the
         /// end, or the end of the read batch): a failure before then can still become a clean answer.
         case streaming(Attempt, heldHead: HTTPResponseHead?)
+        /// An audited response's head waits for its `request` record to be on disk (`audit.durability:
+        /// sync`, `+Audit`); upstream body parts and the end that came meanwhile are kept.
+        case recordingAudit(Attempt, head: HTTPResponseHead, body: [ByteBuffer], ended: Bool)
         /// Waiting out the backoff before the next attempt.
         case backingOff
         /// Waiting for an OAuth2 token (`credentials:`): none was valid when a target was to be picked, or
@@ -145,7 +148,7 @@ struct ExchangeStateMachine {
     func shouldHoldClientReads(upstreamIsWritable: Bool) -> Bool {
         switch state {
         case .finished: false
-        case .awaitingHead, .decidingRetry, .streaming: !upstreamIsWritable
+        case .awaitingHead, .decidingRetry, .streaming, .recordingAudit: !upstreamIsWritable
         case .upgraded: false
         default: body.unsentBytes > (policy?.replayBufferLimit ?? RetrySettings.Defaults.bufferLimit)
         }
@@ -155,7 +158,7 @@ struct ExchangeStateMachine {
     var currentAttempt: Attempt? {
         switch state {
         case .connecting(let attempt), .awaitingHead(let attempt), .decidingRetry(let attempt, _, _), .streaming(let attempt, _),
-             .upgraded(let attempt): attempt
+             .upgraded(let attempt), .recordingAudit(let attempt, _, _, _): attempt
         default: nil
         }
     }
@@ -223,7 +226,7 @@ struct ExchangeStateMachine {
         }
         if body.replayable, let policy, body.receivedBytes > policy.replayBufferLimit { body.stopReplaying() }
         switch state {
-        case .awaitingHead, .decidingRetry, .streaming:
+        case .awaitingHead, .decidingRetry, .streaming, .recordingAudit:
             body.latestPartSent()
             return .forwardRequestBody(part)
         default:
@@ -235,7 +238,7 @@ struct ExchangeStateMachine {
     mutating func requestEnded() -> Action {
         body.ended = true
         switch state {
-        case .awaitingHead, .decidingRetry, .streaming: return .sendRequestEnd
+        case .awaitingHead, .decidingRetry, .streaming, .recordingAudit: return .sendRequestEnd
         default: return .none
         }
     }
