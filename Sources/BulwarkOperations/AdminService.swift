@@ -1,3 +1,4 @@
+import BulwarkAudit
 import BulwarkConfig
 import BulwarkGateway
 import Crypto
@@ -31,6 +32,8 @@ public final class AdminService: Service, Sendable {
     ///   - configurationText: the configuration file's bytes, hashed for `/api/system`.
     ///   - environment: where the token variable is read.
     ///   - reloader: what `POST /api/config/reload` runs (nil: the gateway has no file; it answers 409).
+    ///   - audit: the audit log (with `audit:`): admin actions are recorded in it, `/api/audit` reads it
+    ///     and the `audit_unavailable` and `audit_shipper_lag` alerts watch it.
     /// - Throws: ``AdminListenerError`` when no token is set and `admin.listen` is not a loopback address.
     public init(
         gateway: Gateway, exporter: PrometheusExporter, version: String,
@@ -39,6 +42,7 @@ public final class AdminService: Service, Sendable {
         extraChecks: [DependencyCheck] = [],
         supervisor: ProcessSupervisor? = nil,
         reloader: ConfigurationFileReloader? = nil,
+        audit: AuditLog? = nil,
         logger: Logger = Logger(label: "bulwark.admin"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
@@ -55,7 +59,11 @@ public final class AdminService: Service, Sendable {
         let adminURL = "http://\(settings.listen.description)/"
         let notifier = try WebhookNotifier(urls: configuration.alerts.webhooks, timeout: configuration.alerts.webhookTimeout, logger: logger, metricsFactory: exporter.factory)
         self.monitor = HealthMonitor(
-            snapshot: { GatewaySnapshot(of: gateway) }, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
+            snapshot: {
+                var snapshot = GatewaySnapshot(of: gateway)
+                snapshot.audit = audit.map { Observation.AuditObservation($0.status) }
+                return snapshot
+            }, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
             checks: try Self.checks(of: gateway, extra: extraChecks, logger: logger),
             processes: { supervisor?.status() ?? [] }, notifier: notifier, version: version,
             instance: Self.hostname(), externalURL: adminURL, directories: Self.watchedDirectories(of: configuration), logger: logger
@@ -64,7 +72,8 @@ public final class AdminService: Service, Sendable {
         self.api = AdminAPI(gateway: gateway, monitor: monitor, exporter: exporter, token: token, system: .init(
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description
-        ), supervisor: supervisor, reloader: reloader)
+        ), supervisor: supervisor, reloader: reloader, auditLog: audit,
+        auditTrail: audit.map { AdminAuditTrail(recorder: $0, settings: configuration.audit ?? AuditSettings(), logger: logger) })
         if token == nil, settings.enabled {
             logger.warning("admin API has no token: open to anyone on this host", metadata: [
                 "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",

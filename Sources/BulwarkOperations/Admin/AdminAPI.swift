@@ -1,3 +1,4 @@
+import BulwarkAudit
 import BulwarkConfig
 import Crypto
 import BulwarkGateway
@@ -22,8 +23,14 @@ struct AdminAPI: Sendable {
     let reloader: ConfigurationFileReloader?
     /// The process supervisor under `bulwark run` (nil under `serve`).
     let supervisor: ProcessSupervisor?
+    /// The audit log behind `/api/audit` (nil without `audit:`).
+    let auditLog: AuditLog?
+    /// Where admin actions are recorded (nil without `audit:`).
+    let auditTrail: AdminAuditTrail?
 
-    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, supervisor: ProcessSupervisor? = nil, reloader: ConfigurationFileReloader? = nil) {
+    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, supervisor: ProcessSupervisor? = nil, reloader: ConfigurationFileReloader? = nil, auditLog: AuditLog? = nil, auditTrail: AdminAuditTrail? = nil) {
+        self.auditLog = auditLog
+        self.auditTrail = auditTrail
         self.supervisor = supervisor
         self.reloader = reloader
         self.gateway = gateway
@@ -69,6 +76,14 @@ struct AdminAPI: Sendable {
         if let token, !token.authorizes(request.headers) {
             return .error(.unauthorized, "missing or wrong bearer token: send 'Authorization: Bearer <token>'", headers: ["WWW-Authenticate": #"Bearer realm="bulwark-admin""#])
         }
+        if let auditTrail, let action = AdminAction(path: path, request: request) {
+            return await auditTrail.perform(action, path: path, client: request.clientAddress) { await route(path, request) }
+        }
+        return await route(path, request)
+    }
+
+    /// The endpoints behind the token; `path` has no trailing `/`.
+    func route(_ path: String, _ request: AdminRequest) async -> AdminResponse {
         switch path {
         case "/health":
             return only([.GET, .HEAD], request) {
@@ -102,6 +117,11 @@ struct AdminAPI: Sendable {
             return await purgeCache(request)
         case "/api/tokens":
             return only([.GET], request) { tokenStatus() }
+        case "/api/audit":
+            guard request.method == .GET || request.method == .HEAD else { return only([.GET], request) { .error(.methodNotAllowed, "") } }
+            return await auditEvents(request)
+        case "/api/audit/status":
+            return only([.GET], request) { auditStatus() }
         case "/api/tokens/revoke":
             guard request.method == .POST else { return only([.POST], request) { .error(.methodNotAllowed, "") } }
             return await revokeToken(request)

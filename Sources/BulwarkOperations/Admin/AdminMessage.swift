@@ -18,6 +18,9 @@ public struct AdminRequest: Sendable {
     public var localPort: Int?
     /// The request body (at most 64 KiB; larger requests are refused before they get here).
     public var body: [UInt8] = []
+    /// The client's IP address (what the audit log records for an admin action); nil when the request
+    /// did not come through the admin listener.
+    public var clientAddress: String?
 
     /// Parses `uri` into path and query.
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, localPort: Int? = nil, body: [UInt8] = []) {
@@ -64,7 +67,7 @@ public struct AdminResponse: Sendable {
     }()
 
     /// A JSON response.
-    static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> AdminResponse {
+    static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok, encoder: JSONEncoder = AdminResponse.encoder) -> AdminResponse {
         let body = (try? encoder.encode(value)) ?? Data(#"{"error":"encoding failed"}"#.utf8)
         return AdminResponse(status: status, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"], body: Array(body))
     }

@@ -55,6 +55,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             var request = AdminRequest(method: head.method, uri: head.uri, headers: head.headers, localPort: context.channel.localAddress?.port)
             request.body = body
+            request.clientAddress = context.channel.remoteAddress?.ipAddress
             body = []
             let responder = self.responder
             let loop = context.eventLoop

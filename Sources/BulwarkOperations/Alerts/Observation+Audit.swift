@@ -1,3 +1,5 @@
+import BulwarkAudit
+import BulwarkConfig
 import Foundation
 
 extension Observation {
@@ -41,5 +43,15 @@ extension Observation {
             self.journalFailure = journalFailure
             self.shipper = shipper
         }
+    }
+}
+
+extension Observation.AuditObservation {
+    /// What an audit log's `status` says.
+    public init(_ status: AuditLogStatus) {
+        self.init(
+            journalAvailable: status.journal.available, journalFailure: status.journal.lastFailure,
+            shipper: status.shipper.map { Shipper(state: $0.state, lagEvents: Int($0.lagEvents), lagSeconds: $0.lagSeconds, lastError: $0.lastError.map(SecretRedaction.redactingURLs(in:))) }
+        )
     }
 }
