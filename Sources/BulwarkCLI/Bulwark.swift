@@ -9,7 +9,7 @@ struct Bulwark: AsyncParsableCommand {
         commandName: "bulwark",
         abstract: "High availability for any HTTP backend: a resilient reverse proxy and its operations.",
         version: version,
-        subcommands: [Serve.self, Run.self, ProcessesCommand.self, Check.self, BackupCommand.self, BenchCommand.self, Demo.self, Version.self]
+        subcommands: [Serve.self, Run.self, ProcessesCommand.self, AuditCommand.self, Check.self, BackupCommand.self, BenchCommand.self, Demo.self, Version.self]
     )
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulwarkAudit
 import BulwarkBackup
 import BulwarkConfig
 import BulwarkGateway
@@ -11,9 +12,11 @@ import ServiceLifecycle
 
 /// What `bulwark serve` and `bulwark run` both start in one `ServiceGroup`: the gateway, the admin
 /// API with its dependency checks, scheduled backups, SIGHUP reloads and systemd notification — and,
-/// under `run`, the process supervisor whose instances are the gateway's targets.
+/// under `run`, the process supervisor whose instances are the gateway's targets — and, with `audit:`,
+/// the audit log, which starts first and stops last.
 struct GatewayStack {
     let configuration: BulwarkConfiguration
+    let audit: AuditLog?
     let gateway: Gateway
     let admin: AdminService
     let scheduler: BackupScheduler?
@@ -29,8 +32,11 @@ struct GatewayStack {
         // One registry for the gateway's, the admin's, the supervisor's and the core policies' metrics.
         let exporter = PrometheusExporter()
         MetricsSystem.bootstrap(exporter.factory)
+        // A file-size limit (ulimit -f) must fail the journal's writes with EFBIG, not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
+        let audit = try openAuditLog(configuration.audit, logger: logger)
         do {
-            let gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory)
+            let gateway = try Gateway(configuration: configuration, logger: logger, metricsFactory: exporter.factory, audit: audit)
             let supervisor = supervise
                 ? ProcessSupervisor(groups: configuration.processes, pool: GatewayTargetPool(gateway: gateway), logger: logger, metricsFactory: exporter.factory)
                 : nil
@@ -50,10 +56,10 @@ struct GatewayStack {
             let admin = try AdminService(
                 gateway: gateway, exporter: exporter, version: Bulwark.version,
                 configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
-                configurationPath: path, extraChecks: checks, supervisor: supervisor, reloader: reloader, logger: logger
+                configurationPath: path, extraChecks: checks, supervisor: supervisor, reloader: reloader, audit: audit, logger: logger
             )
             return GatewayStack(
-                configuration: configuration, gateway: gateway, admin: admin, scheduler: scheduler,
+                configuration: configuration, audit: audit, gateway: gateway, admin: admin, scheduler: scheduler,
                 reloader: reloader, supervisor: supervisor, logger: logger
             )
         } catch {
@@ -65,7 +71,10 @@ struct GatewayStack {
     /// Runs until SIGTERM or SIGINT, then shuts down in order: systemd is told, the gateway drains
     /// (instances still serve), the supervisor stops the instances, the admin API and checks stop last.
     func run() async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = admin.checkServices().map { .init(service: $0) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First, so it stops last: the gateway's and the admin API's last records still reach it.
+        if let audit { services.append(.init(service: audit)) }
+        services += admin.checkServices().map { .init(service: $0) }
         services.append(.init(service: admin))
         if let scheduler { services.append(.init(service: scheduler)) }
         services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
@@ -78,6 +87,18 @@ struct GatewayStack {
             try await group.run()
         } catch {
             printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Opens the audit log of `settings` (nil without `audit:`); prints why and exits 1 when its journal
+    /// cannot be opened (a directory that cannot be created or written, another process holding it).
+    private static func openAuditLog(_ settings: AuditSettings?, logger: Logger) throws -> AuditLog? {
+        guard let settings else { return nil }
+        do {
+            return try AuditLog(configuration: settings.logConfiguration, logger: logger)
+        } catch {
+            printError("error: audit.journal: cannot open the audit journal at \(settings.journal): \(SecretRedaction.redactingURLs(in: "\(error)"))")
             throw ExitCode(1)
         }
     }
