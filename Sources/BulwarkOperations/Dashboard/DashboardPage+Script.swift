@@ -266,6 +266,7 @@ extension DashboardPage {
         });
         fillTable("processes", rows, "No instances");
       }
+      \#(auditScript)
       // What the gateway adds to the upstream's requests: a header's name, or the OAuth2 token's state.
       function credentialCell(c) {
         if (!c) return "\u2014";
@@ -443,7 +444,8 @@ extension DashboardPage {
           section("cache", "/api/cache", renderCache),
           section("breakers", "/api/circuits", renderBreakers),
           section("performance", "/api/performance", renderPerformance),
-          section("alerts", "/api/alerts", renderAlerts)
+          section("alerts", "/api/alerts", renderAlerts),
+          auditPanel()
         ].concat(CHARTS.map(loadChart));
         await Promise.all(tasks.map(function (t) { return t.catch(function (e) { if (window.console) console.error(e); }); }));
         polling = false;

@@ -2,7 +2,7 @@
 ///
 /// Plain HTML, CSS and vanilla JavaScript with inline SVG charts; it polls the admin JSON API
 /// (`/health`, `/api/...`) every 2 s and renders each section independently. The TLS section shows
-/// only when `/health` has a `tls` part (an HTTPS listener).
+/// only when `/health` has a `tls` part (an HTTPS listener); the Audit section only with `audit:`.
 enum DashboardPage {
     /// The page's HTML, CSS and JavaScript.
     static let html: String = #"""
@@ -77,6 +77,7 @@ enum DashboardPage {
         <table id="processes"><thead><tr><th>Instance</th><th class="num">Port</th><th class="num">PID</th><th>State</th><th class="num">Uptime</th><th class="num">Restarts</th><th class="num">RSS</th><th class="num">CPU s</th><th>Last exit</th></tr></thead><tbody></tbody></table>
         <p class="err" id="err-processes"></p>
       </section>
+      \#(auditSection)
       <section>
         <h2>Circuit breakers</h2>
         <table id="breakers"><thead><tr><th>Circuit</th><th>State</th><th class="num">Failure rate</th><th class="num">Calls</th></tr></thead><tbody></tbody></table>
