@@ -9,8 +9,8 @@ import Testing
         #expect(try AuditQuery.parse(since: "1h", now: now).since == now.addingTimeInterval(-3600))
         #expect(try AuditQuery.parse(since: "30m", now: now).since == now.addingTimeInterval(-1800))
         #expect(try AuditQuery.parse(since: "7d", now: now).since == now.addingTimeInterval(-7 * 86_400))
-        #expect(try AuditQuery.parse(until: "2026-11-30T20:00:00Z", now: now).until == Date(timeIntervalSince1970: 1_764_532_800))
-        #expect(try AuditQuery.parse(since: "2026-11-30T20:00:00.250Z", now: now).since == Date(timeIntervalSince1970: 1_764_532_800.25))
+        #expect(try AuditQuery.parse(until: "2026-11-30T20:00:00Z", now: now).until == Date(timeIntervalSince1970: 1_796_068_800))
+        #expect(try AuditQuery.parse(since: "2026-11-30T20:00:00.250Z", now: now).since == Date(timeIntervalSince1970: 1_796_068_800.25))
     }
 
     @Test func statusWordsAreAnExactStatusOrAClass() throws {

@@ -65,6 +65,7 @@ struct ShipperOutageTests {
         #expect(try server.psql("SELECT count(*) FROM audit_events WHERE completed_sequence IS NOT NULL") == "300\n")
         let journalID = try #require(try AuditJournalIdentity.read(in: directory))
         #expect(try server.psql("SELECT sequence FROM audit_anchor WHERE journal = '\(journalID)'") == "2801\n")
+        await shipper.close()
     }
 
     @Test func aStoppedDatabaseIsCaughtUpWithByItself() async throws {

@@ -76,20 +76,22 @@ enum PostgresOutage {
         guard let bin = PostgresServer.binDirectory else { throw TestFailure("no pg_ctl") }
         let data = server.directory.appendingPathComponent("data").path
         let command = ["\(bin)/pg_ctl", "-D", data] + arguments
-        let process = Process()
-        if getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--"] + command
-        } else {
-            process.executableURL = URL(fileURLWithPath: command[0])
-            process.arguments = Array(command.dropFirst())
+        let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + command : command
+        // posix_spawn and waitpid on that pid (Foundation's Process can miss the exit here), output to
+        // /dev/null: the postmaster `pg_ctl start` leaves behind would keep a pipe open.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in [Int32(0), 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
         }
-        // Output to /dev/null, not a pipe: the postmaster would keep a pipe open.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("pg_ctl \(arguments.last ?? "") failed (\(process.terminationStatus))") }
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestFailure("cannot start pg_ctl: \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard status == 0 else { throw TestFailure("pg_ctl \(arguments.last ?? "") failed (\(status))") }
     }
 }

@@ -31,6 +31,7 @@ public final class AuditShipper: Sendable {
     let telemetry: AuditShipperTelemetry
     let machine: Mutex<AuditShipperMachine>
     let current: Mutex<AuditShipperStatus>
+    let tail = Mutex<AuditJournalTail?>(nil)
 
     /// A shipper of the journal in `journal` to `store`.
     /// - Parameters:
@@ -79,6 +80,10 @@ public final class AuditShipper: Sendable {
         await store.close()
     }
 
+    /// Closes the store's connection (``run()`` does it when it ends; call it after using ``shipOnce()``
+    /// alone).
+    public func close() async { await store.close() }
+
     /// Reads the next batch after the position and ships it; returns how many records went (0 when
     /// there was nothing durable to ship). Throws what the journal or the store threw.
     @discardableResult
@@ -100,6 +105,10 @@ public final class AuditShipper: Sendable {
     func readBatch(after sequence: UInt64, through durable: UInt64) throws -> [AuditRecord] {
         guard durable > sequence else { return [] }
         let limit = min(options.batchSize, Int(clamping: durable - sequence))
+        let directory = directory
+        if let batch = tail.withLock({ AuditJournalTail.read(&$0, after: sequence, through: durable, limit: limit, directory: directory) }) {
+            return batch
+        }
         var batch: [AuditRecord] = []
         batch.reserveCapacity(limit)
         try AuditJournalReader(directory: directory).forEachRecord(from: sequence + 1) { record, _ in
