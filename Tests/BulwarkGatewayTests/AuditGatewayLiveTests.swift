@@ -53,6 +53,18 @@ struct AuditGatewayLiveTests {
         }
     }
 
+    @Test("async: the response is never held; the request record is written without waiting for the disk")
+    func asyncNeverHolds() async throws {
+        let app = try await DemoUpstream.start { _ in DemoReply(body: "created") }
+        let recorder = TestAuditRecorder(mode: .held)
+        try await AuditGateway.with(yaml: Self.yaml("{ durability: async }"), upstream: app, recorder: recorder) { port in
+            let response = try await RawHTTP.request("POST", "/orders", port: port, body: "x")
+            #expect(response.status == 200 && response.body == "created")
+            #expect(try await eventually { recorder.entries.count == 2 })
+            #expect(recorder.heldCount == 0)
+        }
+    }
+
     @Test("GET is not audited; the actor header set by the app is recorded and removed; a client's never reaches the app")
     func methodsAndActor() async throws {
         let seen = LastRequest()
