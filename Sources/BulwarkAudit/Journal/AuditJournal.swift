@@ -91,7 +91,8 @@ public final class AuditJournal: AuditRecording, Sendable {
         return try result.get()
     }
 
-    /// Whether the journal takes records: false after a write or `fsync` failed, until one succeeds.
+    /// Whether the journal takes records: false after a write or `fsync` failed, until one succeeds, and
+    /// after ``close()``.
     public var isAvailable: Bool { board.state.withLock { $0.status.available } }
 
     /// What the journal has done since it was opened.

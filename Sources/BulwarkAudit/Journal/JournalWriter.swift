@@ -170,6 +170,8 @@ final class JournalWriter {
     private func finish() {
         writeAnchor()
         file = nil
+        // Closed: no longer taking records (not a failure, so no log line).
+        failure = "the audit journal \(directory) is closed"
         publish()
         lock.release()
         queue.markFinished()
