@@ -35,7 +35,8 @@ struct ShipperOutageTests {
         defer { server.stop() }
         let directory = try ShipperFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let journal = try AuditJournal(directory: directory, logger: ShipperFixtures.logger)
+        // Small segments, so the shipper reads across many of them.
+        let journal = try AuditJournal(directory: directory, options: .init(segmentBytes: 64 << 10), logger: ShipperFixtures.logger)
         defer { journal.close() }
         let base = Date().auditMilliseconds - 10_000
         var requests: [AuditEntry] = []
@@ -50,6 +51,7 @@ struct ShipperOutageTests {
         var shipped = 0
         while case let count = try await shipper.shipOnce(), count > 0 { shipped += count }
         #expect(shipped == 2_801)
+        #expect(journal.status.segments > 1)
         #expect(try server.psql("SELECT count(*), count(DISTINCT id) FROM audit_events") == "2501|2501\n")
         #expect(try server.psql("SELECT count(*) FROM audit_events WHERE completed_sequence IS NOT NULL AND outcome = 'complete' AND response_bytes = 42") == "300\n")
         #expect(shipper.status.shippedSequence == 2_801 && shipper.status.lagEvents == 0)
