@@ -113,7 +113,8 @@ struct AuditCrashLiveTests {
     }
 
     func diskFull(onFailure: String) async throws {
-        let app = try await DemoUpstream.start { request in DemoReply(body: request.header("X-Request-ID") ?? "get") }
+        // POSTs get their own request id back; GETs "get" (the gateway gives every request an id upstream).
+        let app = try await DemoUpstream.start { request in DemoReply(body: request.method == "POST" ? request.header("X-Request-ID") ?? "" : "get") }
         defer { Task { await app.stop() } }
         let work = try WorkDirectory()
         defer { work.remove() }
