@@ -2,7 +2,7 @@ import BulwarkConfig
 
 /// The keys a running gateway cannot change: the listeners (whether the public one speaks TLS, HTTP/2 or h2c), the thread count, where the access log
 /// goes, and the parts built once at start (shared rate-limit store, admin API, alerts, backups, dependency checks,
-/// the token revocation list: where it is kept, `max_ttl`, `on_store_failure`). The rest of `auth:` (issuers, key
+/// the token revocation list: where it is kept, `max_ttl`, `on_store_failure`; the whole `audit:` section). The rest of `auth:` (issuers, key
 /// sources, leeway, forwarded claims) reloads.
 /// A reload that changes one of them keeps the value in force and reports the key as "needs restart".
 enum RestartOnlyKeys {
