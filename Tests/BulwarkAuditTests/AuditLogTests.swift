@@ -144,4 +144,27 @@ struct AuditLogTests {
         let reopened = try AuditLog(configuration: AuditLog.Configuration(journal: directory), logger: ShipperFixtures.logger)
         reopened.journal.close()
     }
+
+    @Test func retentionDropsPartitionsOlderThanItAndKeepsTheCurrentOne() async throws {
+        let server = try await PostgresServer.start()
+        defer { server.stop() }
+        let directory = try ShipperFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = AuditLog.Configuration(journal: directory, databaseURL: server.url(), retention: .seconds(30 * 86_400))
+        let audit = try AuditLog(configuration: configuration, logger: ShipperFixtures.logger)
+        let old = ShipperFixtures.request(at: Date(timeIntervalSince1970: 1_760_000_000).auditMilliseconds)  // October 2025
+        let current = ShipperFixtures.request(at: Date().auditMilliseconds)
+        try await audit.record(old)
+        try await audit.record(current)
+        let shipper = try #require(audit.shipper)
+        #expect(try await shipper.shipOnce() == 2)
+        #expect(try server.psql("SELECT count(*) FROM audit_events_y2025m10") == "1\n")
+
+        await audit.applyRetention(now: Date())
+        #expect(try server.psql("SELECT count(*) FROM pg_class WHERE relname = 'audit_events_y2025m10'") == "0\n")
+        #expect(try server.psql("SELECT count(*) FROM \(AuditPartition(containing: Date()).tableName)") == "1\n")
+        #expect(try await audit.query(AuditQuery()).events.map(\.id) == [current.id])
+        await shipper.close()
+        audit.journal.close()
+    }
 }

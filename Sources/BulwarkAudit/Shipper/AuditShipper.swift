@@ -32,6 +32,8 @@ public final class AuditShipper: Sendable {
     let machine: Mutex<AuditShipperMachine>
     let current: Mutex<AuditShipperStatus>
     let tail = Mutex<AuditJournalTail?>(nil)
+    /// The time of the first record not shipped yet, when known (lag in seconds counts from it).
+    let oldestUnshipped = Mutex<Date?>(nil)
 
     /// A shipper of the journal in `journal` to `store`.
     /// - Parameters:
@@ -72,6 +74,7 @@ public final class AuditShipper: Sendable {
                 let retryAfter = (error as? CircuitBreakerOpenError)?.retryAfter
                 let reason = (error as? CircuitBreakerOpenError).map { _ in self.status.lastError ?? "the audit store's breaker is open" } ?? String(describing: error)
                 next = settle(machine.withLock { $0.failed(reason, retryAfter: retryAfter, using: &generator) })
+                updateLag(shipped: status.shippedSequence, progress: progress())
             }
             if case .wait(let delay) = next {
                 do { try await clock.sleep(for: delay) } catch { break }
@@ -91,13 +94,15 @@ public final class AuditShipper: Sendable {
         let position = try AuditShipPosition.read(in: directory)
         let journalProgress = progress()
         let batch = try readBatch(after: position.sequence, through: journalProgress.durableSequence)
-        updateLag(shipped: position.sequence, progress: journalProgress, oldest: batch.first?.entry.time)
+        oldestUnshipped.withLock { $0 = batch.first?.entry.time }
+        updateLag(shipped: position.sequence, progress: journalProgress)
         guard let last = batch.last else { return 0 }
         let journalID = try AuditJournalIdentity.readOrCreate(in: directory)
         try await store.ship(batch, journal: journalID)
         try AuditShipPosition(sequence: last.sequence, hash: last.hash.auditHex).write(in: directory)
         telemetry.shipped(batch.count)
-        updateLag(shipped: last.sequence, progress: progress(), oldest: nil)
+        oldestUnshipped.withLock { $0 = nil }
+        updateLag(shipped: last.sequence, progress: progress())
         return batch.count
     }
 
@@ -119,7 +124,10 @@ public final class AuditShipper: Sendable {
         return batch
     }
 
-    private func updateLag(shipped: UInt64, progress: JournalProgress, oldest: Date?) {
+    /// Lag in events from `progress`; in seconds from the oldest unshipped record's time (kept while
+    /// the store fails, so the figure grows).
+    private func updateLag(shipped: UInt64, progress: JournalProgress) {
+        let oldest = oldestUnshipped.withLock { $0 }
         let status = current.withLock { status -> AuditShipperStatus in
             status.shippedSequence = shipped
             status.lagEvents = Int(clamping: progress.lastSequence > shipped ? progress.lastSequence - shipped : 0)
