@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The write-ahead journal of the audit log: append-only segment files of CRC-32C framed, hash-chained
 /// records (``AuditRecord``), written by one dedicated thread with group commit.
@@ -34,7 +35,8 @@ public final class AuditJournal: AuditRecording, Sendable {
     /// - Throws: ``AuditJournalError``: another writer holds the journal (`.locked`, naming the directory),
     ///   the directory or a segment cannot be created or read (`.io`), or the last segment's header is
     ///   damaged (`.damaged`).
-    public init(directory: String, options: Options = .init(), logger: Logger) throws {
+    /// - Parameter metrics: Where the journal's metrics go; nil for the process's `MetricsSystem`.
+    public init(directory: String, options: Options = .init(), logger: Logger, metrics: (any MetricsFactory)? = nil) throws {
         precondition(options.segmentBytes > 0, "segmentBytes must be positive")
         self.directory = directory
         try JournalFiles.prepareDirectory(directory)
@@ -59,7 +61,7 @@ public final class AuditJournal: AuditRecording, Sendable {
             directory: directory, options: options, chain: outcome.chain, segment: outcome.segment,
             offset: outcome.offset, anchoredSequence: anchored
         )
-        let telemetry = JournalTelemetry(logger: logger, directory: directory)
+        let telemetry = JournalTelemetry(logger: logger, directory: directory, factory: metrics ?? MetricsSystem.factory)
         telemetry.bytes(outcome.sealedBytes + outcome.offset)
         let (queue, board) = (queue, board)
         let thread = Thread {

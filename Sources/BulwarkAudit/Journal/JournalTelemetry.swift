@@ -5,14 +5,18 @@ import Metrics
 struct JournalTelemetry: Sendable {
     let logger: Logger
     let directory: String
-    private let eventsWritten = Counter(label: "bulwark_audit_events_written_total")
-    private let batchSize = Recorder(label: "bulwark_audit_batch_size")
-    private let fsyncSeconds = Metrics.Timer(label: "bulwark_audit_fsync_seconds")
-    private let journalBytes = Gauge(label: "bulwark_audit_journal_bytes")
+    private let eventsWritten: Counter
+    private let batchSize: Recorder
+    private let fsyncSeconds: Metrics.Timer
+    private let journalBytes: Gauge
 
-    init(logger: Logger, directory: String) {
+    init(logger: Logger, directory: String, factory: any MetricsFactory) {
         self.logger = logger
         self.directory = directory
+        eventsWritten = Counter(label: "bulwark_audit_events_written_total", factory: factory)
+        batchSize = Recorder(label: "bulwark_audit_batch_size", factory: factory)
+        fsyncSeconds = Metrics.Timer(label: "bulwark_audit_fsync_seconds", factory: factory)
+        journalBytes = Gauge(label: "bulwark_audit_journal_bytes", factory: factory)
     }
 
     /// A batch of `count` records was written.
