@@ -90,6 +90,7 @@ struct ShipperStoreTests {
         let message = try #require(error?.message)
         #expect(!message.contains("s3cr3t-pw"))
         #expect(message.contains("auditor@127.0.0.1:\(port)"))
+        #expect(message.contains("cannot connect: Connection refused"), "\(message)")
         #expect(throws: AuditDatabaseURLError.self) { try PostgresAuditStore(url: "postgres://a:s3cr3t-pw@h/db?sslmode=require", logger: ShipperFixtures.logger) }
         let urlError = try? AuditDatabaseURL("postgres://a:s3cr3t-pw@h/db?sslmode=require")
         #expect(urlError == nil)

@@ -1,4 +1,6 @@
+import Foundation
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// A store call that failed: what was being done and why, in words (the server's message and SQLSTATE,
@@ -28,6 +30,10 @@ public struct AuditStoreError: Error, Sendable, CustomStringConvertible {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
             if let underlying = error.underlying {
                 if let channel = underlying as? ChannelError, case .connectTimeout = channel { return "timed out connecting" }
+                if let connection = underlying as? NIOConnectionError, let io = connection.connectionErrors.first?.error as? IOError {
+                    return "cannot connect: \(String(cString: strerror(io.errnoCode)))"
+                }
+                if let io = underlying as? IOError { return "\(error.code): \(String(cString: strerror(io.errnoCode)))" }
                 return "\(error.code): \(String(describing: underlying))"
             }
         default:
