@@ -62,7 +62,12 @@ enum JournalTmpfs {
         #expect(whileFull.isIntact, "\(whileFull.problems)")
         #expect(whileFull.lastSequence == UInt64(written))
 
+        // Space comes back: the journal notices by itself (its probe), with no append to try it.
         try FileManager.default.removeItem(atPath: filler)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !journal.isAvailable, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(journal.isAvailable)
+        #expect(journal.status.lastSequence == UInt64(written))
         #expect(try await journal.record(JournalFixtures.entry(written + 1)) == UInt64(written + 1))
         #expect(journal.isAvailable)
         #expect(journal.status.lastFailure == nil)

@@ -6,6 +6,9 @@
 /// - After an `fsync` the anchor is owed; it is written at most once per `anchorInterval`.
 /// - An overdue `fsync` or anchor goes before the next batch, so a steady stream of appends cannot
 ///   postpone either.
+/// - While the journal is unavailable and nothing is waiting, a probe write is tried every
+///   `probeInterval`, so the journal comes back by itself when space returns even when callers stopped
+///   appending (the gateway refuses audited requests up front while it is down).
 struct JournalCommitSchedule<Item> {
     /// What the writer does next.
     enum Step {
@@ -15,6 +18,8 @@ struct JournalCommitSchedule<Item> {
         case sync
         /// Write the anchor file.
         case anchor
+        /// The journal is unavailable: try whether the disk takes bytes again.
+        case probe
         /// Nothing to do before `until` (nil: until an append or close comes).
         case wait(until: ContinuousClock.Instant?)
         /// Closed and everything done: stop the thread.
@@ -23,15 +28,18 @@ struct JournalCommitSchedule<Item> {
 
     let flushInterval: Duration
     let anchorInterval: Duration
+    let probeInterval: Duration
     private(set) var pending: [Item] = []
     private(set) var closing = false
     private var unsyncedSince: ContinuousClock.Instant?
     private var lastAnchor: ContinuousClock.Instant?
     private var anchorOwed = false
+    private var probeDue: ContinuousClock.Instant?
 
-    init(flushInterval: Duration, anchorInterval: Duration = .seconds(1)) {
+    init(flushInterval: Duration, anchorInterval: Duration = .seconds(1), probeInterval: Duration = .seconds(1)) {
         self.flushInterval = flushInterval
         self.anchorInterval = anchorInterval
+        self.probeInterval = probeInterval
     }
 
     /// An append came; false (and nothing queued) once the journal is closing.
@@ -57,7 +65,8 @@ struct JournalCommitSchedule<Item> {
             return .write(pending)
         }
         if closing { return unsyncedSince == nil ? .finish : .sync }
-        return .wait(until: [syncDue, anchorDue].compactMap { $0 }.min())
+        if let probeDue, probeDue <= now { return .probe }
+        return .wait(until: [syncDue, anchorDue, probeDue].compactMap { $0 }.min())
     }
 
     /// A batch was written at `now`: `synced` when it was `fsync`ed (with everything before it).
@@ -79,6 +88,17 @@ struct JournalCommitSchedule<Item> {
     /// for disk).
     mutating func syncFailed(at now: ContinuousClock.Instant) {
         unsyncedSince = now
+    }
+
+    /// A write, `fsync` or probe failed at `now`: probe again `probeInterval` later unless an append
+    /// comes first.
+    mutating func becameUnavailable(at now: ContinuousClock.Instant) {
+        probeDue = now + probeInterval
+    }
+
+    /// A write or probe succeeded: no more probes.
+    mutating func becameAvailable() {
+        probeDue = nil
     }
 
     /// The anchor was written (or failed: it is not retried before new records are durable) at `now`.

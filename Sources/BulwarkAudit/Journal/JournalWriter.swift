@@ -53,6 +53,7 @@ final class JournalWriter {
             case .write(let batch): write(batch)
             case .sync: syncWritten()
             case .anchor: writeAnchor()
+            case .probe: probe()
             case .wait: continue
             case .finish:
                 finish()
@@ -155,6 +156,26 @@ final class JournalWriter {
         }
     }
 
+    /// The journal is unavailable and idle: appends `probeBytes` zero bytes where the next record goes,
+    /// `fsync`s, and cuts them off again. Success makes the journal available (the failure is logged as
+    /// over); failure schedules the next probe. A crash between the two leaves zeros that recovery cuts
+    /// as a torn tail.
+    private func probe() {
+        do throws(JournalIOError) {
+            let file = try writableFile()
+            try file.append([UInt8](repeating: 0, count: Self.probeBytes))
+            defer { file.takeBack(Self.probeBytes) }
+            try file.sync()
+        } catch {
+            failed(error.description)
+            return
+        }
+        succeeded()
+    }
+
+    /// The bytes a probe writes: one page, as much as a small batch of records.
+    static let probeBytes = 4096
+
     private func writeAnchor() {
         defer { queue.update { $0.anchorWritten(at: .now) } }
         guard durable.sequence > 0, durable.sequence != anchoredSequence else { return }
@@ -180,11 +201,15 @@ final class JournalWriter {
     private func failed(_ reason: String) {
         if failure == nil { telemetry.becameUnavailable(reason) }
         failure = reason
+        queue.update { $0.becameUnavailable(at: .now) }
         publish()
     }
 
     private func succeeded() {
-        if let failure { telemetry.becameAvailable(after: failure) }
+        if let failure {
+            telemetry.becameAvailable(after: failure)
+            queue.update { $0.becameAvailable() }
+        }
         failure = nil
         publish()
     }
