@@ -16,7 +16,12 @@ struct AuditLogTests {
         for index in 0..<120 {
             let time = base + Int64(index) * 60_000 + (index % 7 == 0 ? 0 : 1)  // some share a millisecond with the one before
             if index % 10 == 9 {
-                entries.append(.action("cache.purge", actor: "admin", subject: "key-\(index)", detail: ["n": "\(index)"], id: AuditEventID(time: Date(auditMilliseconds: time)), time: Date(auditMilliseconds: time)))
+                let action = AuditEntry.action("cache.purge", actor: "admin", subject: "key-\(index)", detail: ["n": "\(index)"], id: AuditEventID(time: Date(auditMilliseconds: time)), time: Date(auditMilliseconds: time))
+                entries.append(action)
+                // An action's status is known only once it was carried out: its completion brings it.
+                var answered = ShipperFixtures.completion(of: action, bytes: 0)
+                answered.status = 200
+                entries.append(answered)
             } else {
                 let request = ShipperFixtures.request(at: time, actor: ["alice", "bob", "carol"][index % 3], route: index % 2 == 0 ? "orders" : "login",
                                                       status: [200, 201, 404, 500, 503][index % 5])
@@ -38,6 +43,7 @@ struct AuditLogTests {
         AuditQuery(kind: .completed),
         AuditQuery(kind: .request, limit: 5),
         AuditQuery(actor: "bob", route: "orders", status: AuditStatusFilter("2xx")),
+        AuditQuery(status: AuditStatusFilter("2xx"), kind: .action),
     ]
 
     /// Every page of `query`, walked with limit 7, through `fetch`.
@@ -86,7 +92,7 @@ struct AuditLogTests {
         #expect(recent.count == events.filter { $0.kind != .completed && $0.time.auditMilliseconds >= cutoff }.count)
         let completed = try await audit.query(AuditQuery(kind: .completed, limit: 1000)).events
         let filled = completed.allSatisfy { $0.outcome == "complete" && $0.durationMilliseconds == 3.5 }
-        let completions = events.filter { $0.kind == .completed }.count
+        let completions = events.filter { $0.kind == .completed && $0.status == nil }.count  // the requests' (the actions' bring a status)
         #expect(filled && completed.count == completions)
 
         // Not shipped yet: a new request, and the completion of a request that is in the database.

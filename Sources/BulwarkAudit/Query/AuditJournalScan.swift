@@ -3,7 +3,8 @@
 /// records whose request came before the scan (shipped already).
 ///
 /// Memory stays bounded: once many candidates pile up, only the newest that can still make the page
-/// are kept (except under `kind: completed`, where a request's fate is open until its completion).
+/// are kept (except under `kind: completed` or a status filter, where a request's fate is open until
+/// its completion).
 struct AuditJournalScan {
     /// The candidates, by id.
     private(set) var events: [AuditEventID: AuditEvent] = [:]
@@ -12,8 +13,14 @@ struct AuditJournalScan {
     let query: AuditQuery
     private let pruneAt: Int
 
+    /// The query without its status filter: what a record must match before its completion is read.
+    private let statusOpen: AuditQuery
+
     init(query: AuditQuery) {
         self.query = query
+        var statusOpen = query
+        statusOpen.status = nil
+        self.statusOpen = statusOpen
         pruneAt = 4 * (query.pageSize + 1) + 10_000
     }
 
@@ -35,10 +42,11 @@ struct AuditJournalScan {
             if let event = events[entry.id] { events[entry.id] = event.completed(by: entry) }
         case .request, .action:
             let event = AuditEvent(entry: entry, isCompleted: false)
-            // A request may still complete, so judge it as if it had.
-            guard query.matches(AuditEvent(entry: entry, isCompleted: true)) else { return }
+            // A request may still complete, and its completion may bring another status (an admin
+            // action's answer, a retry's): judge it as if it had completed, leaving the status to the end.
+            guard statusOpen.matches(AuditEvent(entry: entry, isCompleted: true)) else { return }
             events[entry.id] = events[entry.id] ?? event
-            if events.count > pruneAt, query.kind != .completed { prune() }
+            if events.count > pruneAt, query.kind != .completed, query.status == nil { prune() }
         }
     }
 

@@ -61,7 +61,7 @@ struct AuditShipmentRows {
     /// `UPDATE audit_events … FROM unnest(…)`: a completion fills its request's row (the same values
     /// again when shipped twice). The fields it sets are ``AuditEntry/completionFields``'s.
     func completionQuery() -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 8)
+        var binds = PostgresBindings(capacity: 11)
         let entries = completions.map(\.entry)
         binds.append(entries.map(\.id.uuid))
         binds.append(entries.map(\.time.auditMilliseconds))
@@ -71,6 +71,9 @@ struct AuditShipmentRows {
         binds.append(PostgresNullableArray(entries.map(\.responseBodySHA256)))
         binds.append(PostgresNullableArray(entries.map { $0.responseBytes.map(Int64.init) }))
         binds.append(PostgresNullableArray(entries.map(\.outcome)))
+        binds.append(PostgresNullableArray(entries.map { $0.status.map(Int64.init) }))
+        binds.append(PostgresNullableArray(entries.map(\.target)))
+        binds.append(PostgresNullableArray(entries.map(\.requestBody)))
         return PostgresQuery(unsafeSQL: """
             UPDATE audit_events AS e SET
                 request_body_sha256 = COALESCE(c.request_body_sha256, e.request_body_sha256),
@@ -78,9 +81,12 @@ struct AuditShipmentRows {
                 response_body_sha256 = COALESCE(c.response_body_sha256, e.response_body_sha256),
                 response_bytes = COALESCE(c.response_bytes, e.response_bytes),
                 outcome = COALESCE(c.outcome, e.outcome),
+                status = COALESCE(c.status::int, e.status),
+                target = COALESCE(c.target, e.target),
+                request_body = COALESCE(c.request_body, e.request_body),
                 completed_sequence = c.sequence
-            FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::text[], $5::float8[], $6::text[], $7::int8[], $8::text[])
-                AS c(id, ms, sequence, request_body_sha256, duration_ms, response_body_sha256, response_bytes, outcome)
+            FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::text[], $5::float8[], $6::text[], $7::int8[], $8::text[], $9::int8[], $10::text[], $11::text[])
+                AS c(id, ms, sequence, request_body_sha256, duration_ms, response_body_sha256, response_bytes, outcome, status, target, request_body)
             WHERE e.id = c.id AND e.time = \(Self.time("c.ms"))
             """, binds: binds)
     }
