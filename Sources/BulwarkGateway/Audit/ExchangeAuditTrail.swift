@@ -30,8 +30,23 @@ struct ExchangeAuditTrail {
     private var requestEnded = false
     private var responseHash = SHA256()
     private(set) var responseBytes = 0
-    /// A `request` record was appended.
-    private(set) var requestRecorded = false
+    /// Where the event's `request` record is.
+    enum RequestRecord: Equatable {
+        /// Not appended yet.
+        case none
+        /// Appended; the journal has not answered yet. `releases` are the attempts whose held heads wait
+        /// for it (a retry's head after the first attempt's was recorded).
+        case pending(releases: [Int])
+        /// On disk (or written, in `async` durability).
+        case written
+        /// The journal refused it: a later record of the event writes it again.
+        case failed
+    }
+
+    /// Where the event's `request` record is: one per event, whatever the retries.
+    var requestRecord = RequestRecord.none
+    /// Whether a `request` record has to be appended (none yet, or the last one failed).
+    var needsRequestRecord: Bool { requestRecord == .none || requestRecord == .failed }
     /// The `completed` record was appended: nothing more is written.
     private(set) var completed = false
 
@@ -72,10 +87,11 @@ struct ExchangeAuditTrail {
         let id = self.id ?? AuditEventID(time: time)
         self.time = time
         self.id = id
-        requestRecorded = true
         var entry = AuditEntry(kind: .request, id: id, time: time)
         fill(&entry, status: status, target: target)
         entry.requestBody = capture
+        // Usually the whole body came before the response head: its digest is then in the durable record.
+        if requestEnded { entry.requestBodySHA256 = Self.hex(requestHash.finalize()) }
         return entry
     }
 

@@ -23,8 +23,10 @@ extension ProxyExchange {
         case .serveFromCache(let serve, let settlement, let completion):
             if let settlement { settle(settlement) }
             cancelTimers()
-            writeFromCache(serve, completion)
-            auditEnded("complete", answeredByGateway: true)
+            afterAuditRecord { [self] in
+                writeFromCache(serve, completion)
+                auditEnded("complete", answeredByGateway: true)
+            }
         case .pickTarget(let tried):
             pickTarget(excluding: tried)
         case .connect(let attempt, let perTryDeadline):
@@ -90,8 +92,10 @@ extension ProxyExchange {
             cacheSawNoResponse()
             if let settlement { settle(settlement) }
             cancelTimers()
-            respond(answer, completion)
-            auditEnded("complete", answeredByGateway: true)
+            afterAuditRecord { [self] in
+                respond(answer, completion)
+                auditEnded("complete", answeredByGateway: true)
+            }
         case .abortResponse(let settlement):
             cacheSawNoResponse()
             cancelTimers()
@@ -114,9 +118,11 @@ extension ProxyExchange {
         case .switchProtocols(let head):
             cancelTimers()
             logAccess(bytesSent: 0)
+            recordUpgrade(head)
             switchProtocols(head)
         case .finishUpgrade(let settlement):
             settle(settlement)
+            auditEnded("upgraded connection closed")
         }
     }
 

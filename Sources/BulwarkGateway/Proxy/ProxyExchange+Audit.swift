@@ -55,24 +55,68 @@ extension ProxyExchange {
 
     /// `.recordAudit`: appends the `request` record for `head`; with `waitForDisk`, tells the machine
     /// (on this event loop) when it is on disk or failed. Upstream reads are held meanwhile
-    /// (``clientIsWritable`` is false while the machine records).
+    /// (``clientIsWritable`` is false while the machine records). An event has one `request` record:
+    /// a retry's head after an earlier attempt's was recorded waits only for that record (its final
+    /// status and target go in `completed`).
     func recordRequest(_ head: HTTPResponseHead, attempt: Int, waitForDisk: Bool) {
-        guard let audit = runtime.audit, var trail = auditTrail else {
+        guard runtime.audit != nil, var trail = auditTrail else {
             if waitForDisk { perform(machine.auditRecorded(attempt: attempt, now: Self.now())) }
             return
         }
-        let entry = trail.requestEntry(status: Int(head.status.code), target: lastTarget, now: Date())
+        switch trail.requestRecord {
+        case .written:
+            if waitForDisk { perform(machine.auditRecorded(attempt: attempt, now: Self.now())) }
+            return
+        case .pending(let releases):
+            if waitForDisk { trail.requestRecord = .pending(releases: releases + [attempt]) }
+            auditTrail = trail
+            return
+        case .none, .failed:
+            appendRequestRecord(status: Int(head.status.code), target: lastTarget, waitForDisk: waitForDisk, releasing: waitForDisk ? [attempt] : [])
+        }
+    }
+
+    /// Appends the event's `request` record; when the journal answers (on this event loop) notes where
+    /// it is, and tells the machine about each held attempt, then runs `then` (a gateway answer held
+    /// for its record).
+    func appendRequestRecord(status: Int, target: String?, waitForDisk: Bool, releasing: [Int], then: (() -> Void)? = nil) {
+        guard let audit = runtime.audit, var trail = auditTrail else { then?(); return }
+        let entry = trail.requestEntry(status: status, target: target, now: Date())
+        trail.requestRecord = .pending(releases: releasing)
         auditTrail = trail
-        guard waitForDisk else { return audit.append(entry, waitForDisk: false) }
         let loop = eventLoop
-        audit.append(entry, waitForDisk: true) { result in
+        let then = NIOLoopBound(then, eventLoop: loop)
+        audit.append(entry, waitForDisk: waitForDisk) { result in
             loop.execute {
+                var releases: [Int] = []
+                if case .pending(let waiting)? = self.auditTrail?.requestRecord { releases = waiting }
                 switch result {
-                case .success: self.perform(self.machine.auditRecorded(attempt: attempt, now: Self.now()))
-                case .failure: self.perform(self.machine.auditFailed(attempt: attempt, now: Self.now()))
+                case .success:
+                    self.auditTrail?.requestRecord = .written
+                    for attempt in releases { self.perform(self.machine.auditRecorded(attempt: attempt, now: Self.now())) }
+                case .failure:
+                    self.auditTrail?.requestRecord = .failed
+                    for attempt in releases { self.perform(self.machine.auditFailed(attempt: attempt, now: Self.now())) }
                 }
+                then.value?()
             }
         }
+    }
+
+    /// A response the gateway makes itself (an answer, a cache serve) on an audited route: in `sync`
+    /// durability `write` runs once the event's `request` record is on disk (or could not be: nothing
+    /// went upstream for it, so the answer stands); otherwise at once.
+    func afterAuditRecord(_ write: @escaping () -> Void) {
+        guard machine.policy?.audit?.waitsForDisk == true, let trail = auditTrail, trail.needsRequestRecord else { return write() }
+        appendRequestRecord(status: machine.responseStatus, target: nil, waitForDisk: true, releasing: [], then: write)
+    }
+
+    /// The target switched protocols: the `request` record (status 101) is written but not waited for
+    /// (bytes may follow the 101 at once, and the relay takes the connections over now); the
+    /// `completed` record comes when the upgraded connection ends.
+    func recordUpgrade(_ head: HTTPResponseHead) {
+        guard let trail = auditTrail, trail.needsRequestRecord else { return }
+        appendRequestRecord(status: Int(head.status.code), target: lastTarget, waitForDisk: false, releasing: [])
     }
 
     /// `.releaseResponse`: lets the upstream's reads resume (before the connection may go back to the
@@ -118,9 +162,10 @@ extension ProxyExchange {
         guard let audit = runtime.audit, var trail = auditTrail, !trail.completed else { return }
         let status = machine.responseStatus
         let target = answeredByGateway ? nil : lastTarget
-        if !trail.requestRecorded {
+        if trail.needsRequestRecord {
             if outcome == "client_closed", machine.attempts == 0 { return }
             audit.append(trail.requestEntry(status: status, target: target, now: Date()), waitForDisk: false)
+            trail.requestRecord = .written
         }
         let milliseconds = Double(Self.now() - startedAt) / 1_000_000
         audit.append(trail.completedEntry(status: status, target: target, outcome: outcome, durationMilliseconds: milliseconds), waitForDisk: false)
