@@ -30,6 +30,28 @@ import Testing
         #expect(verification.recordsChecked == 19)
     }
 
+    @Test func reopeningAfterAFlippedByteInTheLastSegmentKeepsEveryRecordAfterIt() async throws {
+        let temporary = try await journal(20)
+        defer { temporary.remove() }
+        let position = try #require(try JournalFixtures.records(in: temporary.journal).first { $0.record.sequence == 9 }?.position)
+        let path = temporary.journal + "/" + position.segment
+        var bytes = try JournalFixtures.bytes(path)
+        bytes[position.offset + AuditRecord.frameHeaderBytes + AuditRecord.payloadHeaderBytes + 10] ^= 0x04
+        try JournalFixtures.write(bytes, to: path)
+
+        // Damage with intact records after it is not a torn tail: nothing is cut, the chain goes on from 20.
+        let (logger, log) = JournalFixtures.logger()
+        let reopened = try AuditJournal(directory: temporary.journal, logger: logger)
+        #expect(try await reopened.record(JournalFixtures.entry(21)) == 21)
+        reopened.close()
+        let errors = log.entries.filter { $0.level == .error && "\($0.message)".contains("offset \(position.offset)") }
+        #expect(errors.count == 1)
+        let kept = try JournalFixtures.records(in: temporary.journal).map(\.record.sequence)
+        #expect(kept == Array(1...8) + Array(10...21))
+        let verification = try AuditVerifier.verify(directory: temporary.journal)
+        #expect(verification.problems.map(\.position.sequence) == [9], "\(verification.problems)")
+    }
+
     @Test func anEditedRecordWithARecomputedCRCBreaksTheNextLink() async throws {
         let temporary = try await journal(20)
         defer { temporary.remove() }

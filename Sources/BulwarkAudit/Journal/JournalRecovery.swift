@@ -7,7 +7,8 @@ import Glibc
 
 /// What the journal does on opening, before it takes a record: finds the last segment's intact end,
 /// cuts a torn or damaged tail there (one warning line naming the segment, the offset and the bytes
-/// dropped), and resumes the chain from the last intact record.
+/// dropped), and resumes the chain from the last intact record. Damage followed by intact records is
+/// not a tail: it is kept and logged as an error, never cut.
 enum JournalRecovery {
     /// Where writing resumes.
     struct Outcome {
@@ -49,17 +50,29 @@ enum JournalRecovery {
         }
         var cursor = JournalSegmentCursor(bytes: bytes)
         var lastRecord: AuditRecord?
+        // The first bad frame after the last intact record: a torn tail, cut. A damaged frame with intact
+        // records after it is damage, not a tail: cutting there would drop records that were on disk
+        // and acknowledged, so it is kept, logged, and left for `verify` to name.
         var cut: (offset: Int, reason: String)?
+        var damagedInside: [(offset: Int, reason: String)] = []
         scan: while let item = cursor.next() {
             switch item {
-            case .record(let record, _, _): lastRecord = record
+            case .record(let record, _, _):
+                if let damage = cut { damagedInside.append(damage) }
+                cut = nil
+                lastRecord = record
             case .damaged(let offset, let reason, _):
-                cut = (offset, reason)
-                break scan
+                if cut == nil { cut = (offset, reason) }
             case .torn(let offset, _):
-                cut = (offset, "incomplete record")
+                if cut == nil { cut = (offset, "incomplete record") }
                 break scan
             }
+        }
+        for damage in damagedInside {
+            logger.error(
+                "audit journal: damaged record in \(last.fileName) at offset \(damage.offset) (\(damage.reason)) with intact records after it; kept as found (bulwark audit verify names it)",
+                metadata: ["segment": "\(last.fileName)", "offset": "\(damage.offset)", "reason": "\(damage.reason)"]
+            )
         }
         // What survived is made durable before records are appended after it (and the cut, if any).
         try truncate(path, to: cut?.offset)
