@@ -60,6 +60,18 @@ struct ShipperStoreTests {
         await store.close()
     }
 
+    @Test func anEventInTheLastHalfMillisecondOfAMonthLandsInTheNextMonthsPartition() async throws {
+        let server = try await PostgresServer.start()
+        defer { server.stop() }
+        let store = try PostgresAuditStore(url: server.url(), logger: ShipperFixtures.logger)
+        var entry = ShipperFixtures.request(at: 0)
+        entry.time = Date(timeIntervalSince1970: 1_761_955_199.9996)  // 2025-10-31T23:59:59.9996Z, stored as 2025-11-01T00:00:00.000Z
+        entry.id = AuditEventID(time: entry.time)
+        try await store.ship(try ShipperFixtures.records([entry]), journal: "j1")
+        #expect(try server.psql("SELECT tableoid::regclass, count(*) FROM audit_events GROUP BY 1") == "audit_events_y2025m11|1\n")
+        await store.close()
+    }
+
     @Test func twoStoresStartingAtOnceBothCreateTheSchema() async throws {
         let server = try await PostgresServer.start()
         defer { server.stop() }

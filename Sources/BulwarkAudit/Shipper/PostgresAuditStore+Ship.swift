@@ -8,7 +8,10 @@ extension PostgresAuditStore {
         let rows = AuditShipmentRows(records)
         try await withSession("ship records \(records[0].sequence)…\(last.sequence)") { connection in
             let known = session.withLock { $0.partitions }
-            let missing = AuditPartition.needed(for: records.map(\.entry.time)).filter { !known.contains($0) }
+            // By the instant each row is stored at (whole milliseconds, as the insert rounds), so an event
+            // in the last half millisecond of a month finds its partition.
+            let stored = records.map { Date(auditMilliseconds: $0.entry.time.auditMilliseconds) }
+            let missing = AuditPartition.needed(for: stored).filter { !known.contains($0) }
             try await Self.transaction(on: connection, logger: logger) {
                 try await Self.ensurePartitions(missing, on: connection, logger: logger)
                 if !rows.inserted.isEmpty { try await connection.query(rows.insertQuery(), logger: logger) }
