@@ -9,8 +9,11 @@ struct AuditBodyCaptureTests {
 
     @Test("a whole JSON body has the named fields masked at any depth, names compared without case")
     func json() {
-        let masked = Self.text(#"{"user":"ann","Password":"hunter2","items":[{"TOKEN":"abc","n":1}],"note":"password reset"}"#)
-        #expect(masked == #"{"items":[{"n":1,"TOKEN":"[REDACTED]"}],"note":"password reset","Password":"[REDACTED]","user":"ann"}"#)
+        let masked = Self.text(#"{"user":"ann","Password":"hunter2","items":[{"TOKEN":"abc","n":1}],"db_password":"p","note":"reset"}"#)
+        #expect(masked == #"{"db_password":"[REDACTED]","items":[{"n":1,"TOKEN":"[REDACTED]"}],"note":"reset","Password":"[REDACTED]","user":"ann"}"#)
+        // A name left in a string value (JSON inside a string, free text) withholds the body.
+        #expect(Self.text(#"{"data":"{\"password\":\"x\"}"}"#) == AuditBodyCapture.withheld)
+        #expect(Self.text(#"{"note":"my password is hunter2"}"#) == AuditBodyCapture.withheld)
         #expect(Self.text(#"{"a":1}"#, type: "application/vnd.api+json; charset=utf-8") == #"{"a":1}"#)
         #expect(Self.text(#"{"pass\u0077ord":"x"}"#) == #"{"password":"[REDACTED]"}"#)
     }
@@ -19,6 +22,9 @@ struct AuditBodyCaptureTests {
     func form() {
         let masked = Self.text("user=ann&password=hunter2&Token=t%20x&pass%77ord=y", type: "application/x-www-form-urlencoded")
         #expect(masked == "user=ann&password=[REDACTED]&Token=[REDACTED]&pass%77ord=[REDACTED]")
+        let nested = Self.text("user[password]=x;password[]=y&a=1", type: "application/x-www-form-urlencoded")
+        #expect(nested == "user[password]=[REDACTED]&password[]=[REDACTED]&a=1")
+        #expect(Self.text("note=password%3Dx", type: "application/x-www-form-urlencoded") == AuditBodyCapture.withheld)
     }
 
     @Test("a cut or unknown body is kept only when no redacted name occurs in it")

@@ -3,9 +3,11 @@ import Foundation
 /// The captured request body an audit record keeps (`audit.capture_body`), with the `audit.redact`
 /// fields masked. Pure: the bytes, whether they are the whole body, and the names in; the text out.
 ///
-/// - A complete JSON body has every field named in `redact` (at any depth, names compared
-///   case-insensitively) replaced by `"[REDACTED]"`.
-/// - A complete `application/x-www-form-urlencoded` body has those keys' values replaced by `[REDACTED]`.
+/// - A complete JSON body has every field whose name contains one in `redact` (at any depth, compared
+///   case-insensitively: `db_password` too) replaced by `"[REDACTED]"`; when a name still occurs in a
+///   string value left (JSON inside a string, a `"password=x"` text), the body is ``withheld``.
+/// - A complete `application/x-www-form-urlencoded` body has those keys' values replaced by `[REDACTED]`
+///   (`user[password]` too; pairs split on `&` and `;`); a name left in a value withholds it.
 /// - Any other body, or one cut at the capture limit, is kept only when none of the names occurs in it
 ///   (case-insensitively); otherwise it is replaced by ``withheld``.
 ///
@@ -41,6 +43,7 @@ enum AuditBodyCapture {
     static func maskedJSON(_ bytes: [UInt8], names: Set<String>) -> String? {
         guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
         let masked = mask(value, names: names)
+        if containsName(masked, names: names) { return withheld }
         guard let data = try? JSONSerialization.data(withJSONObject: masked, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) else {
             return nil
         }
@@ -51,7 +54,7 @@ enum AuditBodyCapture {
         if let object = value as? [String: Any] {
             var result: [String: Any] = [:]
             for (key, field) in object {
-                result[key] = names.contains(key.lowercased()) ? Self.mask : mask(field, names: names)
+                result[key] = matches(key, names) ? Self.mask : mask(field, names: names)
             }
             return result
         }
@@ -61,11 +64,35 @@ enum AuditBodyCapture {
 
     /// A whole urlencoded form with the named keys' values masked (keys compared decoded, case-insensitively).
     static func maskedForm(_ text: String, names: Set<String>) -> String {
-        text.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+        var leftInValue = false
+        let masked = text.split(omittingEmptySubsequences: false) { $0 == "&" || $0 == ";" }.map { pair -> String in
             let key = pair.prefix { $0 != "=" }
-            let decoded = String(key).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(key)
-            guard names.contains(decoded.lowercased()) else { return String(pair) }
-            return "\(key)=\(mask)"
+            guard !matches(decoded(key), names) else { return "\(key)=\(mask)" }
+            if matches(decoded(pair.dropFirst(key.count)), names) { leftInValue = true }
+            return String(pair)
         }.joined(separator: "&")
+        return leftInValue ? withheld : masked
+    }
+
+    /// Whether `name` contains one of `names` (lower case), compared case-insensitively.
+    private static func matches(_ name: String, _ names: Set<String>) -> Bool {
+        let lowered = name.lowercased()
+        return names.contains { lowered.contains($0) }
+    }
+
+    /// Whether any string left in `value` (keys of masked fields aside) contains one of `names`.
+    private static func containsName(_ value: Any, names: Set<String>) -> Bool {
+        if let object = value as? [String: Any] {
+            return object.contains { key, field in
+                (field as? String) != Self.mask && (matches(key, names) || containsName(field, names: names))
+            }
+        }
+        if let array = value as? [Any] { return array.contains { containsName($0, names: names) } }
+        if let text = value as? String { return matches(text, names) }
+        return false
+    }
+
+    private static func decoded(_ text: Substring) -> String {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
     }
 }
