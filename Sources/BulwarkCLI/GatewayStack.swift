@@ -97,6 +97,9 @@ struct GatewayStack {
         guard let settings else { return nil }
         do {
             return try AuditLog(configuration: settings.logConfiguration, logger: logger)
+        } catch let error as AuditDatabaseURLError {
+            printError("error: audit.database_url: \(SecretRedaction.redactingURLs(in: "\(error)"))")
+            throw ExitCode(1)
         } catch {
             printError("error: audit.journal: cannot open the audit journal at \(settings.journal): \(SecretRedaction.redactingURLs(in: "\(error)"))")
             throw ExitCode(1)

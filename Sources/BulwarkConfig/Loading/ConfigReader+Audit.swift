@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// `audit:` (its defaults are in ``AuditSettings/Defaults``). Read after `routes:` and `auth:`, which
@@ -29,10 +30,13 @@ extension ConfigReader {
         }
         if let url = string(entries["database_url"], at: "audit.database_url") {
             let lowered = url.lowercased()
-            if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
-                audit.databaseURL = url
-            } else {
+            let sslMode = URLComponents(string: url)?.queryItems?.first { $0.name == "sslmode" }?.value
+            if !(lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://")) {
                 report("audit.database_url", "must be a postgres:// or postgresql:// URL, got '\(SecretRedaction.redactingURL(url))'")
+            } else if let sslMode, sslMode != "disable" {
+                report("audit.database_url", "sslmode '\(sslMode)' is not supported for the audit database (TLS to it is not built yet); use sslmode=disable on a trusted network or a local socket")
+            } else {
+                audit.databaseURL = url
             }
         }
         if let text = string(entries["durability"], at: "audit.durability") {
