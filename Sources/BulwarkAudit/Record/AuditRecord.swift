@@ -32,7 +32,7 @@ public struct AuditRecord: Sendable, Equatable {
     /// framed bytes to append, and the record.
     public static func encode(_ entry: AuditEntry, sequence: UInt64, previousHash: [UInt8]) throws -> (bytes: [UInt8], record: AuditRecord) {
         precondition(previousHash.count == 32, "a previous hash is 32 bytes")
-        let json = try AuditEntryJSON.encoder.encode(entry)
+        let json = AuditEntryJSON.encode(entry)
         var payload = [UInt8]()
         payload.reserveCapacity(payloadHeaderBytes + json.count)
         appendLittleEndian(sequence, to: &payload)
@@ -107,20 +107,4 @@ public enum AuditRecordError: Error, Equatable, CustomStringConvertible {
         case .tooLarge(let bytes): "an audit record of \(bytes) bytes exceeds the 1 MiB limit (lower audit.capture_body)"
         }
     }
-}
-
-/// The one JSON form of an entry: sorted keys, times in Unix milliseconds.
-enum AuditEntryJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
 }
