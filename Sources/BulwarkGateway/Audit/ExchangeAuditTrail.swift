@@ -128,7 +128,16 @@ struct ExchangeAuditTrail {
         return AuditBodyCapture.text(of: captured, complete: complete, contentType: contentType, redact: redact)
     }
 
+    /// Lower-case hexadecimal (by table: `String(format:)` cost about 20 µs a digest here, twice a request).
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
