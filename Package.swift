@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "BulwarkCache", targets: ["BulwarkCache"]),
         .library(name: "BulwarkAuth", targets: ["BulwarkAuth"]),
         .library(name: "BulwarkAudit", targets: ["BulwarkAudit"]),
+        .library(name: "BulwarkPostgresWire", targets: ["BulwarkPostgresWire"]),
+        .library(name: "BulwarkPostgres", targets: ["BulwarkPostgres"]),
         .executable(name: "bulwark", targets: ["BulwarkCLI"]),
     ],
     dependencies: [
@@ -96,6 +98,7 @@ let package = Package(
             dependencies: [
                 "Resilience",
                 "BulwarkAudit",
+                "BulwarkPostgres",
                 "BulwarkAuth",
                 "BulwarkSupervisor",
                 "BulwarkConfig",
@@ -221,6 +224,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The PostgreSQL v3 wire protocol, parsed only as far as the proxy needs (NIOCore only: fuzzed).
+        .target(
+            name: "BulwarkPostgresWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The role-aware PostgreSQL proxy: cluster topology, session relay, query timing, server checks.
+        .target(
+            name: "BulwarkPostgres",
+            dependencies: [
+                "Resilience",
+                "BulwarkConfig",
+                "BulwarkPostgresWire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test helpers shared by test targets (a real redis-server on a free port); not a product.
         .target(
             name: "BulwarkTestSupport",
@@ -230,6 +255,7 @@ let package = Package(
             name: "BulwarkCLI",
             dependencies: [
                 "BulwarkAudit",
+                "BulwarkPostgres",
                 "BulwarkConfig",
                 "BulwarkGateway",
                 "BulwarkOperations",
@@ -318,6 +344,23 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BulwarkPostgresTests",
+            dependencies: [
+                "BulwarkPostgres",
+                "BulwarkPostgresWire",
+                "BulwarkConfig",
+                "BulwarkTestSupport",
+                "Resilience",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "BulwarkConfigTests",
             dependencies: ["BulwarkConfig", "Resilience", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
@@ -352,6 +395,7 @@ let package = Package(
             name: "BulwarkOperationsTests",
             dependencies: [
                 "BulwarkAudit",
+                "BulwarkPostgres",
                 "BulwarkOperations",
                 "BulwarkGateway",
                 "BulwarkConfig",
