@@ -3,7 +3,7 @@ import Yams
 
 /// Top-level keys and the sections they hold.
 extension ConfigReader {
-    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache", "auth", "audit"]
+    static let topLevelKeys = ["server", "admin", "redis", "upstreams", "rate_limits", "routes", "alerts", "backup", "health", "processes", "cache", "auth", "audit", "postgres"]
 
     mutating func readConfiguration(_ root: Node) -> BulwarkConfiguration {
         var configuration = BulwarkConfiguration()
@@ -38,6 +38,7 @@ extension ConfigReader {
         }
         completeCache(&configuration)
         configuration.audit = readAudit(entries["audit"], routeNames: Set(configuration.routes.compactMap(\.name)), authDeclared: entries["auth"] != nil)
+        configuration.postgres = readPostgres(entries["postgres"], server: configuration.server, admin: configuration.admin)
         return configuration
     }
 

@@ -33,6 +33,9 @@ public struct BulwarkConfiguration: Sendable, Hashable {
     public var auth: AuthSettings?
     /// `audit:`: the durable audit log; nil when the file has no `audit:` section (nothing is audited).
     public var audit: AuditSettings?
+    /// `postgres:`: the role-aware PostgreSQL clusters `bulwark serve` proxies, sorted by name; empty
+    /// when the file has no `postgres:` section.
+    public var postgres: [PostgresClusterSettings] = []
 
     /// An empty configuration (every default, no upstreams).
     public init() {}

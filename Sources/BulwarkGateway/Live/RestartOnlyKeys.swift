@@ -38,6 +38,7 @@ enum RestartOnlyKeys {
         keep("health", \.health)
         // The journal, its recorder and the actor header the trust boundary strips are built once.
         keep("audit", \.audit)
+        keep("postgres", \.postgres)
         // The revocation store (in memory or in Redis) is built once; a file without `auth:` counts as
         // the in-memory list. Removing `auth:` still applies (verification stops) without adding a section
         // back; the store stays as it was built until a restart.
