@@ -53,6 +53,10 @@ struct GatewayStack {
                 checks.append(BackupFreshnessProbe.check(scheduler: backups, interval: configuration.alerts.interval))
                 scheduler = backups
             }
+            // TODO(integrator): PostgresProxy — when `configuration.postgres` is non-empty, build
+            // `PostgresProxy(clusters: configuration.postgres, logger: logger, metricsFactory: exporter.factory)` here,
+            // pass it to AdminService below as `postgres:` (it conforms to PostgresStatusSource), keep it in the
+            // stack and run it as a service before the gateway.
             let admin = try AdminService(
                 gateway: gateway, exporter: exporter, version: Bulwark.version,
                 configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",

@@ -1,6 +1,7 @@
 import BulwarkAudit
 import BulwarkConfig
 import BulwarkGateway
+import BulwarkPostgres
 import Crypto
 import Foundation
 import Logging
@@ -34,6 +35,8 @@ public final class AdminService: Service, Sendable {
     ///   - reloader: what `POST /api/config/reload` runs (nil: the gateway has no file; it answers 409).
     ///   - audit: the audit log (with `audit:`): admin actions are recorded in it, `/api/audit` reads it
     ///     and the `audit_unavailable` and `audit_shipper_lag` alerts watch it.
+    ///   - postgres: the PostgreSQL proxy (with `postgres:`): `/api/postgres` and the dashboard show its
+    ///     clusters, `/health` has a check per cluster, and the `postgres_*` and `slow_query` alerts watch it.
     /// - Throws: ``AdminListenerError`` when no token is set and `admin.listen` is not a loopback address.
     public init(
         gateway: Gateway, exporter: PrometheusExporter, version: String,
@@ -43,6 +46,7 @@ public final class AdminService: Service, Sendable {
         supervisor: ProcessSupervisor? = nil,
         reloader: ConfigurationFileReloader? = nil,
         audit: AuditLog? = nil,
+        postgres: (any PostgresStatusSource)? = nil,
         logger: Logger = Logger(label: "bulwark.admin"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
@@ -62,6 +66,7 @@ public final class AdminService: Service, Sendable {
             snapshot: {
                 var snapshot = GatewaySnapshot(of: gateway)
                 snapshot.audit = audit.map { Observation.AuditObservation($0.status) }
+                snapshot.postgres = postgres?.status(now: Date()).clusters ?? []
                 return snapshot
             }, settings: configuration.alerts, sampleInterval: settings.sampleInterval,
             checks: try Self.checks(of: gateway, extra: extraChecks, logger: logger),
@@ -73,7 +78,8 @@ public final class AdminService: Service, Sendable {
             configurationHash: hash, configurationPath: configurationPath,
             listen: configuration.server.listen.description, adminListen: settings.listen.description
         ), supervisor: supervisor, reloader: reloader, auditLog: audit,
-        auditTrail: audit.map { AdminAuditTrail(recorder: $0, settings: configuration.audit ?? AuditSettings(), logger: logger) })
+        auditTrail: audit.map { AdminAuditTrail(recorder: $0, settings: configuration.audit ?? AuditSettings(), logger: logger) },
+        postgres: postgres)
         if token == nil, settings.enabled {
             logger.warning("admin API has no token: open to anyone on this host", metadata: [
                 "listen": "\(settings.listen)", "hint": "set \(settings.tokenEnvironmentVariable) to require a bearer token",

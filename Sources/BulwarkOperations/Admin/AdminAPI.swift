@@ -2,6 +2,7 @@ import BulwarkAudit
 import BulwarkConfig
 import Crypto
 import BulwarkGateway
+import BulwarkPostgres
 import Foundation
 import NIOHTTP1
 import BulwarkSupervisor
@@ -27,8 +28,11 @@ struct AdminAPI: Sendable {
     let auditLog: AuditLog?
     /// Where admin actions are recorded (nil without `audit:`).
     let auditTrail: AdminAuditTrail?
+    /// The PostgreSQL proxy behind `/api/postgres` (nil without `postgres:`).
+    let postgres: (any PostgresStatusSource)?
 
-    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, supervisor: ProcessSupervisor? = nil, reloader: ConfigurationFileReloader? = nil, auditLog: AuditLog? = nil, auditTrail: AdminAuditTrail? = nil) {
+    init(gateway: Gateway, monitor: HealthMonitor, exporter: PrometheusExporter, token: AdminToken?, system: SystemFacts, supervisor: ProcessSupervisor? = nil, reloader: ConfigurationFileReloader? = nil, auditLog: AuditLog? = nil, auditTrail: AdminAuditTrail? = nil, postgres: (any PostgresStatusSource)? = nil) {
+        self.postgres = postgres
         self.auditLog = auditLog
         self.auditTrail = auditTrail
         self.supervisor = supervisor
@@ -122,6 +126,8 @@ struct AdminAPI: Sendable {
             return await auditEvents(request)
         case "/api/audit/status":
             return only([.GET], request) { auditStatus() }
+        case "/api/postgres":
+            return only([.GET], request) { postgresStatus() }
         case "/api/tokens/revoke":
             guard request.method == .POST else { return only([.POST], request) { .error(.methodNotAllowed, "") } }
             return await revokeToken(request)

@@ -22,6 +22,11 @@ import Foundation
 /// | `auth_revocation_store_down` | revocation | warning (allow) or critical (deny) while the shared revocation list cannot reach Redis |
 /// | `audit_unavailable` | `journal` | critical while the audit journal does not take records (see ``auditConditions(for:)``) |
 /// | `audit_shipper_lag` | `shipper` | warning while the audit shipper fails or is more than 5 minutes behind |
+/// | `postgres_no_primary` | `postgres:` cluster | critical while no healthy server claims primary (see ``postgresConditions(for:)``) |
+/// | `postgres_split_brain` | `postgres:` cluster | critical while two or more servers claim primary |
+/// | `postgres_server_down` | `cluster/host:port` | warning while a PostgreSQL server fails its check |
+/// | `postgres_replica_lag` | `cluster/host:port` | warning while a replica's lag is over `max_replica_lag` |
+/// | `slow_query` | `cluster/database` | warning for 5 minutes after a query over `slow_query.warning`, error when one was over `slow_query.error` |
 public enum AlertRules {
     /// Every condition that holds in `observation` under `settings`.
     public static func conditions(for observation: Observation, settings: AlertSettings) -> [AlertCondition] {
@@ -72,6 +77,7 @@ public enum AlertRules {
         conditions += credentialConditions(for: observation)
         conditions += authConditions(for: observation)
         conditions += auditConditions(for: observation)
+        conditions += postgresConditions(for: observation)
         conditions += processConditions(for: observation)
         return conditions
     }

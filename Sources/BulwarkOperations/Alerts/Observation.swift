@@ -1,4 +1,5 @@
 import BulwarkGateway
+import BulwarkPostgres
 import Foundation
 import BulwarkSupervisor
 import Resilience
@@ -29,6 +30,8 @@ public struct Observation: Sendable, Hashable {
     public var processes: [ProcessGroupStatus] = []
     /// The audit log (`audit:`); nil when it is not configured.
     public var audit: AuditObservation?
+    /// The `postgres:` clusters as the proxy sees them (empty without `postgres:`); see ``AlertRules/postgresConditions(for:)``.
+    public var postgres: [PostgresClusterStatus] = []
 
     /// An empty observation made at `now`.
     public init(now: Date) {

@@ -267,6 +267,7 @@ extension DashboardPage {
         fillTable("processes", rows, "No instances");
       }
       \#(auditScript)
+      \#(postgresScript)
       // What the gateway adds to the upstream's requests: a header's name, or the OAuth2 token's state.
       function credentialCell(c) {
         if (!c) return "\u2014";
@@ -445,6 +446,7 @@ extension DashboardPage {
           section("breakers", "/api/circuits", renderBreakers),
           section("performance", "/api/performance", renderPerformance),
           section("alerts", "/api/alerts", renderAlerts),
+          section("postgres", "/api/postgres", renderPostgres),
           auditPanel()
         ].concat(CHARTS.map(loadChart));
         await Promise.all(tasks.map(function (t) { return t.catch(function (e) { if (window.console) console.error(e); }); }));

@@ -2,7 +2,8 @@
 ///
 /// Plain HTML, CSS and vanilla JavaScript with inline SVG charts; it polls the admin JSON API
 /// (`/health`, `/api/...`) every 2 s and renders each section independently. The TLS section shows
-/// only when `/health` has a `tls` part (an HTTPS listener); the Audit section only with `audit:`.
+/// only when `/health` has a `tls` part (an HTTPS listener); the Audit section only with `audit:`;
+/// the PostgreSQL section only with `postgres:` clusters.
 enum DashboardPage {
     /// The page's HTML, CSS and JavaScript.
     static let html: String = #"""
@@ -78,6 +79,7 @@ enum DashboardPage {
         <p class="err" id="err-processes"></p>
       </section>
       \#(auditSection)
+      \#(postgresSection)
       <section>
         <h2>Circuit breakers</h2>
         <table id="breakers"><thead><tr><th>Circuit</th><th>State</th><th class="num">Failure rate</th><th class="num">Calls</th></tr></thead><tbody></tbody></table>

@@ -190,6 +190,7 @@ public enum HealthScoring {
         if let tls = tlsCheck(for: observation) { checks.append(tls) }
         checks += credentialChecks(for: observation)
         checks += processChecks(for: observation)
+        checks += postgresChecks(for: observation)
         return checks
     }
 }

@@ -67,6 +67,15 @@ enum MetricHelp {
         "bulwark_audit_shipper_lag_events": "Audit records in the journal not yet shipped to the database.",
         "bulwark_audit_shipper_lag_seconds": "Age of the oldest audit record not yet shipped to the database (0 when caught up).",
         "bulwark_audit_shipped_total": "Audit records the shipper copied to the database.",
+        "bulwark_postgres_query_duration_seconds": "Time from a PostgreSQL Query or Sync to its ReadyForQuery through the proxy, by cluster and database.",
+        "bulwark_postgres_slow_queries_total": "PostgreSQL queries over slow_query.warning (level warning) or slow_query.error (level error), by cluster and database.",
+        "bulwark_postgres_client_connections": "Client sessions open on a PostgreSQL listener (primary or replicas).",
+        "bulwark_postgres_server_connections": "Proxy sessions attached to a PostgreSQL server.",
+        "bulwark_postgres_server_up": "1 when the PostgreSQL server's last check succeeded.",
+        "bulwark_postgres_replica_lag_seconds": "Replication lag of a PostgreSQL replica (0 once it replayed the primary's current WAL).",
+        "bulwark_postgres_primary": "1 for the server the cluster's primary listener sends new connections to.",
+        "bulwark_postgres_queue_timeouts_total": "Clients refused because no server connection freed within queue_timeout (max_server_connections).",
+        "bulwark_postgres_sessions_total": "Client sessions accepted, by cluster, listener and application_name.",
     ]
 
     static func text(for name: String) -> String {

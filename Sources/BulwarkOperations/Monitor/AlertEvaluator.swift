@@ -59,6 +59,7 @@ extension Observation {
         credentials = snapshot.credentials
         auth = snapshot.auth
         audit = snapshot.audit
+        postgres = snapshot.postgres
         self.dependencies = dependencies
     }
 }

@@ -1,4 +1,5 @@
 import BulwarkGateway
+import BulwarkPostgres
 import Foundation
 
 /// What the running gateway looks like at one instant, as a value: the monitor's parts (alert
@@ -31,6 +32,8 @@ public struct GatewaySnapshot: Sendable, Hashable {
     public var auth: Observation.AuthObservation?
     /// The audit log (`audit:`); nil when it is not configured.
     public var audit: Observation.AuditObservation?
+    /// The `postgres:` clusters (the PostgreSQL proxy's status); empty when none is configured.
+    public var postgres: [PostgresClusterStatus] = []
 
     /// An empty snapshot: no routes, nothing draining.
     public init() {}
