@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("response", [.product(name: "BulwarkBench", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("cache-headers", [.product(name: "BulwarkGateway", package: bulwark), .product(name: "NIOHTTP1", package: "swift-nio")]),
     ("jwt", [.product(name: "BulwarkAuth", package: bulwark)]),
+    ("postgres-wire", [.product(name: "BulwarkPostgresWire", package: bulwark), .product(name: "NIOCore", package: "swift-nio")]),
     ("request", [
         .product(name: "BulwarkGateway", package: bulwark), .product(name: "BulwarkConfig", package: bulwark),
         .product(name: "Resilience", package: bulwark), .product(name: "NIOCore", package: "swift-nio"),

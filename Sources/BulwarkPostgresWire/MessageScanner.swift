@@ -51,21 +51,36 @@ public struct MessageScanner: Sendable {
     /// too, with a nil body.
     ///
     /// - Throws: ``MessageScanError`` on an impossible length; the stream cannot be followed any further,
-    ///   so the session must be closed. Every later call throws the same error.
+    ///   so the session must be closed. Messages of the same chunk before the bad header are not reported,
+    ///   and every later call throws the same error.
     public mutating func scan(_ chunk: ByteBuffer) throws -> [ScannedMessage] {
-        if let failure { throw failure }
         var messages: [ScannedMessage] = []
+        try scan(chunk, reportingAll: true, into: &messages)
+        return messages
+    }
+
+    /// Appends to `messages` the messages of interest that end inside `chunk`, in order, and leaves the
+    /// others out: for the relay's hot path, where a caller-owned array is emptied (keeping its capacity)
+    /// and reused on every read, so that reads full of other messages (result rows) allocate nothing.
+    ///
+    /// - Throws: ``MessageScanError``, as ``scan(_:)`` does.
+    public mutating func scanInteresting(_ chunk: ByteBuffer, into messages: inout [ScannedMessage]) throws {
+        try scan(chunk, reportingAll: false, into: &messages)
+    }
+
+    private mutating func scan(_ chunk: ByteBuffer, reportingAll: Bool, into messages: inout [ScannedMessage]) throws {
+        if let failure { throw failure }
         var index = chunk.readerIndex
         let end = chunk.writerIndex
         while index < end {
             if var body = current {
+                current = nil  // so that appending to a captured body does not copy it
                 let count = min(body.remaining, end - index)
                 if body.interesting { capture(chunk, at: index, count: count, into: &body) }
                 body.remaining -= count
                 index += count
                 if body.remaining == 0 {
-                    messages.append(body.message)
-                    current = nil
+                    if reportingAll || body.interesting { messages.append(body.message) }
                 } else {
                     current = body
                 }
@@ -96,12 +111,11 @@ public struct MessageScanner: Sendable {
             }
             let body = Body(type: type, bodyLength: Int(length) - 4, interesting: interest.contains(type))
             if body.remaining == 0 {
-                messages.append(body.message)
+                if reportingAll || body.interesting { messages.append(body.message) }
             } else {
                 current = body
             }
         }
-        return messages
     }
 
     /// Keeps the part of `chunk[index..<index+count]` that falls under the capture limit.

@@ -26,7 +26,7 @@ public enum StartupRequest: Sendable, Hashable {
     ///
     /// A startup message writes its ``StartupMessage/parameters`` in sorted order (so the bytes are
     /// deterministic); ``StartupMessage/user`` and ``StartupMessage/database`` are written from the
-    /// dictionary, so keep them in it.
+    /// dictionary, so keep them in it. Names and values must not hold NUL bytes (a parsed packet's never do).
     public func encode(into buffer: inout ByteBuffer) {
         let start = buffer.writerIndex
         buffer.writeInteger(Int32(0))  // patched below
