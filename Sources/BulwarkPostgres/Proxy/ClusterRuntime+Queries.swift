@@ -1,0 +1,47 @@
+import BulwarkPostgresWire
+import Foundation
+import Logging
+
+/// Who a session is, for query timing and the slow-query log.
+struct SessionIdentity: Sendable {
+    var user: String
+    var database: String
+    var applicationName: String?
+}
+
+extension ClusterRuntime {
+    /// A query finished in a session of `identity`: into the histogram, and over `slow_query.warning`
+    /// into the log and the slow-query list.
+    func recordQuery(_ query: TimedQuery, identity: SessionIdentity, now: Date = Date()) {
+        telemetry.recordQuery(cluster: name, database: identity.database, duration: query.duration)
+        let slow = settings.slowQuery
+        let isError = query.duration >= slow.error
+        guard isError || query.duration >= slow.warning else {
+            state.withLock { $0.queries += 1 }
+            return
+        }
+        let text = slow.logParameters ? query.statement : StatementText.masked(query.statement)
+        let statement = StatementText.truncated(text, limit: 1_000)
+        let milliseconds = Double(query.duration.components.seconds) * 1_000 + Double(query.duration.components.attoseconds) / 1e15
+        let level = isError ? "error" : "warning"
+        let entry = PostgresSlowQuery(
+            durationMS: (milliseconds * 10).rounded() / 10, database: identity.database, user: identity.user,
+            applicationName: identity.applicationName, statement: statement, at: now, level: level
+        )
+        state.withLock { state in
+            state.queries += 1
+            state.slowLog.append(entry)
+        }
+        telemetry.slowQuery(cluster: name, database: identity.database, level: level)
+        var metadata: Logger.Metadata = [
+            "cluster": "\(name)", "database": "\(identity.database)", "user": "\(identity.user)",
+            "duration_ms": "\(entry.durationMS)", "statement": "\(statement)",
+        ]
+        if let application = identity.applicationName { metadata["application"] = "\(application)" }
+        logger.log(
+            level: isError ? .error : .warning,
+            "postgres: slow query (\(entry.durationMS) ms, over slow_query.\(level)) on \(name)/\(identity.database) by \(identity.user): \(statement)",
+            metadata: metadata
+        )
+    }
+}

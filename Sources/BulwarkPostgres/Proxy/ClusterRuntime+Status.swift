@@ -1,0 +1,41 @@
+import Foundation
+
+extension ClusterRuntime {
+    /// How many slow queries `/api/postgres` lists per cluster: the slowest of the recent ones.
+    static let listedSlowQueries = 20
+
+    /// The cluster as `/api/postgres` shows it.
+    func status() -> PostgresClusterStatus {
+        state.withLock { state in
+            let primary: String?
+            var conflict: [String] = []
+            switch state.topology.primary {
+            case .server(let address): primary = address
+            case .none: primary = nil
+            case .conflict(let servers):
+                primary = nil
+                conflict = servers
+            }
+            let servers = state.topology.servers.map { server in
+                PostgresClusterStatus.Server(
+                    address: server.address, role: server.role.rawValue,
+                    lagSeconds: server.role == .primary ? 0 : server.lagSeconds, healthy: server.healthy,
+                    connections: state.slots.inUse(server.address), waiting: state.slots.waiting(server.address),
+                    lastError: server.lastError, checkedAt: server.checkedAt
+                )
+            }
+            let slowest = state.slowLog.entries.sorted { $0.durationMS > $1.durationMS }.prefix(Self.listedSlowQueries)
+            return PostgresClusterStatus(
+                name: name, primary: primary, conflict: conflict, listeners: state.listeners,
+                maxReplicaLagSeconds: Self.seconds(settings.maxReplicaLag),
+                slowQueryWarningSeconds: Self.seconds(settings.slowQuery.warning),
+                slowQueryErrorSeconds: Self.seconds(settings.slowQuery.error),
+                queries: state.queries, servers: servers, slowQueries: Array(slowest)
+            )
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
