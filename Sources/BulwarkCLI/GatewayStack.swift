@@ -4,6 +4,7 @@ import BulwarkBackup
 import BulwarkConfig
 import BulwarkGateway
 import BulwarkOperations
+import BulwarkPostgres
 import BulwarkSupervisor
 import Foundation
 import Logging
@@ -22,6 +23,7 @@ struct GatewayStack {
     let scheduler: BackupScheduler?
     let reloader: ConfigurationFileReloader?
     let supervisor: ProcessSupervisor?
+    let postgres: PostgresProxy?
     let logger: Logger
 
     /// Builds every part; prints the problem and exits 1 when one cannot be built.
@@ -53,18 +55,17 @@ struct GatewayStack {
                 checks.append(BackupFreshnessProbe.check(scheduler: backups, interval: configuration.alerts.interval))
                 scheduler = backups
             }
-            // TODO(integrator): PostgresProxy — when `configuration.postgres` is non-empty, build
-            // `PostgresProxy(clusters: configuration.postgres, logger: logger, metricsFactory: exporter.factory)` here,
-            // pass it to AdminService below as `postgres:` (it conforms to PostgresStatusSource), keep it in the
-            // stack and run it as a service before the gateway.
+            // The role-aware PostgreSQL listeners (`postgres:`), one service for every cluster.
+            let postgres = configuration.postgres.isEmpty
+                ? nil : PostgresProxy(clusters: configuration.postgres, logger: logger, metricsFactory: exporter.factory)
             let admin = try AdminService(
                 gateway: gateway, exporter: exporter, version: Bulwark.version,
                 configurationText: path.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "\(configuration)",
-                configurationPath: path, extraChecks: checks, supervisor: supervisor, reloader: reloader, audit: audit, logger: logger
+                configurationPath: path, extraChecks: checks, supervisor: supervisor, reloader: reloader, audit: audit, postgres: postgres, logger: logger
             )
             return GatewayStack(
                 configuration: configuration, audit: audit, gateway: gateway, admin: admin, scheduler: scheduler,
-                reloader: reloader, supervisor: supervisor, logger: logger
+                reloader: reloader, supervisor: supervisor, postgres: postgres, logger: logger
             )
         } catch {
             printError("error: \(error)")
@@ -83,6 +84,8 @@ struct GatewayStack {
         if let scheduler { services.append(.init(service: scheduler)) }
         services.append(.init(service: ReloadOnHangup(reloader: reloader, logger: logger)))
         if let supervisor { services.append(.init(service: supervisor)) }
+        // Stops after the gateway: a Postgres session ends only when the HTTP traffic that may use it has.
+        if let postgres { services.append(.init(service: postgres)) }
         services.append(.init(service: gateway))
         // Last, so told first: STOPPING=1 goes out as graceful shutdown begins, before the gateway drains.
         if let notify = systemdNotifyService() { services.append(.init(service: notify)) }

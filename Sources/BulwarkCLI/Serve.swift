@@ -119,8 +119,8 @@ struct Serve: AsyncParsableCommand {
                 printError("error: processes: bulwark serve does not start processes (\(names)); run this file with bulwark run, which also does everything serve does")
                 throw ExitCode(1)
             }
-            if configuration.routes.isEmpty, configuration.backup?.schedule == nil {
-                printError("error: routes: no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route)")
+            if configuration.routes.isEmpty, configuration.backup?.schedule == nil, configuration.postgres.isEmpty {
+                printError("error: routes: no routes to serve; add a routes: section (or a single upstream, which gets a catch-all route), or a postgres: section")
                 throw ExitCode(1)
             }
             if let listenAddress { configuration.server.listen = listenAddress }
