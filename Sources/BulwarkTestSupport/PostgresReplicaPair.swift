@@ -133,9 +133,10 @@ public final class PostgresReplicaPair: Sendable {
         try replica.psql("select pg_wal_replay_resume()")
     }
 
-    /// Waits until the replica has replayed everything the primary has written so far.
+    /// Waits until the replica has replayed everything the primary has written so far (its WAL insert
+    /// position: with `synchronous_commit=off` a commit is in the WAL before it is written out).
     public func waitForReplay(within limit: Duration = .seconds(10)) async throws {
-        let target = try primary.psql("select pg_current_wal_lsn()")
+        let target = try primary.psql("select pg_current_wal_insert_lsn()")
         try await Self.until("the replica replays up to \(target)", within: limit) {
             try replica.psql("select pg_last_wal_replay_lsn() >= '\(target)'::pg_lsn") == "t"
         }
@@ -143,7 +144,7 @@ public final class PostgresReplicaPair: Sendable {
 
     /// Waits until the replica has received (not necessarily replayed) everything the primary has written.
     public func waitForReceive(within limit: Duration = .seconds(10)) async throws {
-        let target = try primary.psql("select pg_current_wal_lsn()")
+        let target = try primary.psql("select pg_current_wal_insert_lsn()")
         try await Self.until("the replica receives up to \(target)", within: limit) {
             try replica.psql("select pg_last_wal_receive_lsn() >= '\(target)'::pg_lsn") == "t"
         }
