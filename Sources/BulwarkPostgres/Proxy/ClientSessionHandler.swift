@@ -135,7 +135,10 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
                 case .startup(let message):
                     startupTimer?.cancel()
                     startupPacket = raw
-                    identity = SessionIdentity(user: message.user, database: message.database, applicationName: message.applicationName)
+                    identity = SessionIdentity(
+                        user: message.user, database: message.database, applicationName: message.applicationName,
+                        timer: runtime.telemetry.queryTimer(cluster: runtime.name, database: message.database)
+                    )
                     runtime.telemetry.sessionStarted(cluster: runtime.name, listener: listener, application: message.applicationName)
                     route(context: context)
                 }

@@ -1,4 +1,5 @@
 import BulwarkPostgresWire
+import CoreMetrics
 import Foundation
 import Logging
 
@@ -7,19 +8,19 @@ struct SessionIdentity: Sendable {
     var user: String
     var database: String
     var applicationName: String?
+    /// Where its query durations go.
+    var timer: CoreMetrics.Timer
 }
 
 extension ClusterRuntime {
     /// A query finished in a session of `identity`: into the histogram, and over `slow_query.warning`
     /// into the log and the slow-query list.
     func recordQuery(_ query: TimedQuery, identity: SessionIdentity, now: Date = Date()) {
-        telemetry.recordQuery(cluster: name, database: identity.database, duration: query.duration)
+        identity.timer.record(duration: query.duration)
+        queryCount.add(1, ordering: .relaxed)
         let slow = settings.slowQuery
         let isError = query.duration >= slow.error
-        guard isError || query.duration >= slow.warning else {
-            state.withLock { $0.queries += 1 }
-            return
-        }
+        guard isError || query.duration >= slow.warning else { return }
         let text = slow.logParameters ? query.statement : StatementText.masked(query.statement)
         let statement = StatementText.truncated(text, limit: 1_000)
         let milliseconds = Double(query.duration.components.seconds) * 1_000 + Double(query.duration.components.attoseconds) / 1e15
@@ -28,10 +29,7 @@ extension ClusterRuntime {
             durationMS: (milliseconds * 10).rounded() / 10, database: identity.database, user: identity.user,
             applicationName: identity.applicationName, statement: statement, at: now, level: level
         )
-        state.withLock { state in
-            state.queries += 1
-            state.slowLog.append(entry)
-        }
+        state.withLock { $0.slowLog.append(entry) }
         telemetry.slowQuery(cluster: name, database: identity.database, level: level)
         var metadata: Logger.Metadata = [
             "cluster": "\(name)", "database": "\(identity.database)", "user": "\(identity.user)",

@@ -30,7 +30,7 @@ extension ClusterRuntime {
                 maxReplicaLagSeconds: Self.seconds(settings.maxReplicaLag),
                 slowQueryWarningSeconds: Self.seconds(settings.slowQuery.warning),
                 slowQueryErrorSeconds: Self.seconds(settings.slowQuery.error),
-                queries: state.queries, servers: servers, slowQueries: Array(slowest)
+                queries: queryCount.load(ordering: .relaxed), servers: servers, slowQueries: Array(slowest)
             )
         }
     }

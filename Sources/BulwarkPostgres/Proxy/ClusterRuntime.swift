@@ -31,12 +31,13 @@ final class ClusterRuntime: Sendable {
         var cancelRoutes: [BackendKey: String] = [:]
         var sessionKeys: [UInt64: BackendKey] = [:]
         var slowLog = SlowQueryLog()
-        var queries = 0
         var listeners: [String: String] = [:]
         var nextID: UInt64 = 0
     }
 
     let state: Mutex<State>
+    /// Queries timed so far.
+    let queryCount = Atomic<Int>(0)
     private let addresses: [String: PostgresServerAddress]
 
     init(settings: PostgresClusterSettings, logger: Logger, telemetry: PostgresTelemetry) {
@@ -102,7 +103,8 @@ final class ClusterRuntime: Sendable {
             promise.succeed()
         case .queued:
             telemetry.queued(cluster: name)
-            eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in expireWaiters() }
+            // A millisecond past the deadline, so the waiter is due by the machine's clock when it fires.
+            eventLoop.scheduleTask(in: TimeAmount(timeout) + .milliseconds(1)) { [self] in expireWaiters() }
         }
         return promise.futureResult
     }

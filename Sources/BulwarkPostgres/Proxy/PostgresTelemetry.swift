@@ -30,15 +30,16 @@ final class PostgresTelemetry: Sendable {
         self.factory = factory
     }
 
-    func recordQuery(cluster: String, database: String, duration: Duration) {
+    /// The query-duration timer of `database` in `cluster` (one per pair, made once): a session looks it up
+    /// when it starts, so that timing a query takes no lock here.
+    func queryTimer(cluster: String, database: String) -> CoreMetrics.Timer {
         let key = "\(cluster)|\(database)"
-        let timer = counts.withLock { counts in
+        return counts.withLock { counts in
             if let timer = counts.timers[key] { return timer }
             let timer = CoreMetrics.Timer(label: "bulwark_postgres_query_duration_seconds", dimensions: [("cluster", cluster), ("database", database)], factory: factory)
             counts.timers[key] = timer
             return timer
         }
-        timer.record(duration: duration)
     }
 
     func slowQuery(cluster: String, database: String, level: String) {
