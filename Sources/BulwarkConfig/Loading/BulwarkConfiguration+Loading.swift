@@ -38,7 +38,7 @@ extension BulwarkConfiguration {
     public static func parse(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> BulwarkConfiguration {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try Yams.compose(yaml: ReferenceQuoting.quoteStandaloneReferences(in: yaml))
         } catch {
             throw ConfigurationError(issues: [ConfigurationIssue(keyPath: "(yaml)", problem: SecretRedaction.redactingURLs(in: Self.describe(yamlError: error)))])
         }
