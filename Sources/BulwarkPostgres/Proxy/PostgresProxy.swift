@@ -144,14 +144,19 @@ public final class PostgresProxy: Service, PostgresStatusSource, Sendable {
         }
     }
 
+    /// Rounds start every `check.interval` (a round's own time is not added to the wait), so a failover
+    /// is seen at most one interval after it, plus the time the new primary takes to answer.
     private func checkLoop(_ runtime: ClusterRuntime) async {
+        var elapsed = Duration.zero
         while !Task.isCancelled {
             do {
-                try await clock.sleep(for: runtime.settings.check.interval)
+                try await clock.sleep(for: max(.zero, runtime.settings.check.interval - elapsed))
             } catch {
                 return
             }
+            let start = ContinuousClock.now
             await checkRound(runtime)
+            elapsed = start.duration(to: .now)
         }
     }
 
