@@ -276,16 +276,21 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     /// boundary (so the client reads it as an error, not as a torn message).
     func terminate(with error: PostgresErrorResponse) {
         guard let context else { return }
-        if case .relaying(let server) = phase {
-            server.close(promise: nil)
-            if serverStreamIntact, serverScanner.isAtMessageBoundary {
-                var buffer = context.channel.allocator.buffer(capacity: 128)
-                error.encode(into: &buffer)
-                context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-                return
-            }
+        guard case .relaying(let server) = phase else {
+            context.close(promise: nil)
+            return
         }
-        context.close(promise: nil)
+        // Closed first, so that the server's close (which runs serverClosed at once) does not close the
+        // client before the error is written. The session leaves the registry in channelInactive.
+        phase = .closed
+        server.close(promise: nil)
+        guard serverStreamIntact, serverScanner.isAtMessageBoundary else {
+            context.close(promise: nil)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        error.encode(into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Answers the client with `error` and closes, before any server was involved.

@@ -79,8 +79,8 @@ final class ClusterRuntime: Sendable {
     private func refusal(for listener: PostgresListenerRole) -> PostgresErrorResponse {
         let primary = state.withLock { $0.topology.primary }
         if case .conflict(let servers) = primary, listener == .primary {
-            let names = servers.count == 2 ? "\(servers[0]) and \(servers[1])" : servers.joined(separator: ", ")
-            return PostgresErrorResponse(code: "08006", message: "bulwark: servers \(names) all claim primary for cluster '\(name)'; refusing connections until one steps down")
+            let names = servers.count == 2 ? "\(servers[0]) and \(servers[1]) both" : servers.joined(separator: ", ") + " all"
+            return PostgresErrorResponse(code: "08006", message: "bulwark: servers \(names) claim primary for cluster '\(name)'; refusing connections until one steps down")
         }
         return listener == .primary
             ? PostgresErrorResponse(code: "08006", message: "bulwark: no primary available for cluster '\(name)'")
