@@ -70,12 +70,8 @@ struct FailoverIntegrationTests {
 
             let closed = try await session.value
             #expect(closed.status != 0)
-            // The contract: the session is told why (08006) before it is closed. The proxy closes it
-            // without that error for now ("server closed the connection unexpectedly"): known, for the
-            // integrator (ClientSessionHandler.terminate). Drop the wrapper once it is fixed.
-            withKnownIssue("a demoted primary's session is closed without its 08006 error", isIntermittent: true) {
-                #expect(closed.errors.contains("bulwark: server \(pair.primary.address) is no longer the primary of cluster 'main'; reconnect"), "\(closed.errors)")
-            }
+            // Told why (08006) before the close, so the application knows to reconnect.
+            #expect(closed.errors.contains("bulwark: server \(pair.primary.address) is no longer the primary of cluster 'main'; reconnect"), "\(closed.errors)")
 
             try pair.killPrimary()
             try await poll("the primary listener reaches the one primary left", within: .seconds(5)) {
