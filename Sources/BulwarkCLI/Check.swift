@@ -27,7 +27,12 @@ struct Check: ParsableCommand {
                 throw ExitCode(1)
             }
             let targets = configuration.upstreams.reduce(0) { $0 + $1.targets.count }
-            print("\(path): ok (\(configuration.upstreams.count) upstreams, \(targets) targets, \(configuration.routes.count) routes)")
+            var summary = "\(configuration.upstreams.count) upstreams, \(targets) targets, \(configuration.routes.count) routes"
+            if !configuration.postgres.isEmpty {
+                let servers = configuration.postgres.reduce(0) { $0 + $1.servers.count }
+                summary += ", \(configuration.postgres.count) postgres cluster\(configuration.postgres.count == 1 ? "" : "s") (\(servers) servers)"
+            }
+            print("\(path): ok (\(summary))")
         } catch let failure as ConfigurationFailure {
             printError("error: \(failure)")
             throw ExitCode(1)
