@@ -37,6 +37,7 @@ struct ServerChecker: Sendable {
             Task {
                 try? await Task.sleep(for: timeout)
                 guard attempt.finish() else { return }
+                // The check has no answer: give up on it.
                 continuation.resume(returning: .failed("no answer within \(Self.words(timeout))"))
                 work.cancel()
                 try? await attempt.connection?.close()
@@ -118,6 +119,6 @@ struct ServerChecker: Sendable {
 
     static func words(_ duration: Duration) -> String {
         let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        return milliseconds % 1_000 == 0 ? "\(milliseconds / 1_000) s" : "\(milliseconds) ms"
+        return milliseconds % 1_000 == 0 ? "\(milliseconds / 1_000)s" : "\(milliseconds)ms"
     }
 }

@@ -1,5 +1,6 @@
 import BulwarkConfig
 import BulwarkPostgresWire
+import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
@@ -48,6 +49,10 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     /// Whether the server's stream to the client is still well formed (an error may be written at its
     /// message boundaries).
     private var serverStreamIntact = true
+    /// Whether the server has sent its first ReadyForQuery (the session is authenticated).
+    private var serverReady = false
+    /// The session's query-duration timer, from its first ReadyForQuery on.
+    private var queryTimer: CoreMetrics.Timer?
 
     init(runtime: ClusterRuntime, listener: PostgresListenerRole) {
         self.runtime = runtime
@@ -56,10 +61,21 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        guard runtime.accepted(context.channel) else {
+            phase = .closed
+            context.close(promise: nil)
+            return
+        }
         startupTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.startupTimeout) { [weak self] in
             guard let self, case .startup = self.phase else { return }
-            self.fail(PostgresErrorResponse(code: "08P01", message: "bulwark: no startup packet within \(Self.startupTimeout.nanoseconds / 1_000_000_000) s"))
+            self.fail(PostgresErrorResponse(code: "08P01", message: "bulwark: no startup packet within \(Self.startupTimeout.nanoseconds / 1_000_000_000)s"))
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context holds this handler: let go of it, or both live for ever.
+        startupTimer?.cancel()
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -109,6 +125,7 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             self.session = nil
             runtime.unregister(session)
         }
+        runtime.gone(context.channel)
         context.fireChannelInactive()
     }
 
@@ -127,19 +144,18 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
                     answer.writeInteger(EncryptionRefusal.byte)
                     context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
                 case .cancel(let key):
-                    if let server = runtime.cancelTarget(key) {
-                        CancelForwarder.forward(raw, to: server, on: context.eventLoop)
-                    }
                     phase = .closed
-                    context.close(promise: nil)
+                    // Closed only once the server has taken the cancel (as PostgreSQL itself does), so a
+                    // client that sends its next query at once cannot have that one cancelled instead.
+                    if let server = runtime.cancelTarget(key) {
+                        CancelForwarder.forward(raw, to: server, on: context.eventLoop).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                    } else {
+                        context.close(promise: nil)
+                    }
                 case .startup(let message):
                     startupTimer?.cancel()
                     startupPacket = raw
-                    identity = SessionIdentity(
-                        user: message.user, database: message.database, applicationName: message.applicationName,
-                        timer: runtime.telemetry.queryTimer(cluster: runtime.name, database: message.database)
-                    )
-                    runtime.telemetry.sessionStarted(cluster: runtime.name, listener: listener, application: message.applicationName)
+                    identity = SessionIdentity(user: message.user, database: message.database, applicationName: message.applicationName)
                     route(context: context)
                 }
             }
@@ -159,7 +175,13 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             runtime.acquireSlot(sessionID, server: address.description, on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
                 switch (result, phase) {
                 case (.success, .waitingForSlot):
-                    connect(to: address)
+                    if case .server(let now) = runtime.route(listener), now != address {
+                        // The cluster changed while this client waited (a failover): queue for the new server.
+                        runtime.releaseSlot(sessionID, server: address.description, wasGranted: true)
+                        self.route(context: context)
+                    } else {
+                        connect(to: address)
+                    }
                 case (.success, _):
                     runtime.releaseSlot(sessionID, server: address.description, wasGranted: true)
                 case (.failure, .waitingForSlot):
@@ -179,6 +201,7 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(TimeAmount(runtime.settings.check.timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ServerSessionHandler(client: handler.value))
@@ -198,9 +221,12 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func connected(_ channel: any Channel, to address: PostgresServerAddress) {
-        guard case .connecting = phase, let context else {
+        guard case .connecting = phase, let context, channel.isActive, !runtime.isShuttingDown else {
             channel.close(promise: nil)
             runtime.releaseSlot(sessionID, server: address.description, wasGranted: true)
+            if case .connecting = phase {
+                fail(PostgresErrorResponse(code: "08006", message: "bulwark: the connection to server \(address) of cluster '\(runtime.name)' closed at once"))
+            }
             return
         }
         phase = .relaying(channel)
@@ -224,7 +250,8 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
         do {
             messages.removeAll(keepingCapacity: true)
             try clientScanner.scanInteresting(bytes, into: &messages)
-            guard !messages.isEmpty else { return }
+            // Before the server's first ReadyForQuery (authentication), nothing is a query to time.
+            guard !messages.isEmpty, serverReady else { return }
             let now = ContinuousClock.now
             for message in messages { timer.clientSent(message, now: now) }
         } catch {
@@ -241,8 +268,11 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             for message in messages {
                 switch message.type {
                 case UInt8(ascii: "Z"):
-                    if let query = timer.serverSent(message, now: .now), let identity {
-                        runtime.recordQuery(query, identity: identity)
+                    if !serverReady {
+                        serverReady = true
+                        if let identity { queryTimer = runtime.authenticated(listener: listener, identity: identity) }
+                    } else if let query = timer.serverSent(message, now: .now), let identity, let queryTimer {
+                        runtime.recordQuery(query, identity: identity, timer: queryTimer)
                     }
                 case UInt8(ascii: "K"):
                     if let body = message.body, let key = BackendMessage.backendKey(body) {
@@ -268,8 +298,12 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// The server closed: so does the client.
     func serverClosed() {
-        guard case .relaying = phase else { return }
-        context?.close(promise: nil)
+        guard case .relaying = phase, let context else { return }
+        phase = .closed
+        // After what the server sent last (a FATAL, the end of a result) has been written.
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     /// Ends a relaying session: `error` reaches the client when the server's stream to it is at a message
@@ -277,6 +311,7 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     func terminate(with error: PostgresErrorResponse) {
         guard let context else { return }
         guard case .relaying(let server) = phase else {
+            if case .closed = phase { return }   // already ending: let its error be written
             context.close(promise: nil)
             return
         }
@@ -300,10 +335,13 @@ final class ClientSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             terminate(with: error)
             return
         }
-        if case .waitingForSlot = phase, let server {
+        // Closed before the slot is given up: giving it up completes the waiter's future inline.
+        let wasWaiting: Bool
+        if case .waitingForSlot = phase { wasWaiting = true } else { wasWaiting = false }
+        phase = .closed
+        if wasWaiting, let server {
             runtime.releaseSlot(sessionID, server: server.description, wasGranted: false)
         }
-        phase = .closed
         var buffer = context.channel.allocator.buffer(capacity: 128)
         error.encode(into: &buffer)
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

@@ -8,15 +8,20 @@ struct SessionIdentity: Sendable {
     var user: String
     var database: String
     var applicationName: String?
-    /// Where its query durations go.
-    var timer: CoreMetrics.Timer
 }
 
 extension ClusterRuntime {
+    /// A session's server accepted it (its first ReadyForQuery): it is counted, and gets the timer of its
+    /// database. Only now, so that names a client makes up before authenticating add no metric series.
+    func authenticated(listener: PostgresListenerRole, identity: SessionIdentity) -> CoreMetrics.Timer {
+        telemetry.sessionStarted(cluster: name, listener: listener, application: identity.applicationName)
+        return telemetry.queryTimer(cluster: name, database: identity.database)
+    }
+
     /// A query finished in a session of `identity`: into the histogram, and over `slow_query.warning`
     /// into the log and the slow-query list.
-    func recordQuery(_ query: TimedQuery, identity: SessionIdentity, now: Date = Date()) {
-        identity.timer.record(duration: query.duration)
+    func recordQuery(_ query: TimedQuery, identity: SessionIdentity, timer: CoreMetrics.Timer, now: Date = Date()) {
+        timer.record(duration: query.duration)
         queryCount.add(1, ordering: .relaxed)
         let slow = settings.slowQuery
         let isError = query.duration >= slow.error

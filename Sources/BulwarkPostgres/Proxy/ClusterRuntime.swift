@@ -33,6 +33,9 @@ final class ClusterRuntime: Sendable {
         var slowLog = SlowQueryLog()
         var listeners: [String: String] = [:]
         var nextID: UInt64 = 0
+        /// Every accepted client connection, whatever its phase, to close at shutdown.
+        var clients: [ObjectIdentifier: any Channel] = [:]
+        var shuttingDown = false
     }
 
     let state: Mutex<State>
@@ -63,6 +66,7 @@ final class ClusterRuntime: Sendable {
 
     /// Where a new connection on `listener` goes now, or the error that refuses it.
     func route(_ listener: PostgresListenerRole) -> Route {
+        if isShuttingDown { return .refuse(PostgresErrorResponse(code: "57P01", message: "bulwark: shutting down")) }
         let choice: String?? = state.withLock { state in
             switch listener {
             case .primary:
@@ -174,10 +178,30 @@ final class ClusterRuntime: Sendable {
         state.withLock { $0.cancelRoutes[key] }.flatMap { addresses[$0] }
     }
 
-    /// Ends every live session (at shutdown).
+    /// A client connected; false when the proxy is shutting down (close it).
+    func accepted(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.shuttingDown else { return false }
+            state.clients[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    /// A client connection closed.
+    func gone(_ channel: any Channel) {
+        _ = state.withLock { $0.clients.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Whether shutdown has begun: new sessions are not started.
+    var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+
+    /// Ends every client connection, in any phase (at shutdown); none is accepted or routed after it.
     func closeAll() {
-        let sessions = state.withLock { Array($0.sessions.values) }
-        for session in sessions { session.clientChannel.close(promise: nil) }
+        let clients = state.withLock { state in
+            state.shuttingDown = true
+            return Array(state.clients.values)
+        }
+        for channel in clients { channel.close(promise: nil) }
     }
 
     /// A listener is bound at `address`.

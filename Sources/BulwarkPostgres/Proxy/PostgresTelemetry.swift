@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// | metric | dimensions |
 /// | --- | --- |
-/// | `bulwark_postgres_query_duration_seconds` (timer) | cluster, database |
+/// | `bulwark_postgres_query_duration_seconds` (timer) | cluster, database (at most 100, then `other`) |
 /// | `bulwark_postgres_slow_queries_total` | cluster, database, level |
 /// | `bulwark_postgres_client_connections` (gauge) | cluster, listener |
 /// | `bulwark_postgres_server_connections` (gauge) | cluster, server |
@@ -16,6 +16,8 @@ import Synchronization
 /// | `bulwark_postgres_sessions_total` | cluster, listener, application (at most 50 names, then `other`) |
 final class PostgresTelemetry: Sendable {
     static let maximumApplications = 50
+    /// Databases with a query-duration series of their own; later ones share `other`.
+    static let maximumDatabases = 100
 
     private let factory: any MetricsFactory
     private struct Counts {
@@ -36,7 +38,14 @@ final class PostgresTelemetry: Sendable {
         let key = "\(cluster)|\(database)"
         return counts.withLock { counts in
             if let timer = counts.timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: "bulwark_postgres_query_duration_seconds", dimensions: [("cluster", cluster), ("database", database)], factory: factory)
+            let overflow = "\(cluster)|"
+            if counts.timers.count >= Self.maximumDatabases, let other = counts.timers[overflow] { return other }
+            let label = counts.timers.count >= Self.maximumDatabases ? "other" : database
+            let timer = CoreMetrics.Timer(label: "bulwark_postgres_query_duration_seconds", dimensions: [("cluster", cluster), ("database", label)], factory: factory)
+            if label == "other" {
+                counts.timers[overflow] = timer
+                return timer
+            }
             counts.timers[key] = timer
             return timer
         }

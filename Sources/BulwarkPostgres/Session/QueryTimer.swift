@@ -27,9 +27,9 @@ import NIOCore
 /// not kept has text `""`), pending texts up to ``maximumPendingTextBytes`` (later entries are still timed,
 /// with text `""`), and at most ``maximumPending`` entries (past it the oldest is dropped).
 public struct QueryTimer: Sendable {
-    /// The client message types whose bodies the timer reads: Q, P, B and C (Close). E and S are listed
-    /// too, for completeness; their bodies are not read.
-    public static let clientTypes: Set<UInt8> = Set("QPBESC".utf8)
+    /// The client message types the timer needs to see: Q, F, P, B and C (Close) for their bodies, E and S
+    /// for where they fall.
+    public static let clientTypes: Set<UInt8> = Set("QFPBESC".utf8)
     /// The server message types whose bodies the timer reads: Z.
     public static let serverTypes: Set<UInt8> = [UInt8(ascii: "Z")]
 
