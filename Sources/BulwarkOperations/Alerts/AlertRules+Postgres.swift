@@ -30,7 +30,7 @@ extension AlertRules {
         if cluster.conflict.count >= 2 {
             conditions.append(AlertCondition(
                 rule: "postgres_split_brain", subject: name, severity: .critical, value: Double(cluster.conflict.count),
-                message: "servers \(cluster.conflict.joined(separator: " and ")) all claim primary for cluster '\(name)': the primary listener refuses connections until one steps down"
+                message: "servers \(cluster.conflict.joined(separator: " and ")) \(cluster.conflict.count == 2 ? "both" : "all") claim primary for cluster '\(name)': the primary listener refuses connections until one steps down"
             ))
         } else if cluster.primary == nil, cluster.hasBeenChecked {
             conditions.append(AlertCondition(

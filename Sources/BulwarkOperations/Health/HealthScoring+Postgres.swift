@@ -19,7 +19,7 @@ extension HealthScoring {
                 .init(name: name, kind: "postgres", status: status, latencyMs: nil, message: message)
             }
             if cluster.conflict.count >= 2 {
-                return check(.unhealthy, "servers \(cluster.conflict.joined(separator: " and ")) all claim primary: the primary listener refuses connections")
+                return check(.unhealthy, "servers \(cluster.conflict.joined(separator: " and ")) \(cluster.conflict.count == 2 ? "both" : "all") claim primary: the primary listener refuses connections")
             }
             guard cluster.hasBeenChecked else { return check(.healthy, "waiting for the first check") }
             guard let primary = cluster.primary else { return check(.unhealthy, "no primary: the primary listener refuses connections") }
