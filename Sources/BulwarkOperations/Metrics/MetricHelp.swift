@@ -75,6 +75,7 @@ enum MetricHelp {
         "bulwark_postgres_replica_lag_seconds": "Replication lag of a PostgreSQL replica (0 once it replayed the primary's current WAL).",
         "bulwark_postgres_primary": "1 for the server the cluster's primary listener sends new connections to.",
         "bulwark_postgres_queue_timeouts_total": "Clients refused because no server connection freed within queue_timeout (max_server_connections).",
+        "bulwark_postgres_queued_total": "Clients that had to wait for a server connection (max_server_connections reached).",
         "bulwark_postgres_sessions_total": "Client sessions accepted, by cluster, listener and application_name.",
     ]
 
