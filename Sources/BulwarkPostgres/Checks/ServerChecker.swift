@@ -38,7 +38,7 @@ struct ServerChecker: Sendable {
                 try? await Task.sleep(for: timeout)
                 guard attempt.finish() else { return }
                 // The check has no answer: give up on it.
-                continuation.resume(returning: .failed("no answer within \(Self.words(timeout))"))
+                continuation.resume(returning: .failed("no answer within \(DurationSyntax.format(timeout))"))
                 work.cancel()
                 try? await attempt.connection?.close()
             }
@@ -115,10 +115,5 @@ struct ServerChecker: Sendable {
             text = text.replacingOccurrences(of: password, with: "***")
         }
         return text
-    }
-
-    static func words(_ duration: Duration) -> String {
-        let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        return milliseconds % 1_000 == 0 ? "\(milliseconds / 1_000)s" : "\(milliseconds)ms"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Resilience
 
 /// Which server of a cluster is primary, which replicas are fresh enough to read from, and what changed:
 /// check rounds in, routing decisions and ``TopologyChange``s out. Pure: no I/O, no clock (each round
@@ -52,8 +53,7 @@ public struct ClusterTopology: Sendable {
         }
         self.indices = indices
         self.states = states
-        let parts = maxReplicaLag.components
-        self.maxReplicaLag = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+        self.maxReplicaLag = maxReplicaLag.secondsDouble
     }
 
     /// Every server, in configuration order.

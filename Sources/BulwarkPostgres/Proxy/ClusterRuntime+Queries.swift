@@ -2,6 +2,7 @@ import BulwarkPostgresWire
 import CoreMetrics
 import Foundation
 import Logging
+import Resilience
 
 /// Who a session is, for query timing and the slow-query log.
 struct SessionIdentity: Sendable {
@@ -28,7 +29,7 @@ extension ClusterRuntime {
         guard isError || query.duration >= slow.warning else { return }
         let text = slow.logParameters ? query.statement : StatementText.masked(query.statement)
         let statement = StatementText.truncated(text, limit: 1_000)
-        let milliseconds = Double(query.duration.components.seconds) * 1_000 + Double(query.duration.components.attoseconds) / 1e15
+        let milliseconds = query.duration.secondsDouble * 1_000
         let level = isError ? "error" : "warning"
         let entry = PostgresSlowQuery(
             durationMS: (milliseconds * 10).rounded() / 10, database: identity.database, user: identity.user,

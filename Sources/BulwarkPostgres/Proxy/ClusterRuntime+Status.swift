@@ -1,4 +1,5 @@
 import Foundation
+import Resilience
 
 extension ClusterRuntime {
     /// How many slow queries `/api/postgres` lists per cluster: the slowest of the recent ones.
@@ -27,15 +28,11 @@ extension ClusterRuntime {
             let slowest = state.slowLog.entries.sorted { $0.durationMS > $1.durationMS }.prefix(Self.listedSlowQueries)
             return PostgresClusterStatus(
                 name: name, primary: primary, conflict: conflict, listeners: state.listeners,
-                maxReplicaLagSeconds: Self.seconds(settings.maxReplicaLag),
-                slowQueryWarningSeconds: Self.seconds(settings.slowQuery.warning),
-                slowQueryErrorSeconds: Self.seconds(settings.slowQuery.error),
+                maxReplicaLagSeconds: settings.maxReplicaLag.secondsDouble,
+                slowQueryWarningSeconds: settings.slowQuery.warning.secondsDouble,
+                slowQueryErrorSeconds: settings.slowQuery.error.secondsDouble,
                 queries: queryCount.load(ordering: .relaxed), servers: servers, slowQueries: Array(slowest)
             )
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

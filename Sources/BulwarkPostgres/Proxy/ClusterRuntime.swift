@@ -129,7 +129,7 @@ final class ClusterRuntime: Sendable {
     func queueTimeoutError(server: String) -> PostgresErrorResponse {
         PostgresErrorResponse(
             code: "53300",
-            message: "bulwark: cluster '\(name)': all \(settings.maxServerConnections) connections to \(server) are in use and none freed within \(ServerChecker.words(settings.queueTimeout)) (max_server_connections)"
+            message: "bulwark: cluster '\(name)': all \(settings.maxServerConnections) connections to \(server) are in use and none freed within \(DurationSyntax.format(settings.queueTimeout)) (max_server_connections)"
         )
     }
 
