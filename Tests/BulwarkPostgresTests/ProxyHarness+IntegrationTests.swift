@@ -161,10 +161,9 @@ enum Command {
         return try await run("\(bin)/pgbench", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres"] + arguments + ["postgres"])
     }
 
-    /// Runs `executable`; its output goes to files (small outputs only), read when it exits. Spawned
-    /// with no signal blocked and SIGINT/SIGTERM at their defaults: a Swift concurrency thread blocks
-    /// signals, and a child would inherit that mask (psql would never see `timeout -s INT`). Waited for on
-    /// a thread of its own, so no thread of the cooperative pool blocks.
+    /// Runs `executable` (a ``ChildProcess``: no signal blocked, so psql sees `timeout -s INT`); its output
+    /// goes to files (small outputs only), read when it exits. Waited for on a thread of its own, so no
+    /// thread of the cooperative pool blocks.
     static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-cmd-\(UUID().uuidString)")
         let outputURL = base.appendingPathExtension("out")
@@ -185,56 +184,15 @@ enum Command {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["PGCONNECT_TIMEOUT"] = "10"
-        let pid = try spawn(executable, arguments, environment: environment, descriptors: (null, output.fileDescriptor, errors.fileDescriptor))
+        let child = try ChildProcess.spawn(executable, arguments, environment: environment, stdin: null, stdout: output.fileDescriptor, stderr: errors.fileDescriptor)
         let status: Int32 = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: waitForExit(pid)) }.start()
+            Thread { continuation.resume(returning: child.wait()) }.start()
         }
         return Result(
             status: status,
             output: (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",
             errors: (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
         )
-    }
-
-    /// The exit status (128 + signal when killed).
-    private static func waitForExit(_ pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            if errno != EINTR { return -1 }
-        }
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], descriptors: (Int32, Int32, Int32)) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, descriptors.0, 0)
-        posix_spawn_file_actions_adddup2(&actions, descriptors.1, 1)
-        posix_spawn_file_actions_adddup2(&actions, descriptors.2, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGINT)
-        sigaddset(&defaults, SIGTERM)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw TestFailure("could not start \(executable): \(String(cString: strerror(result)))") }
-        return pid
     }
 }
 
