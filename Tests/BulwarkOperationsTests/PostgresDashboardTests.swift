@@ -69,7 +69,7 @@ struct PostgresDashboardTests {
         return result.output
     }
 
-    @Test(.enabled(if: which("node") != nil, "node not installed"))
+    @Test(.enabled(if: which("node") != nil || isCI, "node not installed (apt-get install nodejs)"))
     func rendersServersAndSlowQueries() async throws {
         let cluster = F.cluster(servers: [
             F.server("10.0.0.1:5432", "primary", connections: 12),
@@ -88,7 +88,7 @@ struct PostgresDashboardTests {
         #expect(slow.last?.hasPrefix("postgres-slow: 1240 ms{warn} | main | app | web | select * from orders where id = ? | ") == true, "\(slow)")
     }
 
-    @Test(.enabled(if: which("node") != nil, "node not installed"))
+    @Test(.enabled(if: which("node") != nil || isCI, "node not installed (apt-get install nodejs)"))
     func hiddenWithoutClustersAndFlagsNoPrimary() async throws {
         #expect(try await Self.render(PostgresStatus(clusters: [])).contains("hidden=true"))
         let output = try await Self.render(PostgresStatus(clusters: [F.cluster(primary: nil, conflict: ["10.0.0.1:5432", "10.0.0.2:5432"])]))
